@@ -1,0 +1,276 @@
+"""The scan use case: paths and options in, a ScanReport out."""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from archguard import __version__
+from archguard.app.baseline import BaselineFile, read_baseline
+from archguard.app.errors import UsageError
+from archguard.app.selection import select_rules
+from archguard.app.suppressing import (
+    is_ignored_for_file,
+    is_suppressed,
+    unknown_suppressions,
+)
+from archguard.config.loading import ConfigError, find_config, load_config
+from archguard.config.settings import Settings
+from archguard.core.findings import Finding
+from archguard.core.levels import Severity
+from archguard.core.outcomes import Analysed, Diagnostic, DiagnosticKind, Failed, FileOutcome
+from archguard.core.report import ScanReport
+from archguard.graph.build import build_project
+from archguard.rules.project_rule import ProjectRule
+from archguard.rules.registry import all_rules
+from archguard.scan import git
+from archguard.scan.analyze import FileJob
+from archguard.scan.cache import FileCache, code_signature
+from archguard.scan.discover import discover
+from archguard.scan.file_rule import FileRule
+from archguard.scan.line_hash import line_hashes
+from archguard.scan.modules import default_source_roots, module_name
+from archguard.scan.pool import analyze_files
+
+
+@dataclass(frozen=True)
+class ScanOptions:
+    paths: tuple[Path, ...] = (Path("."),)
+    config_file: Path | None = None
+    select: tuple[str, ...] | None = None
+    extend_select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    fail_on: Severity | None = None
+    jobs: int | None = None
+    use_cache: bool = True
+    baseline: Path | None = None
+    #: Analyse the whole project, report only on the files named in ``paths``.
+    changed_only: bool = False
+    #: Report only on files changed since this git ref.
+    since: str | None = None
+    #: Ignore the configured baseline (used when writing a new one).
+    no_baseline: bool = False
+
+
+@dataclass(frozen=True)
+class Project:
+    root: Path
+    settings: Settings
+    config_source: Path | None
+
+
+def locate_project(options: ScanOptions) -> Project:
+    missing = [str(p) for p in options.paths if not p.exists()]
+    if missing:
+        raise UsageError(f"path does not exist: {', '.join(missing)}")
+    first = options.paths[0].resolve()
+    config_file = options.config_file
+    if config_file is not None and not config_file.is_file():
+        raise UsageError(f"config file does not exist: {config_file}")
+    if config_file is None:
+        config_file = find_config(first)
+    settings, problems = load_config(config_file)
+    if problems:
+        raise ConfigError(problems)
+    if config_file is not None:
+        root = config_file.resolve().parent
+    else:
+        root = git.toplevel(first) or (first if first.is_dir() else first.parent)
+    for path in options.paths:
+        try:
+            path.resolve().relative_to(root)
+        except ValueError:
+            raise UsageError(f"{path} is outside the project root {root}") from None
+    return Project(root, settings, config_file)
+
+
+def effective_settings(settings: Settings, options: ScanOptions) -> Settings:
+    return replace(
+        settings,
+        select=options.select if options.select is not None else settings.select,
+        extend_select=settings.extend_select + options.extend_select,
+        ignore=settings.ignore + options.ignore,
+        fail_on=options.fail_on or settings.fail_on,
+    )
+
+
+ProgressHook = Callable[[int, int, int], None]  # (done, total, cache hits)
+
+
+def run_scan(options: ScanOptions, progress: ProgressHook | None = None) -> ScanReport:
+    project = locate_project(options)
+    root = project.root
+    settings = effective_settings(project.settings, options)
+    rules = select_rules(settings.select, settings.extend_select, settings.ignore)
+    file_rules = [r for r in rules if issubclass(r, FileRule)]
+    project_rules = [r for r in rules if issubclass(r, ProjectRule)]
+
+    targets = [root] if options.changed_only else [p.resolve() for p in options.paths]
+    files = discover(root, targets, settings)
+    if not files:
+        raise UsageError(f"no Python files found under {', '.join(map(str, options.paths))}")
+    report_only = _report_filter(root, options)
+
+    roots = default_source_roots(files, settings.src)
+    sources: dict[str, bytes] = {}
+    jobs = []
+    unreadable: list[FileOutcome] = []
+    for path in files:
+        try:
+            data = (root / path).read_bytes()
+        except OSError as exc:
+            unreadable.append(
+                Failed(path, Diagnostic(path, DiagnosticKind.UNREADABLE,
+                                        f"not analysed: cannot read: {exc.strerror}", level="error"))
+            )
+            continue
+        sources[path] = data
+        module, is_package = module_name(path, roots)
+        jobs.append(FileJob(path, data, module, is_package))
+
+    outcomes = _analyze(root, settings, options, file_rules, jobs, progress) + unreadable
+
+    findings: list[Finding] = []
+    diagnostics: list[Diagnostic] = []
+    facts = []
+    counts: Counter[str] = Counter()
+    suppressions = {}
+    for outcome in outcomes:
+        counts[type(outcome).__name__] += 1
+        if isinstance(outcome, Analysed):
+            facts.append(outcome.facts)
+            findings.extend(outcome.findings)
+            diagnostics.extend(outcome.diagnostics)
+            suppressions[outcome.path] = outcome.facts.suppressions
+        else:
+            diagnostics.append(outcome.diagnostic)
+
+    if project_rules:
+        graph_project = build_project(facts)
+        for rule_class in project_rules:
+            findings.extend(rule_class().check(graph_project))
+
+    known_ids = {r.meta.id for r in all_rules()}
+    for path, items in suppressions.items():
+        diagnostics.extend(unknown_suppressions(path, items, known_ids))
+    kept = []
+    suppressed = 0
+    for finding in findings:
+        if is_ignored_for_file(finding, settings.per_file_ignores):
+            continue
+        if is_suppressed(finding, suppressions.get(finding.location.path, ())):
+            suppressed += 1
+            continue
+        kept.append(finding)
+    kept = _number_duplicates(kept)
+
+    if report_only is not None:
+        kept = [f for f in kept if f.location.path in report_only]
+        diagnostics = [d for d in diagnostics if d.path in report_only]
+
+    baseline = None if options.no_baseline else _baseline(root, settings, options)
+    baselined = 0
+    fixed = ()
+    if baseline is not None:
+        kept, baselined, fixed = baseline.apply(kept, scope=report_only or set(files))
+
+    kept = _with_line_hashes(kept, sources)
+    return ScanReport(
+        findings=tuple(sorted(kept, key=lambda f: f.sort_key)),
+        diagnostics=tuple(sorted(set(diagnostics))),
+        rules=tuple(r.meta for r in rules),
+        files_total=len(files),
+        files_analysed=counts["Analysed"],
+        files_failed=counts["Failed"],
+        files_skipped=counts["Skipped"],
+        baselined=baselined,
+        fixed_baseline=fixed,
+        suppressed=suppressed,
+    )
+
+
+def _report_filter(root: Path, options: ScanOptions) -> set[str] | None:
+    if options.changed_only:
+        return {
+            p.resolve().relative_to(root).as_posix() for p in options.paths if p.resolve().is_file()
+        }
+    if options.since:
+        try:
+            return git.changed_since(root, options.since)
+        except git.GitError as exc:
+            raise UsageError(f"--since {options.since}: {exc}") from None
+    return None
+
+
+def _analyze(
+    root: Path,
+    settings: Settings,
+    options: ScanOptions,
+    file_rules: list[type[FileRule]],
+    jobs: list[FileJob],
+    progress: ProgressHook | None,
+) -> list[FileOutcome]:
+    salt = "|".join(
+        [__version__, code_signature(), str(settings.max_file_size),
+         ",".join(r.meta.id for r in file_rules)]
+    )
+    cache = FileCache(root / settings.cache_dir, salt) if options.use_cache else None
+    results: dict[int, FileOutcome] = {}
+    misses: list[tuple[int, FileJob, str | None]] = []
+    for index, job in enumerate(jobs):
+        key = cache.key(job) if cache else None
+        hit = cache.get(key) if cache and key else None
+        if hit is not None:
+            results[index] = hit
+        else:
+            misses.append((index, job, key))
+    hits = len(results)
+    done = [hits]
+
+    def tick(n: int) -> None:
+        done[0] += n
+        if progress:
+            progress(done[0], len(jobs), hits)
+
+    workers = options.jobs or os.cpu_count() or 1
+    outcomes = analyze_files(
+        [job for _, job, _ in misses], file_rules, settings.max_file_size, workers, tick
+    )
+    for (index, _, key), outcome in zip(misses, outcomes):
+        results[index] = outcome
+        if cache and key:
+            cache.put(key, outcome)
+    return [results[i] for i in range(len(jobs))]
+
+
+def _number_duplicates(findings: list[Finding]) -> list[Finding]:
+    """Two findings of one rule in one file with the same symbol get distinct
+    fingerprints by order of appearance, which survives edits elsewhere in the file."""
+    seen: Counter[str] = Counter()
+    out = []
+    for finding in sorted(findings, key=lambda f: f.sort_key):
+        seen[finding.fingerprint] += 1
+        n = seen[finding.fingerprint]
+        out.append(finding if n == 1 else replace(finding, fingerprint=f"{finding.fingerprint}-{n}"))
+    return out
+
+
+def _baseline(root: Path, settings: Settings, options: ScanOptions) -> BaselineFile | None:
+    path = options.baseline or (root / settings.baseline if settings.baseline else None)
+    if path is None:
+        return None
+    return read_baseline(path)
+
+
+def _with_line_hashes(findings: list[Finding], sources: dict[str, bytes]) -> list[Finding]:
+    cache: dict[str, dict[int, str]] = {}
+    out = []
+    for finding in findings:
+        path = finding.location.path
+        if path not in cache:
+            cache[path] = line_hashes(sources.get(path, b"").decode("utf-8", "replace"))
+        out.append(replace(finding, line_hash=cache[path].get(finding.location.line, "")))
+    return out

@@ -1,0 +1,36 @@
+"""Choosing rules by id or id prefix, ruff style (``AG1`` is the whole AG1xx family)."""
+
+from __future__ import annotations
+
+from archguard.app.errors import UsageError
+from archguard.rules.registry import AnyRule, all_rules
+
+
+def _matches(selector: str, rule_id: str) -> bool:
+    return selector == "ALL" or rule_id.startswith(selector)
+
+
+def check_selectors(selectors: tuple[str, ...], where: str) -> None:
+    ids = [rule.meta.id for rule in all_rules()]
+    unknown = [s for s in selectors if not any(_matches(s, i) for i in ids)]
+    if unknown:
+        raise UsageError(f"{where}: no rule matches {', '.join(sorted(unknown))}")
+
+
+def select_rules(
+    select: tuple[str, ...], extend_select: tuple[str, ...], ignore: tuple[str, ...]
+) -> list[AnyRule]:
+    check_selectors(select, "select")
+    check_selectors(extend_select, "extend-select")
+    check_selectors(ignore, "ignore")
+    chosen = []
+    for rule in all_rules():
+        rid = rule.meta.id
+        wanted = any(_matches(s, rid) for s in (*select, *extend_select))
+        if wanted and not any(_matches(s, rid) for s in ignore):
+            chosen.append(rule)
+    return chosen
+
+
+def selector_covers(selectors: tuple[str, ...], rule_id: str) -> bool:
+    return any(_matches(s, rule_id) for s in selectors)

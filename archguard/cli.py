@@ -1,0 +1,170 @@
+"""The command line: parse arguments, call a use case, render, choose the exit status."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+
+from archguard import __version__
+from archguard.app.baselining import write_baseline
+from archguard.app.catalog import explain, rules_markdown, rules_table
+from archguard.app.errors import UsageError
+from archguard.app.scanning import ScanOptions, run_scan
+from archguard.config.loading import ConfigError
+from archguard.core.levels import Severity
+from archguard.core.report import ScanReport
+from archguard.report import github, json_report, sarif, text
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+_FORMATS: dict[str, Callable[[ScanReport], str]] = {
+    "json": json_report.render,
+    "sarif": sarif.render,
+    "github": github.render,
+}
+_LEVELS = click.Choice([s.value for s in Severity])
+
+
+def _split(values: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(part.strip() for v in values for part in v.split(",") if part.strip())
+
+
+def _fail(message: str) -> None:
+    click.echo(f"archguard: error: {message}", err=True)
+    sys.exit(EXIT_ERROR)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="archguard")
+def main() -> None:
+    """archguard finds the production failures of generated Python backends:
+    hardcoded secrets, missing authorization, N+1 queries, broken layering."""
+
+
+def _scan_options(f: Callable[..., None]) -> Callable[..., None]:
+    decorators = [
+        click.argument("paths", nargs=-1, type=click.Path(path_type=Path)),
+        click.option("--config", "config_file", type=click.Path(path_type=Path),
+                     help="Settings file (default: nearest archguard.toml or pyproject.toml)."),
+        click.option("--select", multiple=True, help="Rule ids or prefixes to run (replaces the configured list)."),
+        click.option("--extend-select", multiple=True, help="Rule ids or prefixes to add."),
+        click.option("--ignore", multiple=True, help="Rule ids or prefixes to leave out."),
+        click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes (default: all cores)."),
+        click.option("--no-cache", is_flag=True, help="Neither read nor write the cache."),
+    ]
+    for decorator in reversed(decorators):
+        f = decorator(f)
+    return f
+
+
+@main.command()
+@_scan_options
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "github"]), default="text",
+              show_default=True, help="Format written to standard output (or --output).")
+@click.option("--output", "-o", type=click.Path(path_type=Path), help="Write the report to a file.")
+@click.option("--text-output", type=click.Path(path_type=Path), help="Also write a text report here.")
+@click.option("--json-output", type=click.Path(path_type=Path), help="Also write a JSON report here.")
+@click.option("--sarif-output", type=click.Path(path_type=Path), help="Also write a SARIF report here.")
+@click.option("--github-output", type=click.Path(path_type=Path), help="Also write GitHub annotations here.")
+@click.option("--fail-on", type=_LEVELS, help="Lowest severity that makes the exit status 1 (default: warning).")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when problems are found.")
+@click.option("--baseline", type=click.Path(path_type=Path), help="Report only findings missing from this baseline.")
+@click.option("--changed-only", is_flag=True,
+              help="Analyse the whole project; report only on the files given (pre-commit).")
+@click.option("--since", metavar="REF", help="Report only on files changed since this git ref.")
+@click.option("--quiet", "-q", is_flag=True, help="Print findings only: no fixes, no summary.")
+@click.option("--statistics", is_flag=True, help="Print the number of findings per rule.")
+def scan(
+    paths: tuple[Path, ...], config_file: Path | None, select: tuple[str, ...],
+    extend_select: tuple[str, ...], ignore: tuple[str, ...], jobs: int | None, no_cache: bool,
+    fmt: str, output: Path | None, text_output: Path | None, json_output: Path | None,
+    sarif_output: Path | None, github_output: Path | None, fail_on: str | None,
+    exit_zero: bool, baseline: Path | None, changed_only: bool, since: str | None,
+    quiet: bool, statistics: bool,
+) -> None:
+    """Scan PATHS (default: the current directory) and report problems."""
+    if changed_only and not paths:
+        sys.exit(EXIT_CLEAN)  # pre-commit passed no file: nothing to report on
+    options = ScanOptions(
+        paths=paths or (Path("."),),
+        config_file=config_file,
+        select=_split(select) or None,
+        extend_select=_split(extend_select),
+        ignore=_split(ignore),
+        fail_on=Severity(fail_on) if fail_on else None,
+        jobs=jobs,
+        use_cache=not no_cache,
+        baseline=baseline,
+        changed_only=changed_only,
+        since=since,
+    )
+    try:
+        report = run_scan(options)
+        from archguard.app.scanning import effective_settings, locate_project
+
+        threshold = effective_settings(locate_project(options).settings, options).fail_on
+    except (UsageError, ConfigError) as exc:
+        _fail(str(exc))
+        return
+
+    def render_text(styled: bool) -> str:
+        style = click.style if styled else (lambda s, **_: s)
+        return text.render(report, style=style, quiet=quiet, statistics=statistics)
+
+    extra = {"text": text_output, "json": json_output, "sarif": sarif_output, "github": github_output}
+    try:
+        for kind, path in extra.items():
+            if path is not None:
+                path.write_text(render_text(False) if kind == "text" else _FORMATS[kind](report), encoding="utf-8")
+        if output is not None:
+            output.write_text(render_text(False) if fmt == "text" else _FORMATS[fmt](report), encoding="utf-8")
+        elif fmt == "text":
+            click.echo(render_text(True), nl=False)
+        else:
+            click.echo(_FORMATS[fmt](report), nl=False)
+    except OSError as exc:
+        _fail(f"cannot write report: {exc}")
+    failing = [f for f in report.findings if f.severity.rank >= threshold.rank]
+    sys.exit(EXIT_FINDINGS if failing and not exit_zero else EXIT_CLEAN)
+
+
+@main.command()
+@click.option("--explain", "explain_id", metavar="ID", help="Print the documentation of one rule.")
+@click.option("--format", "fmt", type=click.Choice(["table", "markdown"]), default="table", show_default=True)
+def rules(explain_id: str | None, fmt: str) -> None:
+    """List every rule, or explain one."""
+    try:
+        if explain_id:
+            click.echo(explain(explain_id), nl=False)
+        else:
+            click.echo(rules_markdown() if fmt == "markdown" else rules_table(), nl=False)
+    except UsageError as exc:
+        _fail(str(exc))
+
+
+@main.command("baseline")
+@_scan_options
+@click.option("--output", "-o", type=click.Path(path_type=Path),
+              help="Baseline file (default: the configured one, else archguard-baseline.json).")
+def baseline_command(
+    paths: tuple[Path, ...], config_file: Path | None, select: tuple[str, ...],
+    extend_select: tuple[str, ...], ignore: tuple[str, ...], jobs: int | None, no_cache: bool,
+    output: Path | None,
+) -> None:
+    """Record the current findings so that later scans report only new ones."""
+    options = ScanOptions(
+        paths=paths or (Path("."),), config_file=config_file, select=_split(select) or None,
+        extend_select=_split(extend_select), ignore=_split(ignore), jobs=jobs,
+        use_cache=not no_cache,
+    )
+    try:
+        target, count = write_baseline(options, output)
+    except (UsageError, ConfigError) as exc:
+        _fail(str(exc))
+        return
+    except OSError as exc:
+        _fail(f"cannot write baseline: {exc}")
+        return
+    click.echo(f"Wrote {count} finding{'s' if count != 1 else ''} to {target}.")

@@ -1,0 +1,1 @@
+"""User settings: ``[tool.archguard]`` in pyproject.toml or an ``archguard.toml``."""

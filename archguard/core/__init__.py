@@ -1,0 +1,1 @@
+"""Plain value types shared by every layer: no parsing, no graphs, no I/O."""

@@ -1,0 +1,71 @@
+"""Facts extracted from one module: what the repo pass and cross-file rules work from.
+
+They are plain values so that they can be cached by content hash and shipped between
+processes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+class ImportKind(str, Enum):
+    #: Executed when the module is imported.
+    MODULE = "module"
+    #: Under ``if TYPE_CHECKING:``; never executed at run time.
+    TYPE_CHECKING = "type_checking"
+    #: Inside a function or method body; executed on call.
+    FUNCTION = "function"
+    #: ``importlib.import_module("literal")`` or ``__import__("literal")``.
+    DYNAMIC = "dynamic"
+
+
+@dataclass(frozen=True, order=True)
+class ImportFact:
+    """One imported target.
+
+    ``module`` is absolute (relative imports resolved against the importing module).
+    For ``from a.b import c``, ``module`` is ``a.b`` and ``name`` is ``c``: whether
+    ``a.b.c`` is a module or an attribute is decided once all modules are known.
+    """
+
+    module: str
+    name: str
+    line: int
+    column: int
+    kind: ImportKind
+    #: Name bound in the importing module (``None`` for dynamic imports and ``*``).
+    alias: str | None = None
+
+
+@dataclass(frozen=True, order=True)
+class Definition:
+    """A top-level function, class or assigned name."""
+
+    name: str
+    kind: str  # "function" | "class" | "variable"
+    line: int
+    decorators: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Suppression:
+    """An ``# archguard: ignore[...]`` comment. Empty ``rule_ids`` means every rule."""
+
+    line: int
+    rule_ids: tuple[str, ...]
+    #: The comment stands alone on its line, so it covers the next line too.
+    own_line: bool
+    file_level: bool = False
+
+
+@dataclass(frozen=True)
+class ModuleFacts:
+    path: str
+    module: str
+    is_package: bool
+    line_count: int
+    imports: tuple[ImportFact, ...] = ()
+    definitions: tuple[Definition, ...] = ()
+    suppressions: tuple[Suppression, ...] = ()

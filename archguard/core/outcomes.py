@@ -1,0 +1,57 @@
+"""What the per-file pass returns for each file: a value, never an exception."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from archguard.core.facts import ModuleFacts
+from archguard.core.findings import Finding
+
+
+class DiagnosticKind(str, Enum):
+    SYNTAX_ERROR = "syntax-error"
+    NOT_UTF8 = "not-utf8"
+    BINARY = "binary"
+    TOO_LARGE = "too-large"
+    UNREADABLE = "unreadable"
+    INTERNAL_ERROR = "internal-error"
+    UNKNOWN_RULE_IN_SUPPRESSION = "unknown-rule-in-suppression"
+
+
+@dataclass(frozen=True, order=True)
+class Diagnostic:
+    """Something about the scan itself that a user must see (not a code finding)."""
+
+    path: str
+    kind: DiagnosticKind
+    message: str
+    line: int = 0
+    level: str = "warning"  # "error" | "warning" | "note", as SARIF notifications
+
+
+@dataclass(frozen=True)
+class Analysed:
+    path: str
+    facts: ModuleFacts
+    findings: tuple[Finding, ...]
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+
+@dataclass(frozen=True)
+class Failed:
+    """The file could not be analysed (bad syntax, bad encoding, an internal error)."""
+
+    path: str
+    diagnostic: Diagnostic
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """The file was deliberately not analysed (binary, too large)."""
+
+    path: str
+    diagnostic: Diagnostic
+
+
+FileOutcome = Analysed | Failed | Skipped

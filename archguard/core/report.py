@@ -1,0 +1,36 @@
+"""The result of a whole scan, as handed to reporters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from archguard.core.findings import Finding
+from archguard.core.outcomes import Diagnostic
+from archguard.core.rule_meta import RuleMeta
+
+
+@dataclass(frozen=True)
+class BaselineEntry:
+    rule_id: str
+    path: str
+    fingerprint: str
+
+
+@dataclass(frozen=True)
+class ScanReport:
+    """Sorted, deduplicated findings plus everything needed to explain them."""
+
+    findings: tuple[Finding, ...]
+    diagnostics: tuple[Diagnostic, ...]
+    #: Every rule that could have fired in this scan, sorted by id.
+    rules: tuple[RuleMeta, ...]
+    files_total: int
+    files_analysed: int
+    files_failed: int
+    files_skipped: int
+    #: Findings hidden by the baseline, and baseline entries no longer found.
+    baselined: int = 0
+    fixed_baseline: tuple[BaselineEntry, ...] = ()
+    suppressed: int = 0
+    #: Repo-level numbers (module count, edges, ...), name -> value.
+    metrics: tuple[tuple[str, float | int], ...] = field(default=())

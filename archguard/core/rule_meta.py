@@ -1,0 +1,124 @@
+"""What a rule declares about itself, and the examples it ships with."""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from dataclasses import dataclass, field
+
+from archguard.core.levels import Category, Confidence, Severity
+
+RULE_ID_PATTERN = re.compile(r"AG[1-9]\d\d")
+RULE_NAME_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+DOC_HEADINGS = (
+    "## What it does",
+    "## Why is this bad?",
+    "## Example",
+    "## Use instead",
+    "## References",
+)
+
+
+@dataclass(frozen=True)
+class RuleMeta:
+    """Identity and defaults of a rule. ``doc`` is the Markdown taken from its docstring."""
+
+    id: str
+    name: str
+    category: Category
+    severity: Severity
+    confidence: Confidence
+    #: A one-line description, shown in rule lists and as SARIF's shortDescription.
+    summary: str
+    cwe: tuple[int, ...] = ()
+    tags: frozenset[str] = frozenset()
+    #: CVSS-like score, string-typed in SARIF; only security rules carry one.
+    security_severity: float | None = None
+    doc: str = ""
+
+    @property
+    def is_security(self) -> bool:
+        return "security" in self.tags
+
+    @property
+    def help_uri(self) -> str:
+        return f"https://archguard.invalid/rules/{self.id}"
+
+    def section(self, heading: str) -> str:
+        """The body of one ``## heading`` of the docs, without the heading line."""
+        lines = self.doc.splitlines()
+        out: list[str] = []
+        inside = False
+        for line in lines:
+            if line.startswith("## "):
+                inside = line[3:].strip().rstrip("?") == heading.rstrip("?")
+                continue
+            if inside:
+                out.append(line)
+        return "\n".join(out).strip()
+
+
+@dataclass(frozen=True)
+class Example:
+    """Code a rule must stay silent on (``Valid``) or must fire on (``Invalid``).
+
+    ``files`` maps repo-relative paths to source text; single-file examples use one
+    entry. ``lines`` pins the lines (in ``path``) where findings must appear.
+    """
+
+    files: tuple[tuple[str, str], ...]
+    must_fire: bool
+    lines: tuple[int, ...] = ()
+    path: str = ""
+    #: A substring the finding's message must contain.
+    message: str = ""
+    #: Settings for the example, as ``[tool.archguard]`` TOML text.
+    config: str = ""
+    label: str = ""
+
+
+def Valid(  # noqa: N802 - reads as a declaration, like Fixit's
+    code: str = "",
+    *,
+    path: str = "app/module.py",
+    files: dict[str, str] | None = None,
+    config: str = "",
+    label: str = "",
+) -> Example:
+    return Example(_files(code, path, files), False, path=path, config=config, label=label)
+
+
+def Invalid(  # noqa: N802
+    code: str = "",
+    *,
+    line: int | tuple[int, ...] = (),
+    path: str = "app/module.py",
+    files: dict[str, str] | None = None,
+    message: str = "",
+    config: str = "",
+    label: str = "",
+) -> Example:
+    lines = (line,) if isinstance(line, int) else tuple(line)
+    return Example(
+        _files(code, path, files), True, lines, path=path, message=message, config=config,
+        label=label,
+    )
+
+
+def _files(code: str, path: str, files: dict[str, str] | None) -> tuple[tuple[str, str], ...]:
+    if files is not None:
+        return tuple(sorted((name, _clean(text)) for name, text in files.items()))
+    return ((path, _clean(code)),)
+
+
+def _clean(code: str) -> str:
+    """Examples are written indented inside triple quotes; store them as a file would be."""
+    return textwrap.dedent(code).lstrip("\n")
+
+
+@dataclass(frozen=True)
+class RuleDoc:
+    """Everything a reporter or the docs generator needs about a rule."""
+
+    meta: RuleMeta
+    examples: tuple[Example, ...] = field(default=())

@@ -1,0 +1,1 @@
+"""The repo pass: the module graph built from every module's facts."""

@@ -1,0 +1,53 @@
+"""Builds the module graph from per-file facts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import networkx as nx
+
+from archguard.core.facts import ImportFact, ModuleFacts
+from archguard.graph.project import Project
+
+
+def resolve_target(fact: ImportFact, modules: set[str]) -> tuple[str, bool] | None:
+    """The module an import points at, and whether it is first-party.
+
+    ``from a.b import c`` points at ``a.b.c`` when that is a module, else at ``a.b``;
+    an unknown name is attributed to its nearest first-party ancestor, and anything
+    else to its external top-level package.
+    """
+    if not fact.module or fact.module.startswith("."):
+        return None
+    candidates = []
+    if fact.name and fact.name != "*":
+        candidates.append(f"{fact.module}.{fact.name}")
+    parts = fact.module.split(".")
+    candidates.extend(".".join(parts[:i]) for i in range(len(parts), 0, -1))
+    for candidate in candidates:
+        if candidate in modules:
+            return candidate, True
+    return parts[0], False
+
+
+def build_project(facts: Iterable[ModuleFacts]) -> Project:
+    modules = {f.module: f for f in facts if f.module}
+    known = set(modules)
+    graph = nx.DiGraph()
+    for name in sorted(modules):
+        graph.add_node(name, external=False, path=modules[name].path)
+    for name in sorted(modules):
+        for fact in modules[name].imports:
+            resolved = resolve_target(fact, known)
+            if resolved is None:
+                continue
+            target, first_party = resolved
+            if target == name:
+                continue
+            if not first_party and target not in graph:
+                graph.add_node(target, external=True)
+            if graph.has_edge(name, target):
+                graph.edges[name, target]["imports"].append(fact)
+            else:
+                graph.add_edge(name, target, imports=[fact])
+    return Project(modules, graph)

@@ -1,0 +1,65 @@
+"""The human-readable report: one line per finding, then a summary."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from archguard.core.levels import Severity
+from archguard.core.report import ScanReport
+from archguard.report.summary import by_category, by_rule, by_severity
+
+Style = Callable[..., str]
+
+
+def _plain(text: str, **_: object) -> str:
+    return text
+
+
+_COLOURS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.NOTE: "blue"}
+
+
+def render(
+    report: ScanReport, *, style: Style = _plain, quiet: bool = False, statistics: bool = False
+) -> str:
+    lines = []
+    for f in report.findings:
+        loc = f.location
+        where = style(f"{loc.path}:{loc.line}:{loc.column}:", bold=True)
+        level = style(f"[{f.severity.value}]", fg=_COLOURS[f.severity])
+        lines.append(f"{where} {style(f.rule_id, bold=True)} {level} {f.message}")
+        if f.fix and not quiet:
+            lines.append(f"    fix: {f.fix}")
+    for d in report.diagnostics:
+        place = f"{d.path}:{d.line}:" if d.line else f"{d.path}:"
+        lines.append(f"{place} {style(d.kind.value, fg='magenta')} [{d.level}] {d.message}")
+    if statistics:
+        if lines:
+            lines.append("")
+        for rule_id, name, count in by_rule(report):
+            lines.append(f"{count:5d}  {rule_id}  {name}")
+    if quiet:
+        return "\n".join(lines) + ("\n" if lines else "")
+    if lines:
+        lines.append("")
+    counts = by_severity(report)
+    total = len(report.findings)
+    if total:
+        parts = ", ".join(f"{n} {level}" for level, n in counts.items() if n)
+        lines.append(style(f"Found {total} problem{'s' if total != 1 else ''} ({parts}).", bold=True))
+        lines.append("By category: " + ", ".join(f"{c} {n}" for c, n in by_category(report).items()))
+    else:
+        lines.append(style("No problems found.", fg="green", bold=True))
+    files = f"{report.files_analysed} of {report.files_total} files analysed"
+    extra = []
+    if report.files_failed:
+        extra.append(f"{report.files_failed} failed")
+    if report.files_skipped:
+        extra.append(f"{report.files_skipped} skipped")
+    if report.suppressed:
+        extra.append(f"{report.suppressed} findings suppressed inline")
+    if report.baselined:
+        extra.append(f"{report.baselined} findings in the baseline")
+    if report.fixed_baseline:
+        extra.append(f"{len(report.fixed_baseline)} baseline entries now fixed")
+    lines.append(files + (f"; {', '.join(extra)}" if extra else "") + ".")
+    return "\n".join(lines) + "\n"

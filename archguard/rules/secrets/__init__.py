@@ -1,0 +1,1 @@
+"""AG1xx: hardcoded secrets (CWE-798)."""

@@ -1,0 +1,261 @@
+"""AG101 hardcoded-credential."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from archguard.core.levels import Category, Confidence, Severity
+from archguard.core.rule_meta import Invalid, RuleMeta, Valid
+from archguard.rules.secrets._detect import (
+    credential_kind,
+    credential_part,
+    find_token,
+    looks_like_secret,
+    looks_strong,
+    redact,
+    string_value,
+)
+from archguard.scan.file_rule import FileRule
+
+
+class HardcodedCredential(FileRule):
+    """
+    ## What it does
+    Finds passwords, secret keys, API keys and tokens written into the code as string
+    literals under a credential-like name: in assignments (module, class and instance
+    attributes, Django settings such as `SECRET_KEY` and `DATABASES` passwords, Flask's
+    `app.config["SECRET_KEY"]`), keyword arguments, default argument values, dictionary
+    literals, `auth=(user, password)` tuples and comparisons against a literal.
+
+    Only the end of a name counts (`DB_PASSWORD`, `stripe_api_key`, `client_secret`), so
+    `TOKEN_URL`, `password_field` or `PASSWORD_RESET_TIMEOUT` are never flagged.
+    Values read from the environment, settings objects or secret managers are not
+    literals and stay silent, as do empty strings and obvious placeholders
+    (`"changeme"`, `"<your-key>"`, `"${VAR}"`, `"dummy"`, `"example"`). Findings in
+    tests and fixtures are reported one severity lower.
+
+    ## Why is this bad?
+    A credential in source code is readable by everyone who can read the repository,
+    its forks, CI logs and every backup, and it stays in git history after it is
+    removed. Generated backends often ship the `SECRET_KEY` or database password that
+    the assistant wrote while prototyping; a leaked Django or Flask secret key lets an
+    attacker forge sessions and password-reset tokens (CWE-798).
+
+    ## Example
+    ```python
+    SECRET_KEY = "django-insecure-8x#k2!v@q0z^m4r$w7e1t9y3u5i6o"
+    DATABASES = {"default": {"ENGINE": "django.db.backends.postgresql", "PASSWORD": "S3cure!Pass"}}
+    ```
+
+    ## Use instead
+    ```python
+    import os
+
+    SECRET_KEY = os.environ["DJANGO_SECRET_KEY"]
+    DATABASES = {"default": {"ENGINE": "django.db.backends.postgresql",
+                             "PASSWORD": os.environ["DB_PASSWORD"]}}
+    ```
+    Then rotate the value that was committed: removing it from the code does not remove
+    it from git history.
+
+    ## References
+    - https://cwe.mitre.org/data/definitions/798.html
+    - https://owasp.org/Top10/A07_2021-Identification_and_Authentication_Failures/
+    - https://docs.djangoproject.com/en/stable/ref/settings/#secret-key
+    """
+
+    meta = RuleMeta(
+        id="AG101",
+        name="hardcoded-credential",
+        category=Category.HARDCODED_SECRET,
+        severity=Severity.ERROR,
+        confidence=Confidence.HIGH,
+        summary="A password, secret key, API key or token is written into the code.",
+        cwe=(798,),
+        tags=frozenset({"security", "secrets"}),
+        security_severity=7.5,
+    )
+    TRIGGERS = (
+        rb"(?i:passw|pwd|passphrase|secret|token|apikey|credential|authorization|_pass\b"
+        rb"|(?:api|access|private|signing|encryption|master|jwt|auth|client|app|hmac|license"
+        rb"|session)[-_]?key|\bauth\s*=)",
+    )
+
+    VALID = (
+        Valid('SECRET_KEY = os.environ["DJANGO_SECRET_KEY"]', path="config/settings.py"),
+        Valid(
+            """
+            import os
+            SECRET_KEY = os.getenv("SECRET_KEY")
+            API_KEY = settings.STRIPE_API_KEY
+            """,
+        ),
+        Valid('SECRET_KEY = "changeme"\nAPI_KEY = "<your-api-key>"\nTOKEN = "${TOKEN}"\n'),
+        Valid('DB_PASSWORD = ""\nclient_secret = "your-client-secret-here"\n'),
+        Valid('TOKEN_URL = "https://auth.example.org/oauth/token"\nPASSWORD_MIN_LENGTH = 12\n'),
+        Valid(
+            """
+            from django import forms
+
+            class LoginForm(forms.Form):
+                password = forms.CharField(widget=forms.PasswordInput)
+            """,
+            path="accounts/forms.py",
+        ),
+        Valid(
+            """
+            from pydantic import BaseModel
+
+            class UserCreate(BaseModel):
+                email: str
+                password: str
+            """,
+        ),
+        Valid('errors = {"password": "This field is required."}\n'),
+        Valid('password_field = "password"\nlabel = _("Password")\n'),
+        Valid('hashed = {"password": "pbkdf2_sha256$600000$abc$def="}\n'),
+        Valid('TOKEN_TYPE = "bearer"\nauth_header = "Authorization"\n'),
+        Valid(
+            """
+            from django.db import migrations, models
+
+            class Migration(migrations.Migration):
+                operations = [migrations.AddField("user", "api_token", models.CharField(default="a8f5f167f44f4964e6c998dee827110c", max_length=64))]
+            """,
+            path="accounts/migrations/0002_user_api_token.py",
+            label="ids and hashes in migrations",
+        ),
+    )
+    INVALID = (
+        Invalid(
+            'SECRET_KEY = "django-insecure-8x#k2!v@q0z^m4r$w7e1t9y3u5i6o"\n',
+            line=1, path="mysite/settings.py", message="SECRET_KEY",
+        ),
+        Invalid(
+            """
+            DATABASES = {
+                "default": {
+                    "ENGINE": "django.db.backends.postgresql",
+                    "NAME": "shop",
+                    "PASSWORD": "S3cure!Pass",
+                }
+            }
+            """,
+            line=5, path="shop/settings.py",
+        ),
+        Invalid('app.config["SECRET_KEY"] = "a-very-long-random-string-1234"\n', line=1),
+        Invalid('app.secret_key = "f3b9c2d1e8a7456b"\n', line=1),
+        Invalid(
+            """
+            class Settings:
+                stripe_api_key: str = "rk_prod_51HqLyjWDarjtT1zdp7dc"
+            """,
+            line=2,
+        ),
+        Invalid('client = Client(api_key="a1b2c3d4e5f6g7h8i9j0")\n', line=1),
+        Invalid(
+            """
+            def connect(host, user="admin", password="hunter22"):
+                return psycopg2.connect(host=host, user=user, password=password)
+            """,
+            line=1,
+        ),
+        Invalid('resp = requests.get(url, auth=("admin", "P@ssw0rd!"))\n', line=1),
+        Invalid('headers = {"Authorization": "Bearer 9f8e7d6c5b4a39281706f5e4d3c2b1a0"}\n', line=1),
+        Invalid(
+            """
+            def check(password):
+                return password == "letmein123"
+            """,
+            line=2,
+        ),
+        Invalid(
+            'user = User.objects.create_user("alice", password="alice-pass-2024")\n',
+            line=1, path="tests/test_views.py",
+            label="in tests: still reported, one severity lower",
+        ),
+    )
+
+    def _check(self, name: str, value_node: cst.BaseExpression, symbol: str) -> None:
+        if self.ctx.is_migration:
+            return
+        kind = credential_kind(name)
+        if kind is None:
+            return
+        value = string_value(value_node)
+        if value is None or not looks_like_secret(value, kind) or find_token(value):
+            return  # known token formats are AG102's, with a better message
+        secret = credential_part(value)
+        confidence = Confidence.HIGH if (kind == "password" or looks_strong(secret)) else Confidence.MEDIUM
+        severity = self.meta.severity.lowered() if self.ctx.is_test else self.meta.severity
+        self.report(
+            value_node,
+            f"Hardcoded {'password' if kind == 'password' else 'secret'} in `{name}`: "
+            f"the string literal {redact(secret)} is committed with the code.",
+            symbol=symbol,
+            severity=severity,
+            confidence=confidence,
+            fix=f"Read `{name}` from the environment or a secret manager "
+            f"(for example `os.environ[\"{name.upper()}\"]`) and rotate the committed value.",
+        )
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            self._target(target.target, node.value)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if node.value is not None:
+            self._target(node.target, node.value)
+
+    def _target(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
+        if isinstance(target, cst.Name):
+            self._check(target.value, value, target.value)
+        elif isinstance(target, cst.Attribute):
+            self._check(target.attr.value, value, target.attr.value)
+        elif isinstance(target, cst.Subscript) and len(target.slice) == 1:
+            index = target.slice[0].slice
+            if isinstance(index, cst.Index):
+                key = string_value(index.value)
+                if key is not None:
+                    self._check(key, value, f"[{key}]")
+
+    def visit_Call(self, node: cst.Call) -> None:
+        callee = self.ctx.names.qualify(node.func) or ""
+        for arg in node.args:
+            if arg.keyword is None:
+                continue
+            keyword = arg.keyword.value
+            if keyword == "auth" and isinstance(arg.value, cst.Tuple) and len(arg.value.elements) == 2:
+                self._check("password", arg.value.elements[1].value, f"{callee}(auth)")
+            else:
+                self._check(keyword, arg.value, f"{callee}({keyword}=)")
+
+    def visit_Param(self, node: cst.Param) -> None:
+        if node.default is not None:
+            self._check(node.name.value, node.default, f"param {node.name.value}")
+
+    def visit_Dict(self, node: cst.Dict) -> None:
+        for element in node.elements:
+            if isinstance(element, cst.DictElement):
+                key = string_value(element.key)
+                if key is not None:
+                    self._check(key, element.value, f"[{key}]")
+
+    def visit_Comparison(self, node: cst.Comparison) -> None:
+        if len(node.comparisons) != 1 or not isinstance(
+            node.comparisons[0].operator, (cst.Equal, cst.NotEqual)
+        ):
+            return
+        left, right = node.left, node.comparisons[0].comparator
+        for subject, literal in ((left, right), (right, left)):
+            name = _subject_name(subject)
+            if name is not None:
+                self._check(name, literal, f"{name} ==")
+
+
+def _subject_name(expr: cst.BaseExpression) -> str | None:
+    if isinstance(expr, cst.Name):
+        return expr.value
+    if isinstance(expr, cst.Attribute):
+        return expr.attr.value
+    return None

@@ -1,0 +1,126 @@
+"""AG102 known-token-format."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from archguard.core.levels import Category, Confidence, Severity
+from archguard.core.rule_meta import Invalid, RuleMeta, Valid
+from archguard.rules.secrets._detect import find_token, redact, string_value
+from archguard.scan.file_rule import FileRule
+
+
+class KnownTokenFormat(FileRule):
+    """
+    ## What it does
+    Finds string literals that contain a credential in a format its issuer made
+    recognisable: AWS access key ids, GitHub and GitLab tokens, Slack tokens and
+    webhooks, Stripe live keys, Google API keys, OpenAI and Anthropic API keys, SendGrid
+    and Twilio keys, PEM private-key blocks and literal JSON Web Tokens. The name the
+    literal is assigned to does not matter; the format is the evidence.
+
+    Documentation examples such as AWS's `AKIAIOSFODNN7EXAMPLE` and runs of `x` are
+    ignored. Findings in tests and fixtures are reported one severity lower.
+
+    ## Why is this bad?
+    These tokens are live credentials for third-party accounts: code hosting, cloud
+    infrastructure, payments, messaging and paid AI APIs. Automated scanners harvest
+    them from public repositories within minutes of a push, and whoever holds one acts
+    as your service (CWE-798).
+
+    ## Example
+    ```python
+    openai_client = OpenAI(api_key="sk-proj-Xk2...")        # a real key, pasted in
+    GITHUB_TOKEN = "ghp_4Qv8yR2mN6tL0sK9wE3pZ7uB1cX5dF8hJ2kM"
+    ```
+
+    ## Use instead
+    ```python
+    openai_client = OpenAI(api_key=os.environ["OPENAI_API_KEY"])
+    GITHUB_TOKEN = os.environ["GITHUB_TOKEN"]
+    ```
+    Revoke the committed token at its issuer first: it must be treated as compromised.
+
+    ## References
+    - https://cwe.mitre.org/data/definitions/798.html
+    - https://docs.github.com/en/code-security/secret-scanning/introduction/supported-secret-scanning-patterns
+    """
+
+    meta = RuleMeta(
+        id="AG102",
+        name="known-token-format",
+        category=Category.HARDCODED_SECRET,
+        severity=Severity.ERROR,
+        confidence=Confidence.HIGH,
+        summary="A string literal holds an API key or token in a provider's known format.",
+        cwe=(798,),
+        tags=frozenset({"security", "secrets"}),
+        security_severity=8.5,
+    )
+    TRIGGERS = (
+        rb"AKIA|ASIA|ABIA|ACCA|gh[pousr]_|github_pat_|glpat-|xox[abposr]-|hooks\.slack\.com"
+        rb"|[sr]k_live_|AIza|sk-|SG\.|SK[0-9a-f]{32}|PRIVATE KEY|eyJ",
+    )
+
+    VALID = (
+        Valid('AWS_ACCESS_KEY_ID = "AKIAIOSFODNN7EXAMPLE"\n', label="AWS documentation example"),
+        Valid('GITHUB_TOKEN = os.environ["GITHUB_TOKEN"]\n'),
+        Valid('stripe.api_key = "sk_test_51H8xYzExampleKeyForDocs"\n', label="test-mode key"),
+        Valid('PEM_HEADER = "-----BEGIN CERTIFICATE-----"\n'),
+        Valid('token = "ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"\n'),
+        Valid('model = "sk-learn-style-name"\n'),
+    )
+    INVALID = (
+        Invalid('GITHUB_TOKEN = "ghp_4Qv8yR2mN6tL0sK9wE3pZ7uB1cX5dF8hJ2kM"\n', line=1, message="GitHub"),
+        Invalid(
+            """
+            import boto3
+
+            s3 = boto3.client(
+                "s3",
+                aws_access_key_id="AKIA4F7Q2M9XK3LP8ZTW",
+            )
+            """,
+            line=5, message="AWS",
+        ),
+        Invalid('stripe.api_key = "sk_live_51HqLyjWDarjtT1zdp7dcXQ9aB"\n', line=1),
+        Invalid(
+            'client = OpenAI(api_key="sk-proj-8fJ2kL9mN3pQ6rS1tU4vW7xY0zA5bC8dE2fG6hJ9kL3mN7pQ")\n',
+            line=1,
+        ),
+        Invalid(
+            '''
+            PRIVATE_KEY = """-----BEGIN RSA PRIVATE KEY-----
+            MIIEowIBAAKCAQEA7Zq3x9GfT2kLmN8pQ4rS6tU1vW3xY5zA7bC9dE2fG4hJ6kL8
+            -----END RSA PRIVATE KEY-----"""
+            ''',
+            line=1, message="private key",
+        ),
+        Invalid(
+            'SLACK_WEBHOOK = os.getenv("SLACK_WEBHOOK", "https://hooks.slack.com/services/T024BE7LD/B01ABCDEF12/k9Xv2LmQ8rT4wZ7yN3pB6sHc")\n',
+            line=1, label="a real token as an environment fallback is still a leak",
+        ),
+    )
+
+    def _check(self, node: cst.BaseExpression, value: str) -> None:
+        found = find_token(value)
+        if found is None:
+            return
+        provider, token = found
+        severity = self.meta.severity.lowered() if self.ctx.is_test else self.meta.severity
+        self.report(
+            node,
+            f"{provider} in a string literal: {redact(token)} is committed with the code.",
+            symbol=f"{provider}:{len(token)}",
+            severity=severity,
+            fix=f"Revoke this {provider} at its issuer, then load it from the environment "
+            "or a secret manager.",
+        )
+
+    def visit_SimpleString(self, node: cst.SimpleString) -> None:
+        value = string_value(node)
+        if value is not None:
+            self._check(node, value)
+
+    def visit_FormattedStringText(self, node: cst.FormattedStringText) -> None:
+        self._check(node, node.value)

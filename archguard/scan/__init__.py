@@ -1,0 +1,1 @@
+"""The per-file pass: discovery, reading, parsing, facts, file rules, cache, workers."""

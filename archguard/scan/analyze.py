@@ -1,0 +1,175 @@
+"""The per-file pass: one file in, one outcome out, never an exception."""
+
+from __future__ import annotations
+
+import ast
+import re
+import traceback
+import warnings
+from dataclasses import dataclass
+
+import libcst as cst
+
+from archguard.core.facts import ModuleFacts
+from archguard.core.findings import Finding, Location
+from archguard.core.fingerprint import make_fingerprint, normalize_snippet
+from archguard.core.outcomes import (
+    Analysed,
+    Diagnostic,
+    DiagnosticKind,
+    Failed,
+    FileOutcome,
+    Skipped,
+)
+from archguard.scan import facts_ast
+from archguard.scan.context import FileContext
+from archguard.scan.facts_cst import FactCollector, definition_nodes, definitions
+from archguard.scan.file_rule import FileRule
+from archguard.scan.locate import locate
+from archguard.scan.resolver import ImportTable
+from archguard.scan.source import Text, decode_source
+from archguard.scan.suppressions import find_suppressions
+from archguard.scan.walker import Dispatch, walk
+
+
+@dataclass(frozen=True)
+class FileJob:
+    path: str
+    data: bytes
+    module: str
+    is_package: bool
+
+
+class FileRuleSet:
+    """The enabled file rules, with their triggers compiled once."""
+
+    def __init__(self, rules: list[type[FileRule]]) -> None:
+        self.rules = sorted(rules, key=lambda r: r.meta.id)
+        self._always = [r for r in self.rules if r.TRIGGERS is None]
+        self._triggered = [
+            (r, re.compile(_union(r.TRIGGERS))) for r in self.rules if r.TRIGGERS is not None
+        ]
+        patterns = [p for r in self.rules if r.TRIGGERS for p in r.TRIGGERS]
+        self._any = re.compile(_union(patterns)) if patterns else None
+
+    def rules_for(self, data: bytes) -> list[type[FileRule]]:
+        if self._any is None or not self._any.search(data):
+            return list(self._always)
+        matched = {r for r, pattern in self._triggered if pattern.search(data)}
+        return [r for r in self.rules if r.TRIGGERS is None or r in matched]
+
+
+def _union(patterns: tuple[bytes, ...] | list[bytes]) -> bytes:
+    return b"|".join(b"(?:" + p + b")" for p in patterns)
+
+
+def analyze(job: FileJob, rules: FileRuleSet, max_size: int) -> FileOutcome:
+    try:
+        return _analyze(job, rules, max_size)
+    except Exception as exc:  # the runner must survive any one file
+        where = traceback.extract_tb(exc.__traceback__)[-1]
+        return Failed(
+            job.path,
+            Diagnostic(
+                job.path, DiagnosticKind.INTERNAL_ERROR,
+                f"internal error while analysing: {type(exc).__name__}: {exc} "
+                f"({where.filename.rsplit('/', 1)[-1]}:{where.lineno}); please report it",
+                level="error",
+            ),
+        )
+
+
+def _analyze(job: FileJob, ruleset: FileRuleSet, max_size: int) -> FileOutcome:
+    decoded = decode_source(job.path, job.data, max_size)
+    if isinstance(decoded, Diagnostic):
+        if decoded.kind in (DiagnosticKind.BINARY, DiagnosticKind.TOO_LARGE):
+            return Skipped(job.path, decoded)
+        return Failed(job.path, decoded)
+    text = decoded.text
+    lines = text.splitlines()
+    rules = ruleset.rules_for(job.data)
+    if not rules:
+        facts = _facts_from_ast(job, text, lines)
+        if facts is not None:
+            return Analysed(job.path, facts, ())
+    return _analyze_with_libcst(job, text, lines, rules)
+
+
+def _base_facts(job: FileJob, text: str, lines: list[str]) -> ModuleFacts:
+    return ModuleFacts(
+        path=job.path,
+        module=job.module,
+        is_package=job.is_package,
+        line_count=len(lines),
+        suppressions=find_suppressions(lines),
+    )
+
+
+def _facts_from_ast(job: FileJob, text: str, lines: list[str]) -> ModuleFacts | None:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SyntaxWarnings are the user's business
+            tree = ast.parse(text, filename=job.path)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None  # newer syntax than this Python knows, or broken: libcst decides
+    imports, defs = facts_ast.extract(tree, job.module, job.is_package, lines)
+    base = _base_facts(job, text, lines)
+    return ModuleFacts(
+        base.path, base.module, base.is_package, base.line_count, imports, defs,
+        base.suppressions,
+    )
+
+
+def _analyze_with_libcst(
+    job: FileJob, text: str, lines: list[str], rules: list[type[FileRule]]
+) -> FileOutcome:
+    try:
+        module = cst.parse_module(text)
+    except cst.ParserSyntaxError as exc:
+        return Failed(
+            job.path,
+            Diagnostic(
+                job.path, DiagnosticKind.SYNTAX_ERROR,
+                f"not analysed: syntax error at line {exc.raw_line}, column {exc.raw_column + 1}: "
+                f"{exc.message}",
+                line=exc.raw_line, level="error",
+            ),
+        )
+    names = ImportTable()
+    ctx = FileContext(job.path, job.module, job.is_package, text, names)
+    collector = FactCollector(job.module, job.is_package, names)
+    instances = [rule(ctx) for rule in rules]
+    walk(module, Dispatch([collector, *instances]))
+    def_nodes = definition_nodes(module)
+    reports = [(rule, report) for rule in instances for report in rule.reports]
+    spans = locate(
+        module,
+        [*collector.nodes_to_locate(), *(n for n, _, _ in def_nodes), *(r.node for _, r in reports)],
+    )
+    findings = []
+    for rule, report in reports:
+        span = spans[report.node]
+        key = report.symbol if report.symbol is not None else normalize_snippet(
+            module.code_for_node(report.node)
+        )
+        meta = rule.meta
+        findings.append(
+            Finding(
+                rule_id=meta.id,
+                rule_name=meta.name,
+                category=meta.category,
+                severity=report.severity,
+                confidence=report.confidence,
+                message=report.message,
+                location=Location(job.path, span.line, span.column, span.end_line, span.end_column),
+                fingerprint=make_fingerprint(meta.id, job.path, key),
+                cwe=meta.cwe,
+                fix=report.fix,
+            )
+        )
+    base = _base_facts(job, text, lines)
+    facts = ModuleFacts(
+        base.path, base.module, base.is_package, base.line_count,
+        collector.imports(spans), definitions(def_nodes, spans), base.suppressions,
+    )
+    return Analysed(job.path, facts, tuple(sorted(findings, key=lambda f: f.sort_key)))

@@ -1,0 +1,84 @@
+"""Per-file results cached by content hash.
+
+An entry's key covers the file's bytes, its path and module name, and a salt naming the
+archguard code and the enabled file rules, so an entry is only ever reused for exactly
+the same input. Writes go to a temporary file renamed into place, so two scans running
+at once never see half an entry; anything unreadable is treated as a miss and rebuilt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from archguard.core.outcomes import FileOutcome
+from archguard.scan.analyze import FileJob
+from archguard.scan.codec import decode_outcome, encode_outcome
+
+_LAYOUT = "v1"
+
+
+def code_signature() -> str:
+    """A hash of archguard's own sources: any change to the tool invalidates the cache."""
+    package = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+class FileCache:
+    def __init__(self, directory: Path, salt: str) -> None:
+        self.directory = directory
+        self.salt = salt
+        self._ready = False
+
+    def key(self, job: FileJob) -> str:
+        digest = hashlib.sha256()
+        for part in (self.salt, job.path, job.module, str(job.is_package)):
+            digest.update(part.encode("utf-8", "surrogateescape"))
+            digest.update(b"\0")
+        digest.update(job.data)
+        return digest.hexdigest()
+
+    def _entry(self, key: str) -> Path:
+        return self.directory / _LAYOUT / key[:2] / f"{key}.json"
+
+    def get(self, key: str) -> FileOutcome | None:
+        try:
+            raw = self._entry(key).read_bytes()
+            return decode_outcome(json.loads(raw))
+        except (OSError, ValueError, TypeError, KeyError, RecursionError):
+            return None
+
+    def put(self, key: str, outcome: FileOutcome) -> None:
+        target = self._entry(key)
+        try:
+            self._prepare()
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(encode_outcome(outcome), handle, separators=(",", ":"))
+            os.replace(tmp, target)
+        except OSError:
+            # A read-only checkout still scans; it just does not get faster.
+            return
+
+    def _prepare(self) -> None:
+        if self._ready:
+            return
+        self.directory.mkdir(parents=True, exist_ok=True)
+        ignore = self.directory / ".gitignore"
+        if not ignore.exists():
+            ignore.write_text("# Created by archguard; safe to delete.\n*\n", encoding="utf-8")
+        tag = self.directory / "CACHEDIR.TAG"
+        if not tag.exists():
+            tag.write_text(
+                "Signature: 8a477f597d28d172789f06886806bc55\n# archguard cache\n",
+                encoding="utf-8",
+            )
+        self._ready = True

@@ -1,0 +1,67 @@
+"""Which files a scan covers.
+
+Inside a git work tree the list comes from git (tracked files plus untracked files that
+are not ignored), so drafts that git ignores never leak into the module graph; elsewhere
+it comes from a directory walk. Default excluded directories and the ``exclude``
+setting apply in both cases, and also to files named on the command line.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path, PurePosixPath
+
+from archguard.config.globs import matches_any
+from archguard.config.settings import DEFAULT_EXCLUDED_DIRS, Settings
+
+
+def _git_files(root: Path) -> list[str] | None:
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(root), "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            capture_output=True, timeout=60, check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if done.returncode != 0:
+        return None
+    return [p for p in done.stdout.decode("utf-8", "surrogateescape").split("\0") if p]
+
+
+def _walk(directory: Path, root: Path) -> list[str]:
+    found = []
+    for current, dirs, files in os.walk(directory):
+        dirs[:] = sorted(d for d in dirs if d not in DEFAULT_EXCLUDED_DIRS)
+        for name in files:
+            if name.endswith(".py"):
+                found.append(Path(current, name).relative_to(root).as_posix())
+    return found
+
+
+def _wanted(path: str, settings: Settings) -> bool:
+    parts = PurePosixPath(path).parts
+    if not path.endswith(".py") or any(part in DEFAULT_EXCLUDED_DIRS for part in parts[:-1]):
+        return False
+    return not matches_any(settings.exclude, path)
+
+
+def discover(root: Path, targets: list[Path], settings: Settings) -> list[str]:
+    """Sorted repo-relative paths of the Python files under ``targets``."""
+    root = root.resolve()
+    listed = _git_files(root)
+    chosen: set[str] = set()
+    for target in targets:
+        target = target.resolve()
+        rel = target.relative_to(root).as_posix() if target != root else ""
+        if target.is_file():
+            if rel.endswith(".py") and not matches_any(settings.exclude, rel):
+                chosen.add(rel)
+            continue
+        if listed is None:
+            candidates = _walk(target, root)
+        else:
+            prefix = f"{rel}/" if rel else ""
+            candidates = [p for p in listed if p.startswith(prefix)]
+        chosen.update(p for p in candidates if _wanted(p, settings) and (root / p).is_file())
+    return sorted(chosen)

@@ -1,0 +1,72 @@
+"""The base class of rules that look at one file at a time.
+
+A rule subclasses ``FileRule``, declares ``meta``, documents itself in its docstring,
+lists ``VALID`` and ``INVALID`` examples, and implements ``visit_<Node>`` /
+``leave_<Node>`` methods named after libcst node classes. One instance is made per file;
+all enabled rules share one traversal. Rules do no I/O: everything they know comes from
+the parsed tree and ``self.ctx``.
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass, replace
+from typing import ClassVar
+
+import libcst as cst
+
+from archguard.core.levels import Confidence, Severity
+from archguard.core.rule_meta import Example, RuleMeta
+from archguard.scan.context import FileContext
+
+
+@dataclass(frozen=True)
+class Report:
+    """A finding before it has a position: positions are computed once per file."""
+
+    node: cst.CSTNode
+    message: str
+    severity: Severity
+    confidence: Confidence
+    #: Identity of the finding within the file, for its fingerprint; None uses the code.
+    symbol: str | None
+    fix: str
+
+
+class FileRule:
+    meta: ClassVar[RuleMeta]
+    #: Byte regexes; the rule runs on a file only if one of them occurs in it. None means
+    #: every file. This lets the scanner skip parsing files no rule can match.
+    TRIGGERS: ClassVar[tuple[bytes, ...] | None] = None
+    VALID: ClassVar[tuple[Example, ...]] = ()
+    INVALID: ClassVar[tuple[Example, ...]] = ()
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        if "meta" in cls.__dict__:
+            cls.meta = replace(cls.meta, doc=inspect.cleandoc(cls.__doc__ or ""))
+
+    def __init__(self, ctx: FileContext) -> None:
+        self.ctx = ctx
+        self.reports: list[Report] = []
+
+    def report(
+        self,
+        node: cst.CSTNode,
+        message: str,
+        *,
+        symbol: str | None = None,
+        severity: Severity | None = None,
+        confidence: Confidence | None = None,
+        fix: str = "",
+    ) -> None:
+        self.reports.append(
+            Report(
+                node=node,
+                message=message,
+                severity=severity or self.meta.severity,
+                confidence=confidence or self.meta.confidence,
+                symbol=symbol,
+                fix=fix,
+            )
+        )

@@ -1,0 +1,81 @@
+"""Running the per-file pass over many files, on every core when it pays off."""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+from archguard.core.outcomes import FileOutcome
+from archguard.scan.analyze import FileJob, FileRuleSet, analyze
+from archguard.scan.file_rule import FileRule
+
+#: Below this many files a pool costs more to start than it saves.
+_PARALLEL_THRESHOLD = 24
+_CHUNK = 8
+
+_worker_rules: FileRuleSet | None = None
+_worker_max_size = 0
+
+
+def _init_worker(rules: list[type[FileRule]], max_size: int) -> None:
+    global _worker_rules, _worker_max_size
+    _worker_rules = FileRuleSet(rules)
+    _worker_max_size = max_size
+
+
+def _run(job: FileJob) -> FileOutcome:
+    assert _worker_rules is not None
+    return analyze(job, _worker_rules, _worker_max_size)
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    # fork shares the already-imported rules and libcst with the workers for free.
+    if "fork" in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context()
+
+
+def analyze_files(
+    jobs: list[FileJob],
+    rules: list[type[FileRule]],
+    max_size: int,
+    workers: int,
+    on_done: Callable[[int], None] | None = None,
+) -> list[FileOutcome]:
+    """Outcomes in the order of ``jobs``."""
+    workers = min(workers, math.ceil(len(jobs) / _CHUNK))
+    if workers > 1 and len(jobs) >= _PARALLEL_THRESHOLD:
+        try:
+            return _parallel(jobs, rules, max_size, workers, on_done)
+        except (BrokenProcessPool, OSError):
+            pass  # a worker died (out of memory, killed): finish in this process
+    ruleset = FileRuleSet(rules)
+    results = []
+    for job in jobs:
+        results.append(analyze(job, ruleset, max_size))
+        if on_done:
+            on_done(1)
+    return results
+
+
+def _parallel(
+    jobs: list[FileJob],
+    rules: list[type[FileRule]],
+    max_size: int,
+    workers: int,
+    on_done: Callable[[int], None] | None,
+) -> list[FileOutcome]:
+    chunk = max(1, min(_CHUNK, len(jobs) // (workers * 4)))
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=_context(), initializer=_init_worker,
+        initargs=(rules, max_size),
+    ) as pool:
+        results = []
+        for outcome in pool.map(_run, jobs, chunksize=chunk):
+            results.append(outcome)
+            if on_done:
+                on_done(1)
+        return results
