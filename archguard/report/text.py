@@ -45,21 +45,25 @@ def render(
     total = len(report.findings)
     if total:
         parts = ", ".join(f"{n} {level}" for level, n in counts.items() if n)
-        lines.append(style(f"Found {total} problem{'s' if total != 1 else ''} ({parts}).", bold=True))
+        lines.append(style(f"Found {_count(total, 'problem')} ({parts}).", bold=True))
         lines.append("By category: " + ", ".join(f"{c} {n}" for c, n in by_category(report).items()))
     else:
         lines.append(style("No problems found.", fg="green", bold=True))
-    files = f"{report.files_analysed} of {report.files_total} files analysed"
+    files = f"{report.files_analysed} of {_count(report.files_total, 'file')} analysed"
     extra = []
     if report.files_failed:
         extra.append(f"{report.files_failed} failed")
     if report.files_skipped:
         extra.append(f"{report.files_skipped} skipped")
     if report.suppressed:
-        extra.append(f"{report.suppressed} findings suppressed inline")
+        extra.append(f"{_count(report.suppressed, 'finding')} suppressed inline")
     if report.baselined:
-        extra.append(f"{report.baselined} findings in the baseline")
+        extra.append(f"{_count(report.baselined, 'finding')} in the baseline")
     if report.fixed_baseline:
-        extra.append(f"{len(report.fixed_baseline)} baseline entries now fixed")
+        extra.append(f"{_count(len(report.fixed_baseline), 'baseline entry', 'baseline entries')} now fixed")
     lines.append(files + (f"; {', '.join(extra)}" if extra else "") + ".")
     return "\n".join(lines) + "\n"
+
+
+def _count(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else (many or one + 's')}"

@@ -26,7 +26,7 @@ class FileContext:
         """Test code and test fixtures, where findings matter less."""
         p = PurePosixPath(self.path)
         name = p.name
-        if name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py":
+        if name.startswith("test_") or name.endswith("_test.py") or name in ("conftest.py", "tests.py"):
             return True
         return any(part in _TEST_DIRS for part in p.parts[:-1])
 

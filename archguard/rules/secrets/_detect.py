@@ -33,7 +33,7 @@ _PLACEHOLDER_EXACT = frozenset(
 )
 _PLACEHOLDER_PARTS = re.compile(
     r"your[-_ ]?|example|dummy|placeholder|change[-_ ]?me|change[-_ ]?this|replace[-_ ]?(?:me|this|with)"
-    r"|insert[-_ ]|fake|sample|(?<![a-z])test|xxx|\.\.\.|<[^>]*>|\$\{[^}]*\}|\{\{[^}]*\}\}"
+    r"|insert[-_ ]|fake|sample|wrong|invalid|incorrect|password|(?<![a-z])test|xxx|\.\.\.|<[^>]*>|\$\{[^}]*\}|\{\{[^}]*\}\}"
     r"|%\([^)]*\)s|^\$[A-Z_]+$|^\{[^}]*\}$|todo|fixme|redacted",
     re.IGNORECASE,
 )

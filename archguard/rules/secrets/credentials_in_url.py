@@ -115,7 +115,7 @@ class CredentialsInUrl(FileRule):
             self.report(
                 node,
                 f"Password inline in a {match.group('scheme')} URL for "
-                f"{match.group('user')}@{host or '?'}{where}: {redact(password)}.",
+                f"{_account(match.group('user'), host)}{where}: {redact(password)}.",
                 symbol=f"{match.group('scheme')}://{match.group('user')}@{host}",
                 severity=severity,
                 confidence=Confidence.MEDIUM if local else Confidence.HIGH,
@@ -123,3 +123,7 @@ class CredentialsInUrl(FileRule):
                 "secret manager, and rotate the committed password.",
             )
             return
+
+
+def _account(user: str, host: str) -> str:
+    return f"{user}@{host or '?'}" if user else (host or "?")

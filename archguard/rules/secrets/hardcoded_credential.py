@@ -170,6 +170,13 @@ class HardcodedCredential(FileRule):
             line=2,
         ),
         Invalid(
+            """
+            class Config:
+                SECRET_KEY = os.environ.get("SECRET_KEY") or "you-will-never-guess"
+            """,
+            line=2, path="config.py", message="fallback",
+        ),
+        Invalid(
             'user = User.objects.create_user("alice", password="alice-pass-2024")\n',
             line=1, path="tests/test_views.py",
             label="in tests: still reported, one severity lower",
@@ -182,16 +189,21 @@ class HardcodedCredential(FileRule):
         kind = credential_kind(name)
         if kind is None:
             return
+        fallback = _fallback_literal(value_node)
+        if fallback is not None:
+            value_node = fallback
         value = string_value(value_node)
         if value is None or not looks_like_secret(value, kind) or find_token(value):
             return  # known token formats are AG102's, with a better message
         secret = credential_part(value)
-        confidence = Confidence.HIGH if (kind == "password" or looks_strong(secret)) else Confidence.MEDIUM
+        strong = kind == "password" or looks_strong(secret)
+        confidence = Confidence.HIGH if strong and fallback is None else Confidence.MEDIUM
+        where = " (the fallback when the environment has no value)" if fallback is not None else ""
         severity = self.meta.severity.lowered() if self.ctx.is_test else self.meta.severity
         self.report(
             value_node,
             f"Hardcoded {'password' if kind == 'password' else 'secret'} in `{name}`: "
-            f"the string literal {redact(secret)} is committed with the code.",
+            f"the string literal {redact(secret)} is committed with the code{where}.",
             symbol=symbol,
             severity=severity,
             confidence=confidence,
@@ -251,6 +263,15 @@ class HardcodedCredential(FileRule):
             name = _subject_name(subject)
             if name is not None:
                 self._check(name, literal, f"{name} ==")
+
+
+def _fallback_literal(value: cst.BaseExpression) -> cst.BaseExpression | None:
+    """The literal in ``os.environ.get("X") or "literal"``: used whenever the variable
+    is missing, which is exactly how a development secret reaches production."""
+    if isinstance(value, cst.BooleanOperation) and isinstance(value.operator, cst.Or):
+        if string_value(value.right) is not None and string_value(value.left) is None:
+            return value.right
+    return None
 
 
 def _subject_name(expr: cst.BaseExpression) -> str | None:

@@ -1,0 +1,43 @@
+"""Each sample backend in fixtures/ is scanned, and the exact set of findings must equal
+the ``# expect: RULE-ID`` marks in its files: a miss and an extra both fail."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from archguard.app.scanning import ScanOptions, run_scan
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+MARK = re.compile(r"#\s*expect:\s*(AG\d{3}(?:\s*,\s*AG\d{3})*)")
+
+
+def expected_marks(root: Path) -> set[tuple[str, int, str]]:
+    marks = set()
+    for path in sorted(root.rglob("*.py")):
+        rel = path.relative_to(root).as_posix()
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            match = MARK.search(line)
+            if match:
+                marks.update((rel, number, rule.strip()) for rule in match.group(1).split(","))
+    return marks
+
+
+FIXTURE_DIRS = sorted(p for p in FIXTURES.iterdir() if (p / "pyproject.toml").is_file())
+
+
+def test_there_are_fixtures_with_marks() -> None:
+    assert len(FIXTURE_DIRS) >= 3
+    assert all(expected_marks(d) for d in FIXTURE_DIRS)
+
+
+@pytest.mark.parametrize("root", FIXTURE_DIRS, ids=lambda p: p.name)
+def test_findings_match_marks_exactly(root: Path) -> None:
+    report = run_scan(ScanOptions(paths=(root,), use_cache=False, jobs=1))
+    found = {(f.location.path, f.location.line, f.rule_id) for f in report.findings}
+    expected = expected_marks(root)
+    assert sorted(found - expected) == [], "findings without an expect mark"
+    assert sorted(expected - found) == [], "expect marks without a finding"
+    assert report.files_failed == 0
