@@ -126,7 +126,9 @@ def scan(
             click.echo(_FORMATS[fmt](report), nl=False)
     except OSError as exc:
         _fail(f"cannot write report: {exc}")
-    failing = [f for f in report.findings if f.severity.rank >= threshold.rank]
+    failing = [f for f in report.findings if f.severity.rank >= threshold.rank] + [
+        d for d in report.diagnostics if Severity(d.level).rank >= threshold.rank
+    ]
     sys.exit(EXIT_FINDINGS if failing and not exit_zero else EXIT_CLEAN)
 
 

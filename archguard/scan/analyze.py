@@ -95,6 +95,21 @@ def _analyze(job: FileJob, ruleset: FileRuleSet, max_size: int) -> FileOutcome:
     return _analyze_with_libcst(job, text, lines, rules)
 
 
+def _syntax_error(text: str, exc: cst.ParserSyntaxError) -> tuple[int, int, str]:
+    """Where and why the file does not parse, in CPython's words when it agrees that
+    the file is broken (they are the words users know), else in libcst's."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ast.parse(text)
+    except SyntaxError as py_exc:
+        if py_exc.lineno:
+            return py_exc.lineno, py_exc.offset or 1, py_exc.msg
+    except (ValueError, RecursionError, MemoryError):
+        pass
+    return exc.raw_line, exc.raw_column + 1, exc.message
+
+
 def _base_facts(job: FileJob, text: str, lines: list[str]) -> ModuleFacts:
     return ModuleFacts(
         path=job.path,
@@ -126,13 +141,13 @@ def _analyze_with_libcst(
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
+        line, column, message = _syntax_error(text, exc)
         return Failed(
             job.path,
             Diagnostic(
                 job.path, DiagnosticKind.SYNTAX_ERROR,
-                f"not analysed: syntax error at line {exc.raw_line}, column {exc.raw_column + 1}: "
-                f"{exc.message}",
-                line=exc.raw_line, level="error",
+                f"not analysed: syntax error at line {line}, column {column}: {message}",
+                line=line, level="error",
             ),
         )
     names = ImportTable()

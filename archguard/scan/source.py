@@ -24,9 +24,10 @@ def decode_source(path: str, data: bytes, max_size: int) -> Text | Diagnostic:
             path, DiagnosticKind.TOO_LARGE,
             f"skipped: {len(data):,} bytes is over the {max_size:,}-byte limit "
             "(max-file-size in the settings)",
+            level="note",
         )
     if b"\0" in data[:8192]:
-        return Diagnostic(path, DiagnosticKind.BINARY, "skipped: binary content (NUL bytes)")
+        return Diagnostic(path, DiagnosticKind.BINARY, "skipped: binary content (NUL bytes)", level="note")
     encoding = _declared_encoding(data) or "utf-8"
     try:
         text = data.decode("utf-8-sig" if encoding.lower() in ("utf-8", "utf8") else encoding)

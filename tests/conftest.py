@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+import subprocess
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from archguard.cli import main
+
+REPO = Path(__file__).resolve().parents[1]
+FIXTURES = REPO / "fixtures"
+SHARED = REPO.parent / "shared"
+
+
+@pytest.fixture
+def make_repo(tmp_path: Path) -> Callable[..., Path]:
+    """Writes a small project: {relative path: source}; ``git=True`` makes it a repo."""
+
+    def make(files: dict[str, str | bytes], git: bool = False, config: str = "") -> Path:
+        root = tmp_path / "proj"
+        root.mkdir(exist_ok=True)
+        (root / "pyproject.toml").write_text(f"[tool.archguard]\n{textwrap.dedent(config)}", encoding="utf-8")
+        for rel, content in files.items():
+            path = root / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, bytes):
+                path.write_bytes(content)
+            else:
+                path.write_text(textwrap.dedent(content).lstrip("\n"), encoding="utf-8")
+        if git:
+            git_run(root, "init", "-q")
+            git_run(root, "add", "-A")
+            git_run(root, "commit", "-qm", "initial")
+        return root
+
+    return make
+
+
+def git_run(root: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", "-c", "commit.gpgsign=false",
+         *args],
+        cwd=root, check=True, capture_output=True,
+    )
+
+
+@pytest.fixture
+def cli() -> Callable[..., Result]:
+    runner = CliRunner()
+
+    def run(*args: str | Path) -> Result:
+        return runner.invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+    return run
