@@ -22,7 +22,7 @@ from archguard.config.settings import Settings
 from archguard.core.findings import Finding
 from archguard.core.levels import Severity
 from archguard.core.outcomes import Analysed, Diagnostic, DiagnosticKind, Failed, FileOutcome
-from archguard.core.report import ScanReport
+from archguard.core.report import BaselineEntry, ScanReport
 from archguard.graph.build import build_project
 from archguard.rules.project_rule import ProjectRule
 from archguard.rules.registry import all_rules
@@ -173,7 +173,7 @@ def run_scan(options: ScanOptions, progress: ProgressHook | None = None) -> Scan
 
     baseline = None if options.no_baseline else _baseline(root, settings, options)
     baselined = 0
-    fixed = ()
+    fixed: tuple[BaselineEntry, ...] = ()
     if baseline is not None:
         kept, baselined, fixed = baseline.apply(kept, scope=report_only or set(files))
 

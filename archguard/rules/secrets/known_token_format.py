@@ -102,7 +102,7 @@ class KnownTokenFormat(FileRule):
         ),
     )
 
-    def _check(self, node: cst.BaseExpression, value: str) -> None:
+    def _check(self, node: cst.CSTNode, value: str) -> None:
         found = find_token(value)
         if found is None:
             return
