@@ -16,15 +16,22 @@ from archguard.app.scanning import ScanOptions, run_scan
 from archguard.config.loading import ConfigError
 from archguard.core.levels import Severity
 from archguard.core.report import ScanReport
-from archguard.report import github, json_report, sarif, text
+from archguard.report import github, json_report, text
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 _FORMATS: dict[str, Callable[[ScanReport], str]] = {
     "json": json_report.render,
-    "sarif": sarif.render,
+    "sarif": lambda report: _render_sarif(report),
     "github": github.render,
 }
 _LEVELS = click.Choice([s.value for s in Severity])
+
+
+def _render_sarif(report: ScanReport) -> str:
+    # sarif-om and attrs take as long to import as the rest of a warm scan.
+    from archguard.report import sarif
+
+    return sarif.render(report)
 
 
 def _split(values: tuple[str, ...]) -> tuple[str, ...]:

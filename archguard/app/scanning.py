@@ -118,9 +118,11 @@ def run_scan(options: ScanOptions, progress: ProgressHook | None = None) -> Scan
     sources: dict[str, bytes] = {}
     jobs = []
     unreadable: list[FileOutcome] = []
+    base = str(root)
     for path in files:
         try:
-            data = (root / path).read_bytes()
+            with open(f"{base}/{path}", "rb") as handle:
+                data = handle.read()
         except OSError as exc:
             unreadable.append(
                 Failed(path, Diagnostic(path, DiagnosticKind.UNREADABLE,
@@ -266,9 +268,14 @@ def _baseline(root: Path, settings: Settings, options: ScanOptions) -> BaselineF
 
 
 def _with_line_hashes(findings: list[Finding], sources: dict[str, bytes]) -> list[Finding]:
+    """GitHub line hashes for findings that do not have one yet (file rules compute
+    theirs in the per-file pass, where they are cached)."""
     cache: dict[str, dict[int, str]] = {}
     out = []
     for finding in findings:
+        if finding.line_hash:
+            out.append(finding)
+            continue
         path = finding.location.path
         if path not in cache:
             cache[path] = line_hashes(sources.get(path, b"").decode("utf-8", "replace"))

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-import networkx as nx
-
 from archguard.core.facts import ImportFact, ModuleFacts
 from archguard.graph.project import Project
 
@@ -31,6 +29,8 @@ def resolve_target(fact: ImportFact, modules: set[str]) -> tuple[str, bool] | No
 
 
 def build_project(facts: Iterable[ModuleFacts]) -> Project:
+    import networkx as nx  # only scans that run project rules pay for importing it
+
     modules = {f.module: f for f in facts if f.module}
     known = set(modules)
     graph = nx.DiGraph()

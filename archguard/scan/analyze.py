@@ -25,6 +25,7 @@ from archguard.scan import facts_ast
 from archguard.scan.context import FileContext
 from archguard.scan.facts_cst import FactCollector, definition_nodes, definitions
 from archguard.scan.file_rule import FileRule
+from archguard.scan.line_hash import line_hashes
 from archguard.scan.locate import locate
 from archguard.scan.resolver import ImportTable
 from archguard.scan.source import Text, decode_source
@@ -162,6 +163,7 @@ def _analyze_with_libcst(
         [*collector.nodes_to_locate(), *(n for n, _, _ in def_nodes), *(r.node for _, r in reports)],
     )
     findings = []
+    hashes = line_hashes(text) if reports else {}
     for rule, report in reports:
         span = spans[report.node]
         key = report.symbol if report.symbol is not None else normalize_snippet(
@@ -180,6 +182,7 @@ def _analyze_with_libcst(
                 fingerprint=make_fingerprint(meta.id, job.path, key),
                 cwe=meta.cwe,
                 fix=report.fix,
+                line_hash=hashes.get(span.line, ""),
             )
         )
     base = _base_facts(job, text, lines)

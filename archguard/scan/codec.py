@@ -10,6 +10,7 @@ import dataclasses
 import types
 import typing
 from enum import Enum
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -40,53 +41,81 @@ def decode_outcome(data: Any) -> FileOutcome:
     return typing.cast(FileOutcome, result)
 
 
-@lru_cache(maxsize=None)
-def _hints(cls: type) -> dict[str, Any]:
-    return typing.get_type_hints(cls)
+Decoder = Callable[[Any], Any]
 
 
 def _decode(value: Any, hint: Any) -> Any:
+    return _decoder(hint)(value)
+
+
+@lru_cache(maxsize=None)
+def _decoder(hint: Any) -> Decoder:
+    """A decoding function per type, built once: warm scans decode thousands of entries,
+    and reflecting on type hints for every value cost more than the rest of the scan."""
     origin = typing.get_origin(hint)
     if origin in (typing.Union, types.UnionType):
-        options = typing.get_args(hint)
-        if value is None and type(None) in options:
-            return None
-        errors = []
-        for option in options:
-            if option is type(None):
-                continue
-            try:
-                return _decode(value, option)
-            except (ValueError, TypeError, KeyError) as exc:
-                errors.append(exc)
-        raise ValueError(f"no union member fits: {errors}")
+        options = [o for o in typing.get_args(hint) if o is not type(None)]
+        nullable = len(options) < len(typing.get_args(hint))
+        decoders = [_decoder(o) for o in options]
+
+        def union(value: Any) -> Any:
+            if value is None and nullable:
+                return None
+            for decode in decoders:
+                try:
+                    return decode(value)
+                except (ValueError, TypeError, KeyError):
+                    continue
+            raise ValueError("no union member fits")
+
+        return union
     if origin is tuple:
         args = typing.get_args(hint)
-        if not isinstance(value, list):
-            raise ValueError("expected a list")
         if len(args) == 2 and args[1] is Ellipsis:
-            return tuple(_decode(v, args[0]) for v in value)
-        if len(args) != len(value):
-            raise ValueError("tuple length mismatch")
-        return tuple(_decode(v, a) for v, a in zip(value, args))
+            item = _decoder(args[0])
+
+            def sequence(value: Any) -> Any:
+                if not isinstance(value, list):
+                    raise ValueError("expected a list")
+                return tuple([item(v) for v in value])
+
+            return sequence
+        parts = [_decoder(a) for a in args]
+
+        def fixed(value: Any) -> Any:
+            if not isinstance(value, list) or len(value) != len(parts):
+                raise ValueError("expected a list of fixed length")
+            return tuple([decode(v) for decode, v in zip(parts, value)])
+
+        return fixed
     if origin is frozenset:
-        return frozenset(_decode(v, typing.get_args(hint)[0]) for v in value)
+        item = _decoder(typing.get_args(hint)[0])
+        return lambda value: frozenset(item(v) for v in value)
     if isinstance(hint, type) and dataclasses.is_dataclass(hint):
-        if not isinstance(value, dict):
-            raise ValueError(f"expected an object for {hint.__name__}")
-        hints = _hints(hint)
-        fields = {f.name for f in dataclasses.fields(hint)}
-        if set(value) != fields:
-            raise ValueError(f"fields of {hint.__name__} do not match")
-        return hint(**{name: _decode(value[name], hints[name]) for name in fields})
+        hints = typing.get_type_hints(hint)
+        names = [f.name for f in dataclasses.fields(hint)]
+        expected = set(names)
+        fields = [(name, _decoder(hints[name])) for name in names]
+        cls = hint
+
+        def record(value: Any) -> Any:
+            if not isinstance(value, dict) or value.keys() != expected:
+                raise ValueError(f"expected the fields of {cls.__name__}")
+            return cls(**{name: decode(value[name]) for name, decode in fields})
+
+        return record
     if isinstance(hint, type) and issubclass(hint, Enum):
-        return hint(value)
+        return hint
     if hint is Any or hint is object:
-        return value
+        return lambda value: value
+    if hint is float:
+        return lambda value: float(_checked(value, (int, float)))
     if isinstance(hint, type):
-        if hint is float and isinstance(value, int):
-            return float(value)
-        if not isinstance(value, hint) or (hint is int and isinstance(value, bool)):
-            raise ValueError(f"expected {hint.__name__}")
-        return value
+        return lambda value: _checked(value, hint)
     raise ValueError(f"unsupported type {hint!r}")
+
+
+def _checked(value: Any, kind: type | tuple[type, ...]) -> Any:
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
+        raise ValueError(f"expected {kind}")
+    return value

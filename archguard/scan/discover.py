@@ -31,11 +31,13 @@ def _git_files(root: Path) -> list[str] | None:
 
 def _walk(directory: Path, root: Path) -> list[str]:
     found = []
+    base = len(str(root)) + 1
     for current, dirs, files in os.walk(directory):
         dirs[:] = sorted(d for d in dirs if d not in DEFAULT_EXCLUDED_DIRS)
+        prefix = current[base:].replace(os.sep, "/")
         for name in files:
             if name.endswith(".py"):
-                found.append(Path(current, name).relative_to(root).as_posix())
+                found.append(f"{prefix}/{name}" if prefix else name)
     return found
 
 
@@ -59,9 +61,13 @@ def discover(root: Path, targets: list[Path], settings: Settings) -> list[str]:
                 chosen.add(rel)
             continue
         if listed is None:
-            candidates = _walk(target, root)
+            chosen.update(p for p in _walk(target, root) if _wanted(p, settings))
         else:
             prefix = f"{rel}/" if rel else ""
-            candidates = [p for p in listed if p.startswith(prefix)]
-        chosen.update(p for p in candidates if _wanted(p, settings) and (root / p).is_file())
+            base = str(root)
+            # git also lists files deleted from the work tree but not from the index.
+            chosen.update(
+                p for p in listed
+                if p.startswith(prefix) and _wanted(p, settings) and os.path.isfile(f"{base}/{p}")
+            )
     return sorted(chosen)

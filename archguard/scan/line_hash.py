@@ -11,62 +11,42 @@ from __future__ import annotations
 
 _BLOCK = 100
 _MASK = (1 << 64) - 1
-_MOD = 37
-_FIRST_MOD = pow(_MOD, _BLOCK, 1 << 64)
+_FIRST_MOD = pow(37, _BLOCK, 1 << 64)
 _EOF = 65535
+
+
+def _kept_units(text: str) -> list[int]:
+    """UTF-16 code units with spaces and tabs removed and CR / CRLF folded to LF."""
+    # Line endings first: a CR, spaces, then an LF are two line ends, as in codeql-action.
+    folded = text.replace("\r\n", "\n").replace("\r", "\n").replace(" ", "").replace("\t", "")
+    data = folded.encode("utf-16-le", "surrogatepass")
+    return list(memoryview(data).cast("H"))
 
 
 def line_hashes(text: str) -> dict[int, str]:
     """1-based line number -> ``"<hex>:<occurrence>"`` for every line of ``text``."""
-    window = [0] * _BLOCK
-    line_numbers = [-1] * _BLOCK
-    state = {"hash": 0, "index": 0}
+    units = _kept_units(text)
+    units.append(_EOF)
+    units.extend([0] * _BLOCK)
+    # Line N starts at its first kept unit: position 0 and every position after an LF.
+    starts: dict[int, int] = {}
+    line = 1
+    if units:
+        starts[0] = 1
+    last = len(units) - _BLOCK  # the EOF marker; the zeros after it only flush
+    for index in range(last):
+        if units[index] == 0x0A and index + 1 <= last:
+            line += 1
+            starts[index + 1] = line
     counts: dict[str, int] = {}
     out: dict[int, str] = {}
-
-    def output() -> None:
-        value = format(state["hash"], "x")
-        counts[value] = counts.get(value, 0) + 1
-        out[line_numbers[state["index"]]] = f"{value}:{counts[value]}"
-        line_numbers[state["index"]] = -1
-
-    def update(current: int) -> None:
-        index = state["index"]
-        leaving = window[index]
-        window[index] = current
-        state["hash"] = (_MOD * state["hash"] + current - _FIRST_MOD * leaving) & _MASK
-        state["index"] = (index + 1) % _BLOCK
-
-    line_number = 0
-    line_start = True
-    prev_cr = False
-
-    def process(current: int) -> None:
-        nonlocal line_number, line_start, prev_cr
-        if current in (0x20, 0x09) or (prev_cr and current == 0x0A):
-            prev_cr = False
-            return
-        if current == 0x0D:
-            current = 0x0A
-            prev_cr = True
-        else:
-            prev_cr = False
-        if line_numbers[state["index"]] != -1:
-            output()
-        if line_start:
-            line_start = False
-            line_number += 1
-            line_numbers[state["index"]] = line_number
-        if current == 0x0A:
-            line_start = True
-        update(current)
-
-    data = text.encode("utf-16-le", "surrogatepass")
-    for i in range(0, len(data), 2):
-        process(data[i] | (data[i + 1] << 8))
-    process(_EOF)
-    for _ in range(_BLOCK):
-        if line_numbers[state["index"]] != -1:
-            output()
-        update(0)
+    value = 0
+    for index, unit in enumerate(units):
+        start = index - _BLOCK
+        if start >= 0 and start in starts:
+            digest = format(value, "x")
+            counts[digest] = counts.get(digest, 0) + 1
+            out[starts[start]] = f"{digest}:{counts[digest]}"
+        leaving = units[start] if start >= 0 else 0
+        value = (37 * value + unit - _FIRST_MOD * leaving) & _MASK
     return out

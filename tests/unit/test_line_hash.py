@@ -27,3 +27,58 @@ GREETINGS = ["e9496ae3ebfced30:1", "fb7c023a8b9ccb3f:1", "ce8ba1a563dcdaca:1", "
 def test_vectors(text: str, expected: list[str]) -> None:
     hashes = line_hashes(text)
     assert [hashes[i] for i in sorted(hashes)] == expected
+
+
+def _reference(text: str) -> dict[int, str]:
+    """codeql-action's per-character algorithm, transcribed directly, for comparison."""
+    window, numbers = [0] * 100, [-1] * 100
+    state = {"h": 0, "i": 0, "line": 0, "start": True, "cr": False}
+    counts: dict[str, int] = {}
+    out: dict[int, str] = {}
+    first = pow(37, 100, 1 << 64)
+
+    def emit() -> None:
+        v = format(state["h"], "x")
+        counts[v] = counts.get(v, 0) + 1
+        out[numbers[state["i"]]] = f"{v}:{counts[v]}"
+        numbers[state["i"]] = -1
+
+    def update(c: int) -> None:
+        old = window[state["i"]]
+        window[state["i"]] = c
+        state["h"] = (37 * state["h"] + c - first * old) & ((1 << 64) - 1)
+        state["i"] = (state["i"] + 1) % 100
+
+    def process(c: int) -> None:
+        if c in (32, 9) or (state["cr"] and c == 10):
+            state["cr"] = False
+            return
+        state["cr"] = c == 13
+        c = 10 if c == 13 else c
+        if numbers[state["i"]] != -1:
+            emit()
+        if state["start"]:
+            state["start"] = False
+            state["line"] += 1
+            numbers[state["i"]] = state["line"]
+        if c == 10:
+            state["start"] = True
+        update(c)
+
+    data = text.encode("utf-16-le", "surrogatepass")
+    for k in range(0, len(data), 2):
+        process(data[k] | data[k + 1] << 8)
+    process(65535)
+    for _ in range(100):
+        if numbers[state["i"]] != -1:
+            emit()
+        update(0)
+    return out
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["a\r \nb", "x\r\r\ny \t\n\n", "déjà vu 😀\nline\n" * 30, "\n\n\n", "  \t", "a" * 250 + "\nb"],
+)
+def test_matches_the_per_character_algorithm(text: str) -> None:
+    assert line_hashes(text) == _reference(text)
