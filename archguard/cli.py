@@ -109,9 +109,6 @@ def scan(
     )
     try:
         report = run_scan(options)
-        from archguard.app.scanning import effective_settings, locate_project
-
-        threshold = effective_settings(locate_project(options).settings, options).fail_on
     except (UsageError, ConfigError) as exc:
         _fail(str(exc))
         return
@@ -133,10 +130,7 @@ def scan(
             click.echo(_FORMATS[fmt](report), nl=False)
     except OSError as exc:
         _fail(f"cannot write report: {exc}")
-    failing = [f for f in report.findings if f.severity.rank >= threshold.rank] + [
-        d for d in report.diagnostics if Severity(d.level).rank >= threshold.rank
-    ]
-    sys.exit(EXIT_FINDINGS if failing and not exit_zero else EXIT_CLEAN)
+    sys.exit(EXIT_FINDINGS if report.fails() and not exit_zero else EXIT_CLEAN)
 
 
 @main.command()

@@ -56,13 +56,15 @@ class ScanOptions:
 
 
 @dataclass(frozen=True)
-class Project:
+class ProjectLocation:
+    """Where the project is and how it is configured."""
+
     root: Path
     settings: Settings
     config_source: Path | None
 
 
-def locate_project(options: ScanOptions) -> Project:
+def locate_project(options: ScanOptions) -> ProjectLocation:
     missing = [str(p) for p in options.paths if not p.exists()]
     if missing:
         raise UsageError(f"path does not exist: {', '.join(missing)}")
@@ -84,7 +86,7 @@ def locate_project(options: ScanOptions) -> Project:
             path.resolve().relative_to(root)
         except ValueError:
             raise UsageError(f"{path} is outside the project root {root}") from None
-    return Project(root, settings, config_file)
+    return ProjectLocation(root, settings, config_file)
 
 
 def effective_settings(settings: Settings, options: ScanOptions) -> Settings:
@@ -191,6 +193,7 @@ def run_scan(options: ScanOptions, progress: ProgressHook | None = None) -> Scan
         baselined=baselined,
         fixed_baseline=fixed,
         suppressed=suppressed,
+        fail_on=settings.fail_on,
     )
 
 
@@ -221,7 +224,7 @@ def _analyze(
     )
     cache = FileCache(root / settings.cache_dir, salt) if options.use_cache else None
     results: dict[int, FileOutcome] = {}
-    misses: list[tuple[int, FileJob, str | None]] = []
+    misses: list[tuple[int, FileJob, str | None]] = []  # (index, job, cache key)
     for index, job in enumerate(jobs):
         key = cache.key(job) if cache else None
         hit = cache.get(key) if cache and key else None
@@ -239,12 +242,10 @@ def _analyze(
 
     workers = options.jobs or os.cpu_count() or 1
     outcomes = analyze_files(
-        [job for _, job, _ in misses], file_rules, settings.max_file_size, workers, tick
+        [job for _, job, _ in misses], file_rules, settings.max_file_size, workers, cache, tick
     )
-    for (index, _, key), outcome in zip(misses, outcomes):
+    for (index, _, _), outcome in zip(misses, outcomes):
         results[index] = outcome
-        if cache and key:
-            cache.put(key, outcome)
     return [results[i] for i in range(len(jobs))]
 
 

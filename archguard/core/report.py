@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from archguard.core.findings import Finding
+from archguard.core.levels import Severity
 from archguard.core.outcomes import Diagnostic
 from archguard.core.rule_meta import RuleMeta
 
@@ -34,3 +35,12 @@ class ScanReport:
     suppressed: int = 0
     #: Repo-level numbers (module count, edges, ...), name -> value.
     metrics: tuple[tuple[str, float | int], ...] = field(default=())
+    #: The lowest severity that fails the run, as configured.
+    fail_on: Severity = Severity.WARNING
+
+    def fails(self) -> bool:
+        """Whether anything at or above ``fail_on`` was found, findings or diagnostics."""
+        threshold = self.fail_on.rank
+        return any(f.severity.rank >= threshold for f in self.findings) or any(
+            Severity(d.level).rank >= threshold for d in self.diagnostics
+        )

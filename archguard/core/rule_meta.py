@@ -72,8 +72,7 @@ class Example:
     path: str = ""
     #: A substring the finding's message must contain.
     message: str = ""
-    #: Settings for the example, as ``[tool.archguard]`` TOML text.
-    config: str = ""
+    #: What the example shows, when the code alone does not say it.
     label: str = ""
 
 
@@ -82,10 +81,9 @@ def Valid(  # noqa: N802 - reads as a declaration, like Fixit's
     *,
     path: str = "app/module.py",
     files: dict[str, str] | None = None,
-    config: str = "",
     label: str = "",
 ) -> Example:
-    return Example(_files(code, path, files), False, path=path, config=config, label=label)
+    return Example(_files(code, path, files), False, path=path, label=label)
 
 
 def Invalid(  # noqa: N802
@@ -95,14 +93,10 @@ def Invalid(  # noqa: N802
     path: str = "app/module.py",
     files: dict[str, str] | None = None,
     message: str = "",
-    config: str = "",
     label: str = "",
 ) -> Example:
     lines = (line,) if isinstance(line, int) else tuple(line)
-    return Example(
-        _files(code, path, files), True, lines, path=path, message=message, config=config,
-        label=label,
-    )
+    return Example(_files(code, path, files), True, lines, path=path, message=message, label=label)
 
 
 def _files(code: str, path: str, files: dict[str, str] | None) -> tuple[tuple[str, str], ...]:

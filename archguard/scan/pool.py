@@ -10,6 +10,7 @@ from concurrent.futures.process import BrokenProcessPool
 
 from archguard.core.outcomes import FileOutcome
 from archguard.scan.analyze import FileJob, FileRuleSet, analyze
+from archguard.scan.cache import FileCache
 from archguard.scan.file_rule import FileRule
 
 #: Below this many files a pool costs more to start than it saves.
@@ -18,17 +19,24 @@ _CHUNK = 8
 
 _worker_rules: FileRuleSet | None = None
 _worker_max_size = 0
+_worker_cache: FileCache | None = None
 
 
-def _init_worker(rules: list[type[FileRule]], max_size: int) -> None:
-    global _worker_rules, _worker_max_size
+def _init_worker(rules: list[type[FileRule]], max_size: int, cache: FileCache | None) -> None:
+    global _worker_rules, _worker_max_size, _worker_cache
     _worker_rules = FileRuleSet(rules)
     _worker_max_size = max_size
+    _worker_cache = cache
 
 
 def _run(job: FileJob) -> FileOutcome:
     assert _worker_rules is not None
-    return analyze(job, _worker_rules, _worker_max_size)
+    outcome = analyze(job, _worker_rules, _worker_max_size)
+    # Stored where it was made: encoding and writing entries in the parent would
+    # serialise a fifth of a cold scan onto one core.
+    if _worker_cache is not None:
+        _worker_cache.put(_worker_cache.key(job), outcome)
+    return outcome
 
 
 def _context() -> multiprocessing.context.BaseContext:
@@ -43,19 +51,20 @@ def analyze_files(
     rules: list[type[FileRule]],
     max_size: int,
     workers: int,
+    cache: FileCache | None = None,
     on_done: Callable[[int], None] | None = None,
 ) -> list[FileOutcome]:
-    """Outcomes in the order of ``jobs``."""
+    """Outcomes in the order of ``jobs``, each also stored in ``cache`` when given."""
     workers = min(workers, math.ceil(len(jobs) / _CHUNK))
     if workers > 1 and len(jobs) >= _PARALLEL_THRESHOLD:
         try:
-            return _parallel(jobs, rules, max_size, workers, on_done)
+            return _parallel(jobs, rules, max_size, workers, cache, on_done)
         except (BrokenProcessPool, OSError):
             pass  # a worker died (out of memory, killed): finish in this process
-    ruleset = FileRuleSet(rules)
+    _init_worker(rules, max_size, cache)
     results = []
     for job in jobs:
-        results.append(analyze(job, ruleset, max_size))
+        results.append(_run(job))
         if on_done:
             on_done(1)
     return results
@@ -66,12 +75,13 @@ def _parallel(
     rules: list[type[FileRule]],
     max_size: int,
     workers: int,
+    cache: FileCache | None,
     on_done: Callable[[int], None] | None,
 ) -> list[FileOutcome]:
     chunk = max(1, min(_CHUNK, len(jobs) // (workers * 4)))
     with ProcessPoolExecutor(
         max_workers=workers, mp_context=_context(), initializer=_init_worker,
-        initargs=(rules, max_size),
+        initargs=(rules, max_size, cache),
     ) as pool:
         results = []
         for outcome in pool.map(_run, jobs, chunksize=chunk):

@@ -6,7 +6,9 @@ import re
 
 from archguard.core.facts import Suppression
 
-_COMMENT = re.compile(r"#\s*archguard:\s*(ignore-file|ignore)\b(?:\[([^\]]*)\])?")
+# A "#" right after a quote or backtick is the suppression syntax quoted in a string or
+# in documentation, not a comment.
+_COMMENT = re.compile(r"(?<![\"'`])#\s*archguard:\s*(ignore-file|ignore)\b(?:\[([^\]]*)\])?")
 
 
 def find_suppressions(lines: list[str]) -> tuple[Suppression, ...]:

@@ -110,10 +110,16 @@ def looks_strong(value: str) -> bool:
     return len(value) >= 16 and entropy(value) >= 3.0
 
 
-def looks_like_secret(value: str, kind: str) -> bool:
+def _letters(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+def looks_like_secret(value: str, kind: str, name: str = "") -> bool:
     """Whether a literal under a credential name is worth reporting."""
     if is_placeholder(value) or is_prose(value) or _HASHED.match(value):
         return False
+    if name and _letters(value) == _letters(name):
+        return False  # an enum member or a key name: HARDCODED_SECRET = "hardcoded-secret"
     if value.startswith(("http://", "https://", "/")):
         return False
     secret = credential_part(value)

@@ -117,6 +117,14 @@ class HardcodedCredential(FileRule):
         Valid('TOKEN_TYPE = "bearer"\nauth_header = "Authorization"\n'),
         Valid(
             """
+            class Category(str, Enum):
+                HARDCODED_SECRET = "hardcoded-secret"
+                API_KEY = "api_key"
+            """,
+            label="enum members named after their value",
+        ),
+        Valid(
+            """
             from django.db import migrations, models
 
             class Migration(migrations.Migration):
@@ -193,7 +201,7 @@ class HardcodedCredential(FileRule):
         if fallback is not None:
             value_node = fallback
         value = string_value(value_node)
-        if value is None or not looks_like_secret(value, kind) or find_token(value):
+        if value is None or not looks_like_secret(value, kind, name) or find_token(value):
             return  # known token formats are AG102's, with a better message
         secret = credential_part(value)
         strong = kind == "password" or looks_strong(secret)
