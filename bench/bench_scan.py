@@ -36,6 +36,15 @@ def run(cmd: list[str]) -> tuple[float, int]:
     return elapsed, usage.ru_maxrss
 
 
+def cache_dir(tree: Path) -> Path:
+    """Where archguard keeps this tree's cache: beside the configuration that applies."""
+    from archguard.config.loading import find_config, load_config
+
+    config = find_config(tree)
+    settings, _ = load_config(config)
+    return (config.parent if config else tree) / settings.cache_dir
+
+
 def touch_one(tree: Path, counter: int) -> None:
     target = sorted(tree.rglob("*.py"))[len(list(tree.rglob("*.py"))) // 2]
     with target.open("a", encoding="utf-8") as handle:
@@ -60,7 +69,7 @@ def main() -> None:
             "--output", os.devnull]
     if args.jobs:
         scan += ["--jobs", str(args.jobs)]
-    cache = tree / ".archguard_cache"
+    cache = cache_dir(tree)
     results: dict[str, list[tuple[float, int]]] = {}
 
     def record(name: str, cmd: list[str], before: object = None) -> None:

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import json
 import subprocess
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import jsonschema
 from click.testing import CliRunner, Result
 
 from archguard.cli import main
@@ -55,3 +57,18 @@ def cli() -> Callable[..., Result]:
         return runner.invoke(main, [str(a) for a in args], catch_exceptions=False)
 
     return run
+
+
+_SARIF_VALIDATOR = None
+
+
+def assert_valid_sarif(text: str) -> dict:  # type: ignore[type-arg]
+    """Every SARIF document the suite produces goes through the official schema."""
+    global _SARIF_VALIDATOR
+    if _SARIF_VALIDATOR is None:
+        schema = json.loads((SHARED / "sarif" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
+        _SARIF_VALIDATOR = jsonschema.validators.validator_for(schema)(schema)
+    data = json.loads(text)
+    errors = [f"{list(e.absolute_path)}: {e.message}" for e in _SARIF_VALIDATOR.iter_errors(data)]
+    assert errors == []
+    return data  # type: ignore[no-any-return]

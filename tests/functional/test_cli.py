@@ -10,7 +10,7 @@ from pathlib import Path
 
 from click.testing import Result
 
-from tests.conftest import FIXTURES, git_run
+from tests.conftest import FIXTURES, assert_valid_sarif, git_run
 
 Cli = Callable[..., Result]
 SECRET = 'SECRET_KEY = "q7Zp2Wm9Xr4Lk8Nv3Bt6Yh1Jd5Fs0Gc"\n'
@@ -107,7 +107,7 @@ def test_bad_files_become_diagnostics_and_the_scan_goes_on(
     assert report["summary"]["analysed"] == 3  # declared.py, py314.py, settings.py
     text = cli("scan", root, "--no-cache").output
     assert "app/broken.py:1: syntax-error [error] not analysed: syntax error at line 1, column 7:" in text
-    sarif = json.loads(cli("scan", root, "--no-cache", "--format", "sarif").output)
+    sarif = assert_valid_sarif(cli("scan", root, "--no-cache", "--format", "sarif").output)
     notes = sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"]
     assert len(notes) == 4
 
@@ -184,10 +184,18 @@ def test_several_outputs_in_one_run(cli: Cli, make_repo: Callable[..., Path], tm
         "--github-output", out / "gh.txt", "--text-output", out / "r.txt",
     )
     assert result.exit_code == 1
-    assert json.loads((out / "r.sarif").read_text())["version"] == "2.1.0"
+    assert assert_valid_sarif((out / "r.sarif").read_text())["version"] == "2.1.0"
     assert json.loads((out / "r.json").read_text())["schema"] == "archguard-report/1"
     assert (out / "gh.txt").read_text().startswith("::error file=a.py,line=1,endLine=1,col=14")
     assert "a.py:1:14: AG101" in (out / "r.txt").read_text()
+
+
+def test_quiet_and_statistics(cli: Cli, make_repo: Callable[..., Path]) -> None:
+    root = make_repo({"a.py": SECRET, "b.py": SECRET})
+    quiet = cli("scan", root, "--no-cache", "-q").output
+    assert quiet.count("AG101") == 2 and "fix:" not in quiet and "Found" not in quiet
+    stats = cli("scan", root, "--no-cache", "--statistics").output
+    assert "    2  AG101  hardcoded-credential" in stats
 
 
 def test_rules_listing_and_explain(cli: Cli) -> None:

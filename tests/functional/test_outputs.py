@@ -19,7 +19,7 @@ from archguard.app.scanning import ScanOptions, run_scan
 from archguard.core.levels import Category
 from archguard.report import github, json_report, sarif, text
 from archguard.rules.registry import all_rules
-from tests.conftest import FIXTURES, REPO, SHARED
+from tests.conftest import FIXTURES, REPO, SHARED, assert_valid_sarif
 
 Cli = Callable[..., Result]
 FIXTURE_DIRS = sorted(p for p in FIXTURES.iterdir() if (p / "pyproject.toml").is_file())
@@ -35,6 +35,7 @@ def _all_formats(root: Path, tmp: Path, cli: Cli, *extra: str) -> dict[str, str]
         target = tmp / f"{root.name}.{fmt}"
         cli("scan", root, "--format", fmt, "--output", target, *extra)
         outputs[fmt] = target.read_text(encoding="utf-8")
+    assert_valid_sarif(outputs["sarif"])
     return outputs
 
 
@@ -183,5 +184,5 @@ def test_reporters_render_an_empty_report() -> None:
     empty = ScanReport((), (), (), 1, 1, 0, 0)
     assert "No problems found." in text.render(empty)
     assert json.loads(json_report.render(empty))["findings"] == []
-    assert json.loads(sarif.render(empty))["runs"][0]["results"] == []
+    assert assert_valid_sarif(sarif.render(empty))["runs"][0]["results"] == []
     assert github.render(empty) == ""
