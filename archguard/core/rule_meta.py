@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import textwrap
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from archguard.core.levels import Category, Confidence, Severity
 
@@ -108,11 +108,3 @@ def _files(code: str, path: str, files: dict[str, str] | None) -> tuple[tuple[st
 def _clean(code: str) -> str:
     """Examples are written indented inside triple quotes; store them as a file would be."""
     return textwrap.dedent(code).lstrip("\n")
-
-
-@dataclass(frozen=True)
-class RuleDoc:
-    """Everything a reporter or the docs generator needs about a rule."""
-
-    meta: RuleMeta
-    examples: tuple[Example, ...] = field(default=())

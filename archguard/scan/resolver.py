@@ -63,6 +63,3 @@ class ImportTable:
             base = self.qualify(expr.value)
             return None if base is None else f"{base}.{expr.attr.value}"
         return None
-
-    def call_name(self, node: cst.Call) -> str | None:
-        return self.qualify(node.func)
