@@ -60,6 +60,8 @@ def _scan_options(f: Callable[..., None]) -> Callable[..., None]:
         click.option("--ignore", multiple=True, help="Rule ids or prefixes to leave out."),
         click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes (default: all cores)."),
         click.option("--no-cache", is_flag=True, help="Neither read nor write the cache."),
+        click.option("--no-semgrep", is_flag=True,
+                     help="Leave out the pattern rules that Semgrep runs (when it is not installed)."),
     ]
     for decorator in reversed(decorators):
         f = decorator(f)
@@ -86,7 +88,7 @@ def _scan_options(f: Callable[..., None]) -> Callable[..., None]:
 def scan(
     paths: tuple[Path, ...], config_file: Path | None, select: tuple[str, ...],
     extend_select: tuple[str, ...], ignore: tuple[str, ...], jobs: int | None, no_cache: bool,
-    fmt: str, output: Path | None, text_output: Path | None, json_output: Path | None,
+    no_semgrep: bool, fmt: str, output: Path | None, text_output: Path | None, json_output: Path | None,
     sarif_output: Path | None, github_output: Path | None, fail_on: str | None,
     exit_zero: bool, baseline: Path | None, changed_only: bool, since: str | None,
     quiet: bool, statistics: bool,
@@ -106,6 +108,7 @@ def scan(
         baseline=baseline,
         changed_only=changed_only,
         since=since,
+        semgrep=not no_semgrep,
     )
     try:
         report = run_scan(options)
@@ -154,13 +157,13 @@ def rules(explain_id: str | None, fmt: str) -> None:
 def baseline_command(
     paths: tuple[Path, ...], config_file: Path | None, select: tuple[str, ...],
     extend_select: tuple[str, ...], ignore: tuple[str, ...], jobs: int | None, no_cache: bool,
-    output: Path | None,
+    no_semgrep: bool, output: Path | None,
 ) -> None:
     """Record the current findings so that later scans report only new ones."""
     options = ScanOptions(
         paths=paths or (Path("."),), config_file=config_file, select=_split(select) or None,
         extend_select=_split(extend_select), ignore=_split(ignore), jobs=jobs,
-        use_cache=not no_cache,
+        use_cache=not no_cache, semgrep=not no_semgrep,
     )
     try:
         target, count = write_baseline(options, output)

@@ -11,6 +11,7 @@ from archguard.rules.registry import AnyRule
 from archguard.scan.analyze import FileJob, FileRuleSet, analyze
 from archguard.scan.file_rule import FileRule
 from archguard.scan.modules import default_source_roots, module_name
+from archguard.scan.pattern_rule import PatternRule
 
 _MAX_SIZE = 2 * 1024 * 1024
 
@@ -22,6 +23,8 @@ class ExampleError(Exception):
 def run_example(rule: AnyRule, example: Example) -> list[Finding]:
     paths = [path for path, _ in example.files]
     roots = default_source_roots(paths, ())
+    if issubclass(rule, PatternRule):
+        raise ExampleError(f"{rule.meta.id} is a pattern rule: semgrep --test runs its examples")
     file_rules = [rule] if issubclass(rule, FileRule) else []
     ruleset = FileRuleSet(file_rules)
     findings: list[Finding] = []
@@ -39,8 +42,11 @@ def run_example(rule: AnyRule, example: Example) -> list[Finding]:
 
 
 def examples_of(rule: AnyRule) -> list[tuple[str, Example]]:
-    """(test id, example) for every VALID and INVALID example of a rule."""
-    out = []
+    """(test id, example) for every VALID and INVALID example of a rule. Pattern rules
+    keep theirs in annotated test files that ``semgrep --test`` runs."""
+    out: list[tuple[str, Example]] = []
+    if issubclass(rule, PatternRule):
+        return out
     for kind, items in (("valid", rule.VALID), ("invalid", rule.INVALID)):
         for number, example in enumerate(items, start=1):
             out.append((f"{rule.meta.id}-{kind}-{number}", example))

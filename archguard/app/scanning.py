@@ -11,6 +11,7 @@ from pathlib import Path
 from archguard import __version__
 from archguard.app.baseline import BaselineFile, read_baseline
 from archguard.app.errors import UsageError
+from archguard.app.pattern_pass import PatternPass, merge_engines
 from archguard.app.selection import select_rules
 from archguard.app.suppressing import (
     is_ignored_for_file,
@@ -33,6 +34,7 @@ from archguard.scan.discover import discover
 from archguard.scan.file_rule import FileRule
 from archguard.scan.line_hash import line_hashes
 from archguard.scan.modules import default_source_roots, module_name
+from archguard.scan.pattern_rule import PatternRule
 from archguard.scan.pool import analyze_files
 
 
@@ -53,6 +55,8 @@ class ScanOptions:
     since: str | None = None
     #: Ignore the configured baseline (used when writing a new one).
     no_baseline: bool = False
+    #: Run the pattern rules through Semgrep; off, they are left out of the scan.
+    semgrep: bool = True
 
 
 @dataclass(frozen=True)
@@ -109,6 +113,10 @@ def run_scan(options: ScanOptions, progress: ProgressHook | None = None) -> Scan
     rules = select_rules(settings.select, settings.extend_select, settings.ignore)
     file_rules = [r for r in rules if issubclass(r, FileRule)]
     project_rules = [r for r in rules if issubclass(r, ProjectRule)]
+    pattern_rules = [r for r in rules if issubclass(r, PatternRule)]
+    if not options.semgrep:
+        rules = [r for r in rules if not issubclass(r, PatternRule)]
+        pattern_rules = []
 
     targets = [root] if options.changed_only else [p.resolve() for p in options.paths]
     files = discover(root, targets, settings)
@@ -135,7 +143,18 @@ def run_scan(options: ScanOptions, progress: ProgressHook | None = None) -> Scan
         module, is_package = module_name(path, roots)
         jobs.append(FileJob(path, data, module, is_package))
 
-    outcomes = _analyze(root, settings, options, file_rules, jobs, progress) + unreadable
+    signature = code_signature()
+    workers = options.jobs or os.cpu_count() or 1
+    patterns = PatternPass(
+        root, pattern_rules, root / settings.cache_dir if options.use_cache else None,
+        signature, settings.max_file_size,
+    )
+    # Pattern rules look at one file at a time, so a pre-commit run needs them only on
+    # the files it reports on.
+    patterns.start([j for j in jobs if report_only is None or j.path in report_only], workers)
+    outcomes = _analyze(root, settings, options, signature, file_rules, jobs, progress)
+    outcomes += unreadable
+    pattern_results = patterns.finish(sources)
 
     findings: list[Finding] = []
     diagnostics: list[Diagnostic] = []
@@ -156,6 +175,8 @@ def run_scan(options: ScanOptions, progress: ProgressHook | None = None) -> Scan
         graph_project = build_project(facts)
         for rule_class in project_rules:
             findings.extend(rule_class().check(graph_project))
+    findings = merge_engines(findings, pattern_results.findings, pattern_rules)
+    diagnostics.extend(pattern_results.diagnostics)
 
     known_ids = {r.meta.id for r in all_rules()}
     for path, items in suppressions.items():
@@ -214,12 +235,13 @@ def _analyze(
     root: Path,
     settings: Settings,
     options: ScanOptions,
+    signature: str,
     file_rules: list[type[FileRule]],
     jobs: list[FileJob],
     progress: ProgressHook | None,
 ) -> list[FileOutcome]:
     salt = "|".join(
-        [__version__, code_signature(), str(settings.max_file_size),
+        [__version__, signature, str(settings.max_file_size),
          ",".join(r.meta.id for r in file_rules)]
     )
     cache = FileCache(root / settings.cache_dir, salt) if options.use_cache else None

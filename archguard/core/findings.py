@@ -44,6 +44,8 @@ class Finding:
     fix: str = ""
     #: GitHub's primaryLocationLineHash; filled in once the whole scan is known.
     line_hash: str = ""
+    #: For pattern rules, the Semgrep rule (one shape of the archguard rule) that matched.
+    pattern: str = ""
 
     @property
     def sort_key(self) -> tuple[str, int, int, str, str]:

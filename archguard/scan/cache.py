@@ -14,9 +14,10 @@ import os
 import tempfile
 from pathlib import Path
 
+from archguard.core.findings import Finding
 from archguard.core.outcomes import FileOutcome
 from archguard.scan.analyze import FileJob
-from archguard.scan.codec import decode_outcome, encode_outcome
+from archguard.scan.codec import decode_findings, decode_outcome, encode, encode_outcome
 
 _LAYOUT = "v1"
 
@@ -50,19 +51,31 @@ class FileCache:
 
     def get(self, key: str) -> FileOutcome | None:
         try:
-            raw = self._entry(key).read_bytes()
-            return decode_outcome(json.loads(raw))
+            return decode_outcome(json.loads(self._entry(key).read_bytes()))
         except (OSError, ValueError, TypeError, KeyError, RecursionError):
             return None
 
     def put(self, key: str, outcome: FileOutcome) -> None:
+        self._write(key, encode_outcome(outcome))
+
+    def get_findings(self, key: str) -> tuple[Finding, ...] | None:
+        """The pattern engine's entries: just the findings Semgrep reported for a file."""
+        try:
+            return decode_findings(json.loads(self._entry(key).read_bytes()))
+        except (OSError, ValueError, TypeError, KeyError, RecursionError):
+            return None
+
+    def put_findings(self, key: str, findings: tuple[Finding, ...]) -> None:
+        self._write(key, encode(findings))
+
+    def _write(self, key: str, value: object) -> None:
         target = self._entry(key)
         try:
             self._prepare()
             target.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(encode_outcome(outcome), handle, separators=(",", ":"))
+                json.dump(value, handle, separators=(",", ":"))
             os.replace(tmp, target)
         except OSError:
             # A read-only checkout still scans; it just does not get faster.

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
+from archguard.core.findings import Finding
 from archguard.core.outcomes import Analysed, Failed, FileOutcome, Skipped
 
 _OUTCOMES: dict[str, type] = {cls.__name__: cls for cls in (Analysed, Failed, Skipped)}
@@ -39,6 +40,11 @@ def decode_outcome(data: Any) -> FileOutcome:
         raise ValueError("not an archguard outcome")
     result = _decode(data["data"], _OUTCOMES[data["kind"]])
     return typing.cast(FileOutcome, result)
+
+
+def decode_findings(data: Any) -> tuple[Finding, ...]:
+    """Rebuild a list of findings (the pattern engine's cache entries)."""
+    return typing.cast("tuple[Finding, ...]", _decode(data, tuple[Finding, ...]))
 
 
 Decoder = Callable[[Any], Any]

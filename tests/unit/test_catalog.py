@@ -12,6 +12,7 @@ from archguard.core.rule_meta import DOC_HEADINGS, RULE_ID_PATTERN, RULE_NAME_PA
 from archguard.rules.registry import AnyRule, all_rules
 from archguard.scan.analyze import FileRuleSet
 from archguard.scan.file_rule import FileRule
+from archguard.scan.pattern_rule import PatternRule
 from tests.conftest import REPO
 
 
@@ -28,6 +29,10 @@ def test_rule_metadata(rule: AnyRule) -> None:
     if meta.is_security:
         assert meta.cwe, "security rules name a CWE"
         assert meta.security_severity is not None and 0 < meta.security_severity <= 10
+    if issubclass(rule, PatternRule):
+        assert rule.config.name == f"{meta.name}.yaml", "one YAML file per rule, named after it"
+        assert rule.test_file.is_file(), "pattern rules ship an annotated test file"
+        return
     assert rule.VALID and rule.INVALID
     assert all(not e.must_fire for e in rule.VALID) and all(e.must_fire for e in rule.INVALID)
     assert all(e.lines for e in rule.INVALID), "must-fire examples pin their lines"
@@ -36,8 +41,9 @@ def test_rule_metadata(rule: AnyRule) -> None:
 
 def test_family_numbering() -> None:
     for rule in all_rules():
-        family = rule.__module__.split(".")[2]
-        assert {"secrets": "AG1"}.get(family, "AG") in rule.meta.id
+        family = "patterns" if issubclass(rule, PatternRule) else rule.__module__.split(".")[2]
+        prefix = {"secrets": "AG1", "patterns": "AG5", "settings": "AG6"}[family]
+        assert rule.meta.id.startswith(prefix), (rule.meta.id, family)
 
 
 def test_triggers_compile_together() -> None:

@@ -1,0 +1,80 @@
+"""Shared by the settings rules: which assignments are settings, and for which
+environment the module or config class is meant."""
+
+from __future__ import annotations
+
+import re
+from enum import Enum
+
+import libcst as cst
+
+from archguard.scan.context import FileContext
+from archguard.scan.file_rule import FileRule
+
+#: Names of settings modules and config classes meant for a developer's machine or CI.
+_LOCAL = re.compile(r"(?i)(^|[._])(dev|develop|development|local|test|testing|tests|ci|debug)($|[._])|Dev|Local|Test|Debug")
+_PRODUCTION = re.compile(r"(?i)prod|production|live|release|deploy")
+
+
+class Target(Enum):
+    """Whom a setting is for, judged from the module and class names."""
+
+    LOCAL = "local"
+    PRODUCTION = "production"
+    UNKNOWN = "unknown"
+
+
+class SettingsRule(FileRule):
+    """A rule about top-level settings (``DEBUG = True``) in settings modules and in
+    config classes (Flask's ``class ProductionConfig: ...``). Subclasses implement
+    :meth:`setting`."""
+
+    def __init__(self, ctx: FileContext) -> None:
+        super().__init__(ctx)
+        self._classes: list[str] = []
+        self._functions = 0
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self._classes.append(node.name.value)
+
+    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+        self._classes.pop()
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._functions += 1
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self._functions -= 1
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if self._functions or not self.ctx.is_settings:
+            return
+        for target in node.targets:
+            if isinstance(target.target, cst.Name):
+                self.setting(target.target.value, node.value, node)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if self._functions or not self.ctx.is_settings or node.value is None:
+            return
+        if isinstance(node.target, cst.Name):
+            self.setting(node.target.value, node.value, node)
+
+    def setting(self, name: str, value: cst.BaseExpression, node: cst.CSTNode) -> None:
+        raise NotImplementedError
+
+    @property
+    def target(self) -> Target:
+        names = [self.ctx.module or self.ctx.path, *self._classes]
+        if any(_LOCAL.search(n) for n in names):
+            return Target.LOCAL
+        if any(_PRODUCTION.search(n) for n in names):
+            return Target.PRODUCTION
+        return Target.UNKNOWN
+
+
+def is_true(value: cst.BaseExpression) -> bool:
+    return isinstance(value, cst.Name) and value.value == "True"
+
+
+def is_false(value: cst.BaseExpression) -> bool:
+    return isinstance(value, cst.Name) and value.value == "False"

@@ -1,0 +1,221 @@
+"""The second engine: Semgrep, run once per scan on the files whose cached results are
+stale, offline and with local rules only.
+
+``start`` launches the process and returns at once, so Semgrep's slow start-up overlaps
+the libcst pass; ``finish`` waits for it and turns its JSON into findings. Semgrep writes
+its report to a temporary file rather than a pipe, so it never stalls on a full pipe
+while archguard is busy elsewhere.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from archguard.core.findings import Finding, Location
+from archguard.core.fingerprint import make_fingerprint, normalize_snippet
+from archguard.core.outcomes import Diagnostic, DiagnosticKind
+from archguard.scan.pattern_rule import PatternRule
+
+#: Semgrep's error types that mean "this file does not parse": the libcst pass already
+#: reports those files, in CPython's words.
+_PARSE_ERRORS = ("Syntax error", "Lexical error", "PartialParsing", "Other syntax error")
+#: Semgrep's error types that mean a rule itself is broken.
+_RULE_ERRORS = ("Rule parse error", "InvalidRuleSchemaError", "Invalid rule", "Pattern parse error")
+#: Keep each command line well under the kernel's argument limit.
+_ARGV_BUDGET = 100_000
+
+
+def find_semgrep() -> str | None:
+    """The ``semgrep`` next to this interpreter first (the one pip installed with
+    archguard), then whatever is on PATH."""
+    beside = Path(sys.executable).parent / "semgrep"
+    if beside.is_file() and os.access(beside, os.X_OK):
+        return str(beside)
+    return shutil.which("semgrep")
+
+
+@dataclass
+class SemgrepRun:
+    """A running (or finished) Semgrep invocation over a batch of files."""
+
+    root: Path
+    rules: tuple[type[PatternRule], ...]
+    paths: tuple[str, ...]
+    processes: list[tuple[subprocess.Popen[bytes], Path, Path]] = field(default_factory=list)
+    failure: str = ""
+
+
+@dataclass(frozen=True)
+class SemgrepResult:
+    findings: dict[str, tuple[Finding, ...]]
+    diagnostics: tuple[Diagnostic, ...]
+    #: Files Semgrep analysed cleanly, whose results may be cached.
+    clean: frozenset[str]
+    #: Set when the engine itself failed: none of its results can be trusted.
+    failure: str = ""
+
+
+def start(
+    root: Path, rules: tuple[type[PatternRule], ...], paths: list[str], jobs: int
+) -> SemgrepRun:
+    run = SemgrepRun(root, rules, tuple(paths))
+    if not paths:
+        return run
+    executable = find_semgrep()
+    if executable is None:
+        run.failure = "semgrep is not installed"
+        return run
+    env = dict(os.environ, SEMGREP_ENABLE_VERSION_CHECK="0", SEMGREP_SEND_METRICS="off")
+    base = [
+        executable, "scan", "--json", "--metrics=off", "--disable-version-check", "--quiet",
+        "--no-git-ignore", "--disable-nosem", "--max-target-bytes=0", f"--jobs={max(1, jobs)}",
+    ]
+    for rule in rules:
+        base += ["--config", str(rule.config)]
+    for batch in _batches(paths):
+        out = Path(tempfile.mkstemp(prefix="archguard-semgrep-", suffix=".json")[1])
+        err = Path(tempfile.mkstemp(prefix="archguard-semgrep-", suffix=".log")[1])
+        try:
+            with open(err, "wb") as err_handle:
+                process = subprocess.Popen(
+                    [*base, "--output", str(out), "--", *batch],
+                    cwd=root, env=env, stdin=subprocess.DEVNULL,
+                    stdout=subprocess.DEVNULL, stderr=err_handle,
+                )
+        except OSError as exc:
+            run.failure = f"semgrep could not be started: {exc.strerror or exc}"
+            return run
+        run.processes.append((process, out, err))
+    return run
+
+
+def _batches(paths: list[str]) -> list[list[str]]:
+    batches: list[list[str]] = [[]]
+    size = 0
+    for path in paths:
+        if size + len(path) > _ARGV_BUDGET and batches[-1]:
+            batches.append([])
+            size = 0
+        batches[-1].append(path)
+        size += len(path) + 1
+    return batches
+
+
+def finish(run: SemgrepRun, sources: dict[str, bytes]) -> SemgrepResult:
+    findings: dict[str, list[Finding]] = {}
+    diagnostics: list[Diagnostic] = []
+    troubled: set[str] = set()
+    failure = run.failure
+    by_id = {rule.meta.id: rule for rule in run.rules}
+    for process, out, err in run.processes:
+        code = process.wait()
+        try:
+            report = json.loads(out.read_bytes() or b"null")
+            log = err.read_text(encoding="utf-8", errors="replace")
+        except (OSError, ValueError):
+            report, log = None, ""
+        finally:
+            out.unlink(missing_ok=True)
+            err.unlink(missing_ok=True)
+        if not isinstance(report, dict) or code not in (0, 1):
+            failure = failure or _describe_failure(code, report, log)
+            continue
+        for result in report.get("results", []):
+            finding = _finding(result, by_id, sources)
+            if finding is not None:
+                findings.setdefault(finding.location.path, []).append(finding)
+        for error in report.get("errors", []):
+            path = _relative(str(error.get("path") or ""))
+            if not path and _error_type(error) in _RULE_ERRORS or "rule parse error" in str(
+                error.get("message", "")
+            ).lower():
+                # A broken rule would silently drop its findings everywhere.
+                failure = failure or _describe_failure(code, {"errors": [error]}, "")
+                continue
+            if path:
+                troubled.add(path)
+            diagnostic = _diagnostic(error, path)
+            if diagnostic is not None:
+                diagnostics.append(diagnostic)
+    if failure:
+        return SemgrepResult({}, (), frozenset(), failure)
+    clean = frozenset(p for p in run.paths if p not in troubled)
+    return SemgrepResult(
+        {path: tuple(items) for path, items in findings.items()},
+        tuple(diagnostics),
+        clean,
+    )
+
+
+def _describe_failure(code: int, report: Any, log: str) -> str:
+    if isinstance(report, dict):
+        messages = [str(e.get("message", "")).strip() for e in report.get("errors", [])]
+        detail = "; ".join(m.splitlines()[0] for m in messages if m)
+    else:
+        lines = [line for line in log.splitlines() if line.strip()]
+        detail = lines[-1].strip() if lines else ""
+    return f"semgrep failed (exit {code})" + (f": {detail}" if detail else "")
+
+
+def _relative(path: str) -> str:
+    return path[2:] if path.startswith("./") else path
+
+
+def _error_type(error: dict[str, Any]) -> str:
+    kind = error.get("type", "")
+    return str(kind[0] if isinstance(kind, list) and kind else kind)
+
+
+def _diagnostic(error: dict[str, Any], path: str) -> Diagnostic | None:
+    kind = _error_type(error)
+    if any(kind.startswith(p) for p in _PARSE_ERRORS):
+        return None
+    message = str(error.get("message", kind)).strip().splitlines()[0] if error.get("message") else kind
+    return Diagnostic(
+        path, DiagnosticKind.PATTERN_ENGINE,
+        f"pattern rules incomplete on this file: {message}",
+        level="warning",
+    )
+
+
+def _finding(
+    result: dict[str, Any], by_id: dict[str, type[PatternRule]], sources: dict[str, bytes]
+) -> Finding | None:
+    extra = result.get("extra", {})
+    block = (extra.get("metadata") or {}).get("archguard") or {}
+    rule = by_id.get(str(block.get("id", "")))
+    if rule is None:
+        return None
+    meta = rule.meta
+    sub = rule.sub_rules.get(str(result.get("check_id", "")).rsplit(".", 1)[-1])
+    path = _relative(str(result["path"]))
+    start, end = result["start"], result["end"]
+    data = sources.get(path, b"")
+    # The first line only: a match that spans a whole function would otherwise get a
+    # new identity whenever anything in its body changes.
+    snippet = data[start["offset"]:end["offset"]].decode("utf-8", "replace").split("\n", 1)[0]
+    return Finding(
+        rule_id=meta.id,
+        rule_name=meta.name,
+        category=meta.category,
+        severity=sub.severity if sub else meta.severity,
+        confidence=(sub.confidence if sub and sub.confidence else meta.confidence),
+        message=" ".join(str(extra.get("message", meta.summary)).split()),
+        location=Location(path, start["line"], start["col"], end["line"], end["col"]),
+        # The Semgrep rule id is part of the identity: two shapes of one archguard rule
+        # can match the same code.
+        fingerprint=make_fingerprint(
+            meta.id, path, (sub.semgrep_id if sub else "") + "\0" + normalize_snippet(snippet)
+        ),
+        cwe=meta.cwe,
+        fix=sub.fix if sub else "",
+        pattern=sub.semgrep_id if sub else "",
+    )
