@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from archguard.core.findings import Finding
 from archguard.core.levels import Severity
-from archguard.core.outcomes import Diagnostic
+from archguard.core.outcomes import Diagnostic, DiagnosticKind
 from archguard.core.rule_meta import RuleMeta
 
 
@@ -37,6 +37,11 @@ class ScanReport:
     metrics: tuple[tuple[str, float | int], ...] = field(default=())
     #: The lowest severity that fails the run, as configured.
     fail_on: Severity = Severity.WARNING
+
+    @property
+    def incomplete(self) -> bool:
+        """Whether a whole engine failed, so some enabled rules did not run at all."""
+        return any(d.kind is DiagnosticKind.ENGINE_FAILED for d in self.diagnostics)
 
     def fails(self) -> bool:
         """Whether anything at or above ``fail_on`` was found, findings or diagnostics."""

@@ -132,6 +132,8 @@ def _result(finding: Finding, index: int) -> sarif.Result:
 
 
 def _notification(path: str, line: int, level: str, text: str) -> sarif.Notification:
+    if not path:  # about the scan as a whole, not one file
+        return sarif.Notification(level=level, message=sarif.Message(text=text))
     region = sarif.Region(start_line=line) if line else None
     return sarif.Notification(
         level=level,
@@ -174,7 +176,9 @@ def build(report: ScanReport) -> dict[str, Any]:
             description=sarif.Message(text="The project root: the folder holding its configuration.")
         )},
         invocations=[sarif.Invocation(
-            execution_successful=True,
+            # False when a whole engine failed: GitHub then shows the run as broken
+            # instead of as clean.
+            execution_successful=not report.incomplete,
             tool_execution_notifications=notifications or None,
         )],
         results=[_result(f, index[f.rule_id]) for f in findings],

@@ -30,7 +30,7 @@ def render(
         if f.fix and not quiet:
             lines.append(f"    fix: {f.fix}")
     for d in report.diagnostics:
-        place = f"{d.path}:{d.line}:" if d.line else f"{d.path}:"
+        place = f"{d.path}:{d.line}:" if d.line else f"{d.path or 'archguard'}:"
         lines.append(f"{place} {style(d.kind.value, fg='magenta')} [{d.level}] {d.message}")
     if statistics:
         if lines:
@@ -47,6 +47,9 @@ def render(
         parts = ", ".join(f"{n} {level}" for level, n in counts.items() if n)
         lines.append(style(f"Found {_count(total, 'problem')} ({parts}).", bold=True))
         lines.append("By category: " + ", ".join(f"{c} {n}" for c, n in by_category(report).items()))
+    elif report.incomplete:
+        lines.append(style("No problems found by the rules that ran, but the scan is incomplete "
+                           "(see above).", fg="red", bold=True))
     else:
         lines.append(style("No problems found.", fg="green", bold=True))
     files = f"{report.files_analysed} of {_count(report.files_total, 'file')} analysed"

@@ -34,8 +34,11 @@ _ARGV_BUDGET = 100_000
 
 
 def find_semgrep() -> str | None:
-    """The ``semgrep`` next to this interpreter first (the one pip installed with
-    archguard), then whatever is on PATH."""
+    """``$ARCHGUARD_SEMGREP`` when set, else the ``semgrep`` next to this interpreter
+    (the one pip installed with archguard), else whatever is on PATH."""
+    chosen = os.environ.get("ARCHGUARD_SEMGREP")
+    if chosen:
+        return chosen if os.path.isfile(chosen) and os.access(chosen, os.X_OK) else None
     beside = Path(sys.executable).parent / "semgrep"
     if beside.is_file() and os.access(beside, os.X_OK):
         return str(beside)
@@ -71,7 +74,11 @@ def start(
         return run
     executable = find_semgrep()
     if executable is None:
-        run.failure = "semgrep is not installed"
+        chosen = os.environ.get("ARCHGUARD_SEMGREP")
+        run.failure = (
+            f"ARCHGUARD_SEMGREP={chosen} is not an executable" if chosen
+            else "semgrep is not installed"
+        )
         return run
     env = dict(os.environ, SEMGREP_ENABLE_VERSION_CHECK="0", SEMGREP_SEND_METRICS="off")
     base = [
