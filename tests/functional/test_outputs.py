@@ -30,11 +30,11 @@ RULE_DOCS = "\n".join(f"{r.meta.name} {r.meta.summary} {r.meta.doc}" for r in al
 
 
 def _all_formats(root: Path, tmp: Path, cli: Cli, *extra: str) -> dict[str, str]:
-    outputs = {}
-    for fmt in ("text", "json", "sarif", "github"):
-        target = tmp / f"{root.name}.{fmt}"
-        cli("scan", root, "--format", fmt, "--output", target, *extra)
-        outputs[fmt] = target.read_text(encoding="utf-8")
+    # One scan writes every format, as a CI job would (and Semgrep starts only once).
+    targets = {fmt: tmp / f"{root.name}.{fmt}" for fmt in ("text", "json", "sarif", "github")}
+    cli("scan", root, "--output", targets["text"], "--json-output", targets["json"],
+        "--sarif-output", targets["sarif"], "--github-output", targets["github"], *extra)
+    outputs = {fmt: target.read_text(encoding="utf-8") for fmt, target in targets.items()}
     assert_valid_sarif(outputs["sarif"])
     return outputs
 
