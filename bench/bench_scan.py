@@ -5,6 +5,8 @@
 Scenarios (each run in a fresh process, wall time, median of --runs):
   cold        the cache folder deleted first: parse, analyse and write the cache
   cold-nocache  --no-cache: nothing read or written
+  cold-no-semgrep  cold, with --no-semgrep: the libcst pass alone
+  semgrep-only  archguard's pattern rules run by semgrep alone on the tree, for reference
   warm        nothing changed since the previous scan
   one-changed one file's content changed since the previous scan
   bandit      bandit -r TREE (same files, its default plugins)
@@ -22,6 +24,9 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+
+RULES = Path(__file__).resolve().parent.parent / "rules"
 
 
 def run(cmd: list[str]) -> tuple[float, int]:
@@ -80,6 +85,12 @@ def main() -> None:
 
     record("cold", scan, lambda i: shutil.rmtree(cache, ignore_errors=True))
     record("cold-nocache", scan + ["--no-cache"])
+    record("cold-no-semgrep", scan + ["--no-semgrep"], lambda i: shutil.rmtree(cache, ignore_errors=True))
+    semgrep = shutil.which("semgrep", path=str(Path(sys.executable).parent)) or shutil.which("semgrep")
+    if semgrep:
+        configs = [arg for path in sorted(RULES.glob("*.yaml")) for arg in ("--config", str(path))]
+        record("semgrep-only", [semgrep, "scan", "--metrics=off", "--disable-version-check", "--quiet",
+                                "--json", "--output", os.devnull, *configs, str(tree)])
     run(scan)  # make sure the cache is complete
     record("warm", scan)
     record("one-changed", scan, lambda i: touch_one(tree, i))

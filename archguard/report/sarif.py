@@ -11,6 +11,7 @@ most severe first, with a notification when some were cut.
 
 from __future__ import annotations
 
+import gzip
 import json
 from typing import Any
 from urllib.parse import quote
@@ -27,6 +28,8 @@ from archguard.core.rule_meta import RuleMeta
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://archguard.invalid/"
 MAX_RESULTS = 25_000
+#: GitHub's limit on an uploaded SARIF file, gzipped.
+MAX_GZIP_BYTES = 10 * 1024 * 1024
 MAX_TAGS = 20
 MAX_DESCRIPTION = 1024
 _SRCROOT = "%SRCROOT%"
@@ -145,21 +148,24 @@ def _notification(path: str, line: int, level: str, text: str) -> sarif.Notifica
     )
 
 
-def build(report: ScanReport) -> dict[str, Any]:
+def build(
+    report: ScanReport, max_results: int = MAX_RESULTS, cut_reason: str = ""
+) -> dict[str, Any]:
     rules = sorted(report.rules, key=lambda m: m.id)
     index = {m.id: i for i, m in enumerate(rules)}
     findings = list(report.findings)
     notifications = [
         _notification(d.path, d.line, d.level, d.message) for d in report.diagnostics
     ]
-    if len(findings) > MAX_RESULTS:
+    if len(findings) > max_results:
         keep = sorted(findings, key=lambda f: (-f.severity.rank, -f.confidence.rank, f.sort_key))
-        kept = set(id(f) for f in keep[:MAX_RESULTS])
+        kept = set(id(f) for f in keep[:max_results])
+        reason = cut_reason or f"GitHub accepts at most {MAX_RESULTS} per run"
         notifications.append(sarif.Notification(
             level="warning",
             message=sarif.Message(text=(
-                f"{len(findings) - MAX_RESULTS} of {len(findings)} results were left out: GitHub "
-                f"accepts at most {MAX_RESULTS} per run. The most severe were kept."
+                f"{len(findings) - max_results} of {len(findings)} results were left out: "
+                f"{reason}. The most severe were kept."
             )),
         ))
         findings = [f for f in findings if id(f) in kept]
@@ -190,5 +196,28 @@ def build(report: ScanReport) -> dict[str, Any]:
     return {"$schema": data.pop("$schema"), **data}
 
 
-def render(report: ScanReport) -> str:
-    return json.dumps(build(report), indent=2, ensure_ascii=False) + "\n"
+def render(report: ScanReport, max_gzip_bytes: int = MAX_GZIP_BYTES) -> str:
+    """The SARIF log as text, within GitHub's result count and upload size limits."""
+    text = _dump(build(report))
+    if _gzipped_size(text) <= max_gzip_bytes:
+        return text
+    # Too big: keep the largest number of most severe results that fits.
+    reason = f"GitHub accepts at most {max_gzip_bytes:,} bytes of gzipped SARIF per upload"
+    low, high = 0, min(len(report.findings), MAX_RESULTS)
+    best = _dump(build(report, 0, reason))
+    while low < high:
+        middle = (low + high + 1) // 2
+        candidate = _dump(build(report, middle, reason))
+        if _gzipped_size(candidate) <= max_gzip_bytes:
+            low, best = middle, candidate
+        else:
+            high = middle - 1
+    return best
+
+
+def _dump(log: dict[str, Any]) -> str:
+    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
+
+
+def _gzipped_size(text: str) -> int:
+    return len(gzip.compress(text.encode("utf-8"), compresslevel=6, mtime=0))
