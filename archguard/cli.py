@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,6 +14,7 @@ from archguard import __version__
 from archguard.app.baselining import write_baseline
 from archguard.app.catalog import explain, rules_markdown, rules_table
 from archguard.app.errors import UsageError
+from archguard.app.initializing import init_project
 from archguard.app.scanning import ScanOptions, run_scan
 from archguard.config.loading import ConfigError
 from archguard.core.levels import Severity
@@ -32,6 +35,37 @@ def _render_sarif(report: ScanReport) -> str:
     from archguard.report import sarif
 
     return sarif.render(report)
+
+
+class _Progress:
+    """Files analysed out of total, on stderr, redrawn in place: only on a terminal,
+    never in CI or with --quiet, and only once a scan has run for about two seconds
+    (short scans would just flicker)."""
+
+    DELAY = 2.0
+
+    def __init__(self) -> None:
+        self.start = time.monotonic()
+        self.shown = False
+        self.last = 0.0
+
+    @staticmethod
+    def wanted(quiet: bool) -> bool:
+        return not quiet and sys.stderr.isatty() and not os.environ.get("CI")
+
+    def __call__(self, done: int, total: int, hits: int) -> None:
+        now = time.monotonic()
+        if now - self.start < self.DELAY or (now - self.last < 0.1 and done < total):
+            return
+        self.last = now
+        self.shown = True
+        sys.stderr.write(f"\r\033[Karchguard: {done}/{total} files ({hits} from cache)")
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.shown:
+            sys.stderr.write("\r\033[K")
+            sys.stderr.flush()
 
 
 def _split(values: tuple[str, ...]) -> tuple[str, ...]:
@@ -110,11 +144,15 @@ def scan(
         since=since,
         semgrep=not no_semgrep,
     )
+    progress = _Progress() if _Progress.wanted(quiet) else None
     try:
-        report = run_scan(options)
+        report = run_scan(options, progress)
     except (UsageError, ConfigError) as exc:
         _fail(str(exc))
         return
+    finally:
+        if progress:
+            progress.close()
 
     def render_text(styled: bool) -> str:
         style = click.style if styled else (lambda s, **_: s)
@@ -148,6 +186,24 @@ def rules(explain_id: str | None, fmt: str) -> None:
             click.echo(rules_markdown() if fmt == "markdown" else rules_table(), nl=False)
     except UsageError as exc:
         _fail(str(exc))
+
+
+@main.command("init")
+@click.argument("path", required=False, type=click.Path(path_type=Path), default=Path("."))
+@click.option("--force", is_flag=True, help="Replace an existing [tool.archguard] section.")
+def init_command(path: Path, force: bool) -> None:
+    """Write a starter [tool.archguard] section into PATH/pyproject.toml."""
+    try:
+        result = init_project(path, force=force)
+    except UsageError as exc:
+        _fail(str(exc))
+        return
+    except OSError as exc:
+        _fail(f"cannot write {path / 'pyproject.toml'}: {exc}")
+        return
+    verb = "Created" if result.created else "Added [tool.archguard] to"
+    found = ", ".join(result.frameworks) or "no known framework"
+    click.echo(f"{verb} {result.path} (found {found}; source roots: {', '.join(result.src)}).")
 
 
 @main.command("baseline")
