@@ -52,9 +52,12 @@ class PatternPass:
     def start(self, jobs: list[FileJob], workers: int) -> None:
         if not self.rules:
             return
+        words = _trigger_words(self.rules)
         for job in jobs:
             if len(job.data) > self.max_file_size or b"\0" in job.data[:_BINARY_PROBE]:
                 continue
+            if words and not any(word in job.data for word in words):
+                continue  # no pattern rule can match: Semgrep would only parse it
             key = self.cache.key(job) if self.cache else None
             hit = self.cache.get_findings(key) if self.cache and key else None
             if hit is None:
@@ -86,6 +89,14 @@ class PatternPass:
         return PatternResults(
             tuple(self._hits + fresh), result.diagnostics, len(self._stale), self._from_cache
         )
+
+
+def _trigger_words(rules: tuple[type[PatternRule], ...]) -> tuple[bytes, ...]:
+    """Every enabled pattern rule's trigger words, or none (scan every file) when one
+    of the rules has none."""
+    if any(not rule.triggers for rule in rules):
+        return ()
+    return tuple(sorted({word for rule in rules for word in rule.triggers}))
 
 
 def _salt(rules: tuple[type[PatternRule], ...], code_signature: str) -> str:

@@ -57,6 +57,10 @@ class PatternRule:
     test_file: ClassVar[Path]
     #: Per Semgrep rule id (the last dotted part of Semgrep's ``check_id``).
     sub_rules: ClassVar[dict[str, SubRule]]
+    #: Literal byte strings; a file that holds none of them cannot match the rule and
+    #: is not handed to Semgrep. Empty means every file. (Literals, not a regex:
+    #: ``in`` on bytes is several times faster than a regex alternation.)
+    triggers: ClassVar[tuple[bytes, ...]]
 
 
 def load_pattern_rule(path: Path) -> type[PatternRule]:
@@ -84,6 +88,7 @@ def load_pattern_rule(path: Path) -> type[PatternRule]:
             overlaps=frozenset(str(i) for i in metadata.get("overlaps") or ()),
         )
     meta = metas[0]
+    trigger = entries[0]["metadata"]["archguard"].get("triggers")
     if any(m != meta for m in metas[1:]):
         raise PatternRuleError(f"{path.name}: its Semgrep rules disagree on the archguard metadata")
     expected = meta.name + ".yaml"
@@ -94,6 +99,7 @@ def load_pattern_rule(path: Path) -> type[PatternRule]:
         "config": path,
         "test_file": path.with_suffix(".py"),
         "sub_rules": subs,
+        "triggers": tuple(str(t).encode() for t in trigger or ()),
         "__module__": __name__,
         "__doc__": meta.doc,
     }

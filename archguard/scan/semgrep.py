@@ -70,15 +70,17 @@ def start(
     root: Path, rules: tuple[type[PatternRule], ...], paths: list[str], jobs: int
 ) -> SemgrepRun:
     run = SemgrepRun(root, rules, tuple(paths))
-    if not paths:
-        return run
     executable = find_semgrep()
     if executable is None:
+        # Reported even when no file needs Semgrep this time: a broken set-up should
+        # show up on the first scan, not on the day a matching file arrives.
         chosen = os.environ.get("ARCHGUARD_SEMGREP")
         run.failure = (
             f"ARCHGUARD_SEMGREP={chosen} is not an executable" if chosen
             else "semgrep is not installed"
         )
+        return run
+    if not paths:
         return run
     env = dict(os.environ, SEMGREP_ENABLE_VERSION_CHECK="0", SEMGREP_SEND_METRICS="off")
     base = [

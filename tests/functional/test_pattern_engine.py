@@ -73,14 +73,20 @@ def test_missing_semgrep_is_an_error_in_every_format(
 
 def test_semgrep_results_are_cached_by_content(
     make_repo: Callable[..., Path], cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
 ) -> None:
     root = make_repo(APP)
     first = _json(cli("scan", root, "--format", "json"))
-    # Semgrep is now unreachable: an unchanged tree must not need it.
-    monkeypatch.setenv("ARCHGUARD_SEMGREP", str(root / "no-such-semgrep"))
-    second = cli("scan", root, "--format", "json")
-    assert _json(second)["findings"] == first["findings"]
-    assert _json(second)["diagnostics"] == []
-    (root / "shop" / "db.py").write_text("x = 1\n", encoding="utf-8")
+    # From now on "Semgrep" only leaves a mark that it was started, and fails.
+    marker = tmp_path / "semgrep-was-started"
+    fake = tmp_path / "fake-semgrep"
+    fake.write_text(f"#!/bin/sh\ntouch {marker}\nexit 2\n", encoding="utf-8")
+    fake.chmod(0o755)
+    monkeypatch.setenv("ARCHGUARD_SEMGREP", str(fake))
+    second = _json(cli("scan", root, "--format", "json"))
+    assert not marker.exists(), "an unchanged tree is served from the cache"
+    assert second["findings"] == first["findings"] and second["diagnostics"] == []
+    (root / "shop" / "db.py").write_text("import requests\n", encoding="utf-8")
     third = _json(cli("scan", root, "--format", "json"))
-    assert any(d["kind"] == "engine-failed" for d in third["diagnostics"]), "a changed file needs Semgrep"
+    assert marker.exists(), "a changed file that a pattern rule could match goes to Semgrep"
+    assert any(d["kind"] == "engine-failed" and "exit 2" in d["message"] for d in third["diagnostics"])
