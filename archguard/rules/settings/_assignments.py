@@ -8,6 +8,7 @@ from enum import Enum
 
 import libcst as cst
 
+from archguard.core.levels import Confidence
 from archguard.scan.context import FileContext
 from archguard.scan.file_rule import FileRule
 
@@ -27,7 +28,8 @@ class Target(Enum):
 class SettingsRule(FileRule):
     """A rule about top-level settings (``DEBUG = True``) in settings modules and in
     config classes (Flask's ``class ProductionConfig: ...``). Subclasses implement
-    :meth:`setting`."""
+    :meth:`setting`, which is not called for development, local or test settings, and
+    report through :meth:`report_setting`."""
 
     def __init__(self, ctx: FileContext) -> None:
         super().__init__(ctx)
@@ -47,20 +49,34 @@ class SettingsRule(FileRule):
         self._functions -= 1
 
     def visit_Assign(self, node: cst.Assign) -> None:
-        if self._functions or not self.ctx.is_settings:
-            return
-        for target in node.targets:
-            if isinstance(target.target, cst.Name):
-                self.setting(target.target.value, node.value, node)
+        if self._in_scope():
+            for target in node.targets:
+                if isinstance(target.target, cst.Name):
+                    self.setting(target.target.value, node.value, node)
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-        if self._functions or not self.ctx.is_settings or node.value is None:
-            return
-        if isinstance(node.target, cst.Name):
+        if self._in_scope() and node.value is not None and isinstance(node.target, cst.Name):
             self.setting(node.target.value, node.value, node)
+
+    def _in_scope(self) -> bool:
+        """A module- or class-level assignment in settings not meant for development."""
+        return not self._functions and self.ctx.is_settings and self.target is not Target.LOCAL
 
     def setting(self, name: str, value: cst.BaseExpression, node: cst.CSTNode) -> None:
         raise NotImplementedError
+
+    @property
+    def where(self) -> str:
+        """The config class, or the settings module, the current assignment is in."""
+        return ".".join(self._classes) or self.ctx.module
+
+    def report_setting(self, node: cst.CSTNode, name: str, message: str, fix: str) -> None:
+        """Report one setting. Settings that say they are for production are high
+        confidence; settings that do not say whom they are for, medium."""
+        self.report(
+            node, message, symbol=f"{self.where}:{name}", fix=fix,
+            confidence=Confidence.HIGH if self.target is Target.PRODUCTION else Confidence.MEDIUM,
+        )
 
     @property
     def target(self) -> Target:

@@ -6,7 +6,7 @@ import libcst as cst
 
 from archguard.core.levels import Category, Confidence, Severity
 from archguard.core.rule_meta import Invalid, RuleMeta, Valid
-from archguard.rules.settings._assignments import SettingsRule, Target, is_true
+from archguard.rules.settings._assignments import SettingsRule, is_true
 from archguard.scan.context import FileContext
 
 
@@ -124,24 +124,18 @@ class DebugInSettings(SettingsRule):
         self._credentials = False
 
     def setting(self, name: str, value: cst.BaseExpression, node: cst.CSTNode) -> None:
-        if self.target is Target.LOCAL:
-            return
-        confidence = Confidence.HIGH if self.target is Target.PRODUCTION else Confidence.MEDIUM
-        where = ".".join(self._classes) or self.ctx.module
         if name == "DEBUG" and is_true(value):
-            self.report(
-                node,
-                f"DEBUG = True in {where}: errors are answered with tracebacks, local "
+            self.report_setting(
+                node, name,
+                f"DEBUG = True in {self.where}: errors are answered with tracebacks, local "
                 "variables and settings. Read it from the environment, off by default.",
-                symbol=f"{where}:DEBUG", confidence=confidence,
                 fix='DEBUG = os.environ.get("DEBUG") == "1"',
             )
         elif name == "ALLOWED_HOSTS" and _has_wildcard(value):
-            self.report(
-                node,
-                f'ALLOWED_HOSTS accepts any host ("*") in {where}, which re-enables Host-header '
-                "attacks such as password-reset poisoning. List the domains you serve.",
-                symbol=f"{where}:ALLOWED_HOSTS", confidence=confidence,
+            self.report_setting(
+                node, name,
+                f'ALLOWED_HOSTS accepts any host ("*") in {self.where}, which re-enables '
+                "Host-header attacks such as password-reset poisoning. List the domains you serve.",
                 fix='ALLOWED_HOSTS = os.environ["ALLOWED_HOSTS"].split(",")',
             )
         elif name in ("CORS_ALLOW_ALL_ORIGINS", "CORS_ORIGIN_ALLOW_ALL") and is_true(value):

@@ -6,7 +6,7 @@ import libcst as cst
 
 from archguard.core.levels import Category, Confidence, Severity
 from archguard.core.rule_meta import Invalid, RuleMeta, Valid
-from archguard.rules.settings._assignments import SettingsRule, Target, is_false
+from archguard.rules.settings._assignments import SettingsRule, is_false
 
 #: Setting -> what turning it off exposes.
 _FLAGS = {
@@ -111,22 +111,17 @@ class InsecureCookieSettings(SettingsRule):
     )
 
     def setting(self, name: str, value: cst.BaseExpression, node: cst.CSTNode) -> None:
-        if self.target is Target.LOCAL:
-            return
-        confidence = Confidence.HIGH if self.target is Target.PRODUCTION else Confidence.MEDIUM
-        where = ".".join(self._classes) or self.ctx.module
         if name in _FLAGS and is_false(value):
-            self.report(
-                node,
-                f"{name} = False in {where}: {_FLAGS[name]}. Leave it True outside "
+            self.report_setting(
+                node, name,
+                f"{name} = False in {self.where}: {_FLAGS[name]}. Leave it True outside "
                 "local development.",
-                symbol=f"{where}:{name}", confidence=confidence, fix=f"{name} = True",
+                fix=f"{name} = True",
             )
         elif name == "SESSION_COOKIE_SAMESITE" and isinstance(value, cst.Name) and value.value == "None":
-            self.report(
-                node,
-                f"SESSION_COOKIE_SAMESITE = None in {where}: the session cookie is sent with "
-                "requests from other sites, which re-opens CSRF. Use \"Lax\".",
-                symbol=f"{where}:{name}", confidence=confidence,
+            self.report_setting(
+                node, name,
+                f"SESSION_COOKIE_SAMESITE = None in {self.where}: the session cookie is sent "
+                "with requests from other sites, which re-opens CSRF. Use \"Lax\".",
                 fix='SESSION_COOKIE_SAMESITE = "Lax"',
             )
