@@ -172,7 +172,7 @@ def run_scan(options: ScanOptions, progress: ProgressHook | None = None) -> Scan
             diagnostics.append(outcome.diagnostic)
 
     if project_rules:
-        graph_project = build_project(facts)
+        graph_project = build_project(facts, settings)
         for rule_class in project_rules:
             findings.extend(rule_class().check(graph_project))
     findings = merge_engines(findings, pattern_results.findings, pattern_rules)

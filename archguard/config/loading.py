@@ -152,4 +152,5 @@ _FIELDS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "cache-dir": ("cache_dir", _optional_str),
     "max-file-size": ("max_file_size", _positive_int),
     "layers": ("layers", _table),
+    "public-routes": ("public_routes", _str_list),
 }

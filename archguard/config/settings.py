@@ -32,5 +32,8 @@ class Settings:
     cache_dir: str = ".archguard_cache"
     #: Files larger than this many bytes are skipped with a diagnostic.
     max_file_size: int = 2 * 1024 * 1024
+    #: Globs of URL paths that are public by design (matched against the route's full
+    #: path, e.g. "/api/v1/catalog/*"), added to the built-in ones (login, health, docs).
+    public_routes: tuple[str, ...] = ()
     #: Layer settings for the architecture rules, kept as given until those rules read it.
     layers: tuple[tuple[str, object], ...] = field(default=())

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
+from archguard.core.web import WebFacts
+
 
 class ImportKind(str, Enum):
     #: Executed when the module is imported.
@@ -69,3 +71,5 @@ class ModuleFacts:
     imports: tuple[ImportFact, ...] = ()
     definitions: tuple[Definition, ...] = ()
     suppressions: tuple[Suppression, ...] = ()
+    #: Routes, routers, views and guards; None for modules with no web code.
+    web: WebFacts | None = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from archguard.config.settings import Settings
 from archguard.core.facts import ImportFact, ModuleFacts
 from archguard.graph.project import Project
 
@@ -28,7 +29,7 @@ def resolve_target(fact: ImportFact, modules: set[str]) -> tuple[str, bool] | No
     return parts[0], False
 
 
-def build_project(facts: Iterable[ModuleFacts]) -> Project:
+def build_project(facts: Iterable[ModuleFacts], settings: Settings | None = None) -> Project:
     import networkx as nx  # only scans that run project rules pay for importing it
 
     modules = {f.module: f for f in facts if f.module}
@@ -50,4 +51,4 @@ def build_project(facts: Iterable[ModuleFacts]) -> Project:
                 graph.edges[name, target]["imports"].append(fact)
             else:
                 graph.add_edge(name, target, imports=[fact])
-    return Project(modules, graph)
+    return Project(modules, graph, settings or Settings())

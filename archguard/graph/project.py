@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING
 
+from archguard.config.settings import Settings
 from archguard.core.facts import ModuleFacts
 
 if TYPE_CHECKING:
     import networkx as nx
+
+    from archguard.graph.routes import RouteInventory
 
 
 @dataclass(frozen=True)
@@ -18,9 +22,19 @@ class Project:
     #: Nodes are module names (external packages squashed to their top-level name, with
     #: ``external=True``); each edge has ``imports``: the ImportFacts behind it.
     graph: nx.DiGraph
+    #: The scan's settings, for rules that take options (public routes, layers).
+    settings: Settings = Settings()
 
     def first_party_edges(self) -> list[tuple[str, str]]:
         return [
             (a, b) for a, b in self.graph.edges
             if not self.graph.nodes[b].get("external") and not self.graph.nodes[a].get("external")
         ]
+
+    @cached_property
+    def routes(self) -> RouteInventory:
+        """Every HTTP route with its guards, built on first use."""
+        from archguard.graph.routes import build_inventory
+        from archguard.graph.web_index import build_index
+
+        return build_inventory(build_index(self.modules))

@@ -27,6 +27,8 @@ def encode(value: Any) -> Any:
         return value.value
     if isinstance(value, (tuple, list)):
         return [encode(v) for v in value]
+    if isinstance(value, frozenset):
+        return sorted(encode(v) for v in value)  # sorted: cache entries are deterministic
     return value
 
 

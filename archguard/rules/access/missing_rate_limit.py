@@ -1,0 +1,274 @@
+"""AG204 missing-rate-limit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from archguard.core.findings import Finding
+from archguard.core.levels import Category, Confidence, Severity
+from archguard.core.routes import GuardKind, Route
+from archguard.core.rule_meta import Invalid, RuleMeta, Valid
+from archguard.graph.project import Project
+from archguard.graph.routes import RouteInventory
+from archguard.rules.access._route_rule import RouteRule, describe, handler_name, words
+
+#: Endpoints that take a secret an attacker can guess.
+_CREDENTIALS = words(
+    "login", "log-?in", "sign-?in", "signin", "token", "otp", "2fa", "mfa", "totp",
+    "two-?factor", "verify-?(?:otp|code|2fa|mfa|totp)", "authenticate", "magic-?link",
+)
+#: Endpoints that create accounts or send mail: abused for spam and enumeration.
+_ACCOUNTS = words(
+    "register", "registration", "sign-?up", "signup", "password", "password-?reset",
+    "reset-?password", "forgot(?:-?password)?",
+)
+_NOT_AUTH = words("logout", "log-?out", "sign-?out", "signout")
+_LIMITERS = frozenset({"slowapi.Limiter", "flask_limiter.Limiter", "flask_limiter.extension.Limiter"})
+_FIX = {
+    "fastapi": "Limit attempts per client and per account, e.g. slowapi's "
+               "`@limiter.limit(\"5/minute\")` or fastapi-limiter's "
+               "`dependencies=[Depends(RateLimiter(times=5, seconds=60))]`.",
+    "flask": "Limit attempts per client and per account, e.g. Flask-Limiter's "
+             "`@limiter.limit(\"5 per minute\")` on the view or blueprint.",
+    "django": "Use django-ratelimit's `@ratelimit(key=\"ip\", rate=\"5/m\")` or django-axes, which "
+              "locks out repeated failed logins.",
+    "drf": "Set `throttle_classes` on the view (e.g. a ScopedRateThrottle with a low rate), or "
+           "`DEFAULT_THROTTLE_CLASSES` / `DEFAULT_THROTTLE_RATES` in REST_FRAMEWORK.",
+}
+
+
+class MissingRateLimit(RouteRule):
+    """
+    ## What it does
+    Finds endpoints that accept credentials or one-time codes (login, token, OTP and
+    2FA verification) or that create accounts and send reset mail (register, password
+    reset) with no rate limiting at any level: not on the route (`@limiter.limit`,
+    `RateLimiter` dependency, `@ratelimit`, DRF `throttle_classes`), not on the
+    router or blueprint, and not app-wide (a Flask-Limiter or slowapi `Limiter` with
+    `default_limits`, `SlowAPIMiddleware`, DRF `DEFAULT_THROTTLE_CLASSES`, django-axes).
+    Only routes that accept a submission (POST, PUT, PATCH) are considered; logout is
+    not.
+
+    ## Why is this bad?
+    Without a limit, an attacker tries passwords from a leaked list against every
+    account (credential stuffing), or all one million six-digit OTP codes in minutes.
+    Registration and reset endpoints without limits send mail on an attacker's
+    behalf and reveal which addresses have accounts.
+
+    ## Example
+    ```python
+    @router.post("/auth/login")
+    def login(form: OAuth2PasswordRequestForm = Depends()):
+        ...
+    ```
+
+    ## Use instead
+    ```python
+    @router.post("/auth/login")
+    @limiter.limit("5/minute")
+    def login(request: Request, form: OAuth2PasswordRequestForm = Depends()):
+        ...
+    ```
+
+    ## References
+    - OWASP API Security Top 10 2023, API4: Unrestricted Resource Consumption
+    - OWASP Authentication Cheat Sheet: Protect against automated attacks
+    - CWE-307: Improper Restriction of Excessive Authentication Attempts
+    """
+
+    meta = RuleMeta(
+        id="AG204",
+        name="missing-rate-limit",
+        category=Category.MISSING_RATE_LIMIT,
+        severity=Severity.WARNING,
+        confidence=Confidence.HIGH,
+        summary="Login, token, OTP or sign-up endpoint has no rate limiting at any level.",
+        cwe=(307, 770),
+        tags=frozenset({"security", "access-control"}),
+        security_severity=5.3,
+    )
+
+    def route(self, route: Route, inventory: RouteInventory, project: Project) -> Iterator[Finding]:
+        if not route.writes or route.has(GuardKind.RATE_LIMIT):
+            return
+        names = f"{route.path} {handler_name(route)}"
+        if _NOT_AUTH.search(names):
+            return
+        credentials = _CREDENTIALS.search(names)
+        if not credentials and not _ACCOUNTS.search(names):
+            return
+        if any(g.kind is GuardKind.UNRESOLVED and ("limit" in g.name.lower() or "throttle" in g.name.lower())
+               for g in route.guards):
+            return
+        if _app_wide_limit(inventory, route.framework):
+            return
+        what = "accepts credentials or codes" if credentials else "creates accounts or sends reset mail"
+        yield self.finding(
+            route,
+            f"{describe(route)} {what} with no rate limit on the route, its router or the app: "
+            "it can be brute-forced",
+            confidence=Confidence.HIGH if credentials else Confidence.MEDIUM,
+            fix=_FIX.get(route.framework, "Rate-limit attempts per client and per account."),
+        )
+
+    VALID = (
+        Valid(
+            label="FastAPI: slowapi on the route, RateLimiter on the router",
+            files={
+                "app/limits.py": """
+                    from slowapi import Limiter
+                    from slowapi.util import get_remote_address
+
+                    limiter = Limiter(key_func=get_remote_address)
+                """,
+                "app/auth.py": """
+                    from fastapi import APIRouter, Depends, Request
+                    from fastapi_limiter.depends import RateLimiter
+                    from app.limits import limiter
+
+                    router = APIRouter(prefix="/auth")
+                    otp = APIRouter(prefix="/otp", dependencies=[Depends(RateLimiter(times=5, seconds=60))])
+
+                    @router.post("/login")
+                    @limiter.limit("5/minute")
+                    def login(request: Request, form=Depends()):
+                        return issue_token(form)
+
+                    @otp.post("/verify")
+                    def verify_otp(code: str):
+                        return check(code)
+                """,
+            },
+        ),
+        Valid(
+            label="Flask: an app-wide Flask-Limiter with default limits",
+            files={
+                "app/__init__.py": """
+                    from flask import Flask
+                    from flask_limiter import Limiter
+                    from flask_limiter.util import get_remote_address
+
+                    app = Flask(__name__)
+                    limiter = Limiter(get_remote_address, app=app, default_limits=["200 per day", "20 per minute"])
+
+                    @app.post("/login")
+                    def login():
+                        return do_login()
+
+                    @app.post("/logout")
+                    def logout():
+                        return do_logout()
+                """,
+            },
+        ),
+        Valid(
+            label="DRF: default throttles in settings; Django: django-ratelimit",
+            files={
+                "site/settings.py": """
+                    REST_FRAMEWORK = {
+                        "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
+                        "DEFAULT_THROTTLE_RATES": {"anon": "10/minute"},
+                    }
+                """,
+                "site/urls.py": """
+                    from django.urls import path
+                    from accounts import views
+
+                    urlpatterns = [
+                        path("api/token/", views.TokenView.as_view()),
+                        path("login/", views.login_view),
+                    ]
+                """,
+                "accounts/views.py": """
+                    from django_ratelimit.decorators import ratelimit
+                    from rest_framework.views import APIView
+
+                    class TokenView(APIView):
+                        def post(self, request):
+                            return issue(request)
+
+                    @ratelimit(key="ip", rate="5/m")
+                    def login_view(request):
+                        return do_login(request)
+                """,
+            },
+        ),
+    )
+    INVALID = (
+        Invalid(
+            label="FastAPI: the token endpoint of an OAuth2 password flow",
+            files={
+                "app/auth.py": """
+                    from fastapi import APIRouter, Depends
+                    from fastapi.security import OAuth2PasswordRequestForm
+
+                    router = APIRouter(prefix="/auth")
+
+                    @router.post("/token")
+                    def login_for_access_token(form: OAuth2PasswordRequestForm = Depends()):
+                        return issue_token(form.username, form.password)
+                """,
+            },
+            path="app/auth.py",
+            line=7,
+            message="accepts credentials",
+        ),
+        Invalid(
+            label="Flask: registration and password reset on a blueprint",
+            files={
+                "app/accounts.py": """
+                    from flask import Blueprint, request
+
+                    bp = Blueprint("accounts", __name__, url_prefix="/accounts")
+
+                    @bp.route("/register", methods=["GET", "POST"])
+                    def register():
+                        return create_account(request.form)
+
+                    @bp.post("/password/forgot")
+                    def forgot_password():
+                        send_reset_mail(request.form["email"])
+                        return "", 204
+                """,
+            },
+            path="app/accounts.py",
+            line=(6, 10),
+        ),
+        Invalid(
+            label="DRF: a 2FA verification view with no throttle",
+            files={
+                "site/urls.py": """
+                    from django.urls import path
+                    from accounts.views import VerifyTwoFactor
+
+                    urlpatterns = [path("api/2fa/verify/", VerifyTwoFactor.as_view())]
+                """,
+                "accounts/views.py": """
+                    from rest_framework.permissions import AllowAny
+                    from rest_framework.views import APIView
+
+                    class VerifyTwoFactor(APIView):
+                        permission_classes = [AllowAny]
+
+                        def post(self, request):
+                            return check_code(request.data["code"])
+                """,
+            },
+            path="accounts/views.py",
+            line=4,
+        ),
+    )
+
+
+def _app_wide_limit(inventory: RouteInventory, framework: str) -> bool:
+    """A limiter that applies to every route of the framework's app."""
+    wanted = {"fastapi": "slowapi", "flask": "flask_limiter"}.get(framework)
+    if wanted is None:
+        return False
+    for _, variable in inventory.index.variables.values():
+        constructor = inventory.index.canonical(variable.constructor)
+        if constructor in _LIMITERS and constructor.startswith(wanted) and (
+            {"default_limits", "application_limits"} & set(variable.keywords)
+        ):
+            return True
+    return False

@@ -1,0 +1,333 @@
+"""What a function body does that matters for access control.
+
+Everything here is syntactic and local to one function (nested functions included, so
+that a decorator factory's inner wrapper counts for the factory). The repo pass adds
+what the function's own dependencies and decorators do.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from archguard.core.web import FunctionInfo, Lookup, Ref
+from archguard.scan.web_names import Names, dotted, keyword, strings
+
+_DEPENDS = frozenset({"fastapi.Depends", "fastapi.Security", "fastapi.params.Depends",
+                      "fastapi.params.Security", "fastapi.param_functions.Depends",
+                      "fastapi.param_functions.Security"})
+_ANNOTATED = frozenset({"typing.Annotated", "typing_extensions.Annotated"})
+_NOT_DEPENDENCIES = re.compile(r"^(builtins|typing|typing_extensions|datetime|uuid|decimal|collections)\.")
+
+_UNAUTHORIZED = re.compile(r"401|UNAUTHORI[SZ]ED|Unauthori[sz]ed|NotAuthenticated|AuthenticationFailed|HTTPUnauthorized|InvalidToken")
+_FORBIDDEN = re.compile(r"403|FORBIDDEN|Forbidden|PermissionDenied|HTTPForbidden")
+_RESPONDERS = frozenset({"HTTPException", "abort", "Response", "JSONResponse", "jsonify",
+                         "make_response", "HttpResponse", "JsonResponse", "HttpResponseForbidden",
+                         "HTTPUnauthorized", "HTTPForbidden", "PlainTextResponse"})
+_TOKEN_CALLS = frozenset({"verify_jwt_in_request", "get_jwt_identity", "get_jwt", "decode_token",
+                          "verify_token", "decode_access_token", "verify_id_token", "decode_jwt",
+                          "validate_token", "verify_access_token", "authenticate_credentials"})
+_AUTH_ATTRS = frozenset({"is_authenticated", "is_anonymous"})
+_ROLE_ATTRS = frozenset({"is_admin", "is_superuser", "is_staff", "role", "roles", "has_perm",
+                         "has_perms", "has_role", "has_roles", "has_permission", "permissions",
+                         "scopes", "groups", "is_moderator", "user_type", "is_manager"})
+_PRIVILEGED_ATTRS = frozenset({"role", "roles", "is_admin", "is_superuser", "is_staff",
+                               "permissions", "user_permissions", "is_moderator", "user_type"})
+_PERM_CALLS = frozenset({"check_object_permissions", "has_object_permission", "has_perm",
+                         "has_perms", "authorize", "enforce", "check_permission",
+                         "check_permissions", "require_permission", "user_can"})
+#: Checking a password: the function is a login, not a guard, even when it answers 401.
+_CREDENTIAL_CALLS = frozenset({"verify_password", "check_password", "check_password_hash",
+                               "authenticate", "authenticate_user", "checkpw", "verify_and_update"})
+#: Attributes that name whom an object belongs to.
+OWNER_ATTRS = frozenset({"owner", "owner_id", "user", "user_id", "author", "author_id",
+                         "created_by", "created_by_id", "tenant", "tenant_id", "account_id",
+                         "organization", "organization_id", "org_id", "customer", "customer_id",
+                         "team_id", "workspace_id"})
+_LOOKUPS = frozenset({"get", "get_or_404", "first_or_404", "one_or_404", "get_object_or_404",
+                      "filter", "filter_by", "where", "find", "find_one", "find_by_id",
+                      "get_by_id", "aget", "afilter"})
+_READS = frozenset({"query", "execute", "scalars", "scalar", "get", "filter", "filter_by",
+                    "select", "all", "first", "get_or_404", "first_or_404", "exec", "raw"})
+_WRITES = frozenset({"save", "delete", "create", "update", "bulk_create", "bulk_update", "add",
+                     "commit", "merge", "add_all", "get_or_create", "update_or_create", "asave",
+                     "adelete", "acreate"})
+_SESSIONS = frozenset({"db", "session", "db.session", "self.session", "self.db", "Session",
+                       "async_session", "conn", "connection", "cursor"})
+_REQUEST_DATA = re.compile(r"^(self\.)?request\.(args|form|json|values|GET|POST|data|query_params|get_json|query|path_params|match_info)")
+ID_NAME = re.compile(r"^(id|pk|uuid|slug|.+_(id|pk|uuid))$")
+_CURRENT_USER = re.compile(r"^(current_user|user|me|g\.user|request\.user|self\.request\.user|request\.state\.user|identity|principal|auth_user|requesting_user|caller)(\.|$)")
+
+
+def is_current_user(expr: ast.AST) -> bool:
+    name = dotted(expr)
+    if name is None and isinstance(expr, ast.Call):
+        name = dotted(expr.func)
+        return name is not None and name.split(".")[-1] in {"get_jwt_identity", "get_current_user"}
+    return name is not None and bool(_CURRENT_USER.match(name))
+
+
+def _status_words(call: ast.Call) -> str:
+    parts = []
+    for arg in (*call.args, *(k.value for k in call.keywords)):
+        if isinstance(arg, ast.Constant) and isinstance(arg.value, int):
+            parts.append(str(arg.value))
+        else:
+            name = dotted(arg)
+            if name:
+                parts.append(name)
+    return " ".join(parts)
+
+
+def _root(expr: ast.AST) -> str:
+    """The name a call chain starts from: ``User`` for ``User.objects.filter().delete()``."""
+    while True:
+        if isinstance(expr, ast.Call):
+            expr = expr.func
+        elif isinstance(expr, (ast.Attribute, ast.Subscript)):
+            expr = expr.value
+        else:
+            break
+    return expr.id if isinstance(expr, ast.Name) else ""
+
+
+class _Body:
+    def __init__(self, names: Names, identifiers: set[str]) -> None:
+        self.names = names
+        self.identifiers = identifiers
+        self.words: set[str] = set()
+        self.lookups: list[Lookup] = []
+
+    def scan(self, func: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        for stmt in func.body:
+            for node in ast.walk(stmt):
+                if isinstance(node, ast.Assign):
+                    self._assign(node)
+                elif isinstance(node, ast.stmt):
+                    self._statement_lookups(node)
+                if isinstance(node, ast.Call):
+                    self._call(node)
+                elif isinstance(node, ast.Attribute):
+                    self._attribute(node)
+                elif isinstance(node, ast.Name):
+                    if node.id == "current_user":
+                        self.words.add("user")
+                    if "signature" in node.id.lower():
+                        self.words.add("signature")
+                elif isinstance(node, ast.Raise):
+                    self.words.add("deny")
+                    if node.exc is not None:
+                        target = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
+                        text = (dotted(target) or "") + " " + (
+                            _status_words(node.exc) if isinstance(node.exc, ast.Call) else "")
+                        self._status(text)
+                elif isinstance(node, ast.Return) and isinstance(node.value, ast.Tuple):
+                    self._status(" ".join(
+                        str(e.value) for e in node.value.elts
+                        if isinstance(e, ast.Constant) and isinstance(e.value, int)
+                    ))
+                elif isinstance(node, ast.Compare):
+                    self._compare(node)
+                elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+                    if "signature" in node.value.lower():
+                        self.words.add("signature")
+
+    def _status(self, text: str) -> None:
+        if _UNAUTHORIZED.search(text):
+            self.words.update(("reject401", "deny"))
+        if _FORBIDDEN.search(text):
+            self.words.update(("reject403", "deny"))
+
+    def _assign(self, node: ast.Assign) -> None:
+        source = dotted(node.value.func) if isinstance(node.value, ast.Call) else dotted(node.value)
+        if isinstance(node.value, ast.Subscript):
+            source = dotted(node.value.value)
+        if source and _REQUEST_DATA.match(source):
+            for target in node.targets:
+                if isinstance(target, ast.Name) and ID_NAME.match(target.id):
+                    self.identifiers.add(target.id)
+        for target in node.targets:
+            if isinstance(target, ast.Attribute) and target.attr in _PRIVILEGED_ATTRS:
+                self.words.add("privileged")
+        self._statement_lookups(node)
+
+    def _call(self, node: ast.Call) -> None:
+        func = node.func
+        qualified = self.names.qualify(func)
+        last = qualified.rsplit(".", 1)[-1] if qualified else (
+            func.attr if isinstance(func, ast.Attribute) else "")
+        if last in _RESPONDERS:
+            if last == "abort":
+                self.words.add("deny")
+            self._status(_status_words(node))
+        if last in _TOKEN_CALLS or qualified.endswith("jwt.decode") or last == "unauthorized":
+            self.words.add("token" if last != "unauthorized" else "reject401")
+        if last in {"redirect_to_login", "redirect"} and "login" in ast.dump(node):
+            self.words.update(("deny", "login-redirect"))
+        if last in _CREDENTIAL_CALLS or qualified.endswith("context.verify"):
+            self.words.add("credentials")
+        if last in _PERM_CALLS:
+            self.words.add("perm")
+        if last in {"compare_digest", "construct_event", "verify_signature", "verify_webhook"}:
+            self.words.add("signature")
+        if isinstance(func, ast.Attribute):
+            base = dotted(func.value) or ""
+            if base in _SESSIONS or base.endswith(".objects") or base.endswith(".query") or ".objects." in base:
+                if func.attr in _READS:
+                    self.words.add("db-read")
+                if func.attr in _WRITES:
+                    self.words.add("db-write")
+            elif func.attr in {"save", "delete", "asave", "adelete"} and not node.args:
+                self.words.add("db-write")
+            if func.attr in {"delete", "adelete"}:
+                # Deleting other users' accounts; deleting one's own is not privileged.
+                receiver = _root(func.value).lower()
+                first = node.args[0] if node.args else None
+                first_name = (dotted(first) or "") if first is not None else ""
+                if "user" in receiver and not is_current_user(func.value):
+                    self.words.add("privileged")
+                elif ("user" in first_name.lower() and base in _SESSIONS
+                      and first is not None and not is_current_user(first)):
+                    self.words.add("privileged")
+
+    def _attribute(self, node: ast.Attribute) -> None:
+        if node.attr in _AUTH_ATTRS:
+            self.words.add("auth-attr")
+        if node.attr in _ROLE_ATTRS or node.attr.startswith("can_"):
+            self.words.add("role-attr")
+        if node.attr == "objects" or node.attr == "query":
+            self.words.add("db-read")
+        if is_current_user(node):
+            self.words.add("user")
+        if "signature" in node.attr.lower():
+            self.words.add("signature")
+
+    def _compare(self, node: ast.Compare) -> None:
+        sides = [node.left, *node.comparators]
+        owner = any(
+            isinstance(n, ast.Attribute) and n.attr in OWNER_ATTRS for s in sides for n in ast.walk(s)
+        )
+        if any("password" in (dotted(n) or "").lower() for s in sides for n in ast.walk(s)):
+            self.words.add("credentials")
+        user = any(is_current_user(n) for s in sides for n in ast.walk(s))
+        if owner and user:
+            self.words.add("owner")
+
+    def _statement_lookups(self, stmt: ast.stmt) -> None:
+        """Lookups by a request identifier in one statement, and whether the same
+        statement constrains them by the current user."""
+        value = getattr(stmt, "value", None) or getattr(stmt, "test", None)
+        if not isinstance(value, ast.AST):
+            return
+        used = self._looked_up(value)
+        if not used:
+            return
+        scoped = _scoped(value)
+        for name in sorted(used):
+            self.lookups.append(Lookup(stmt.lineno, name, scoped))
+
+    def _looked_up(self, expr: ast.AST) -> set[str]:
+        found: set[str] = set()
+        for node in ast.walk(expr):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else (
+                func.id if isinstance(func, ast.Name) else "")
+            if name not in _LOOKUPS:
+                continue
+            receiver = dotted(func.value) if isinstance(func, ast.Attribute) else ""
+            if receiver and _REQUEST_DATA.match(receiver + "."):
+                continue
+            if receiver and (receiver.startswith("request") or receiver in {"os.environ", "settings"}):
+                continue
+            for arg in (*node.args, *(k.value for k in node.keywords)):
+                for inner in ast.walk(arg):
+                    if isinstance(inner, ast.Name) and inner.id in self.identifiers:
+                        found.add(inner.id)
+        return found
+
+    def signals(self) -> frozenset[str]:
+        w = self.words
+        out: set[str] = {s for s in ("owner", "perm", "user", "db-read", "db-write", "privileged",
+                           "signature", "deny", "auth-attr", "role-attr", "token") if s in w}
+        if "credentials" in w:
+            out.add("credentials")
+        elif "reject401" in w or ({"auth-attr", "deny"} <= w) or ({"token", "deny"} <= w):
+            out.add("authn")
+        if ({"role-attr", "deny"} <= w) or ({"reject403", "user"} <= w):
+            out.add("role")
+        return frozenset(out)
+
+
+def _scoped(expr: ast.AST) -> bool:
+    for node in ast.walk(expr):
+        if isinstance(node, ast.keyword) and node.arg and (
+            node.arg in OWNER_ATTRS or node.arg.split("__")[0] in OWNER_ATTRS
+        ):
+            return True
+        if isinstance(node, ast.Compare) and any(
+            isinstance(n, ast.Attribute) and n.attr in OWNER_ATTRS
+            for side in (node.left, *node.comparators) for n in ast.walk(side)
+        ):
+            return True
+        if isinstance(node, (ast.Attribute, ast.Name)) and is_current_user(node):
+            return True
+    return False
+
+
+def _dependency_refs(names: Names, param: ast.arg, default: ast.expr | None) -> list[Ref]:
+    refs: list[Ref] = []
+    annotation = param.annotation
+
+    def from_call(call: ast.Call, fallback: ast.expr | None) -> None:
+        target = call.args[0] if call.args else keyword(call, "dependency")
+        scopes = keyword(call, "scopes")
+        if target is None and fallback is not None:
+            target = fallback
+        if target is None:
+            return
+        ref = names.ref(target, "dependency")
+        if scopes is not None:
+            ref = Ref(ref.target, ref.line, ref.how, ref.args + tuple(f"scope:{s}" for s in strings(scopes)),
+                      ref.called)
+        refs.append(ref)
+
+    if isinstance(default, ast.Call) and names.qualify(default.func) in _DEPENDS:
+        from_call(default, annotation)
+    if isinstance(annotation, ast.Subscript) and names.qualify(annotation.value) in _ANNOTATED:
+        items = annotation.slice.elts if isinstance(annotation.slice, ast.Tuple) else []
+        for item in items[1:]:
+            if isinstance(item, ast.Call) and names.qualify(item.func) in _DEPENDS:
+                from_call(item, items[0] if items else None)
+    elif isinstance(annotation, (ast.Name, ast.Attribute)):
+        target = names.qualify(annotation)
+        if target and not _NOT_DEPENDENCIES.match(target):
+            refs.append(Ref(target, annotation.lineno, "annotation"))
+    return refs
+
+
+def function_info(
+    names: Names, func: ast.FunctionDef | ast.AsyncFunctionDef, qualname: str,
+    decorators: tuple[Ref, ...],
+) -> FunctionInfo:
+    args = func.args
+    positional = [*args.posonlyargs, *args.args]
+    defaults: list[ast.expr | None] = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
+    params: list[tuple[ast.arg, ast.expr | None]] = list(zip(positional, defaults))
+    params += list(zip(args.kwonlyargs, args.kw_defaults))
+    dependencies: list[Ref] = []
+    for param, default in params:
+        dependencies.extend(_dependency_refs(names, param, default))
+    param_names = tuple(p.arg for p, _ in params)
+    body = _Body(names, {p for p in param_names if ID_NAME.match(p)})
+    body.scan(func)
+    return FunctionInfo(
+        name=qualname,
+        line=func.lineno,
+        params=param_names,
+        decorators=decorators,
+        dependencies=tuple(dependencies),
+        signals=body.signals(),
+        lookups=tuple(sorted(set(body.lookups))),
+    )
