@@ -230,3 +230,27 @@ def baseline_command(
         _fail(f"cannot write baseline: {exc}")
         return
     click.echo(f"Wrote {count} finding{'s' if count != 1 else ''} to {target}.")
+
+
+@main.command("routes")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--config", "config_file", type=click.Path(path_type=Path), help="Use this config file.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--unguarded", is_flag=True, help="List only routes with no authentication at any level.")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the per-file cache.")
+def routes_command(
+    paths: tuple[Path, ...], config_file: Path | None, fmt: str, unguarded: bool, no_cache: bool,
+) -> None:
+    """List every HTTP route (FastAPI, Flask, Django, DRF, aiohttp) with its guards."""
+    from archguard.app.listing_routes import list_routes
+    from archguard.report import routes as routes_report
+
+    options = ScanOptions(paths=paths or (Path("."),), config_file=config_file, use_cache=not no_cache)
+    try:
+        listing = list_routes(options)
+    except (UsageError, ConfigError) as exc:
+        _fail(str(exc))
+        return
+    shown = [r for r in listing.routes if not unguarded or routes_report.standing(r) == "no authentication"]
+    render = routes_report.render_json if fmt == "json" else routes_report.render_text
+    click.echo(render(shown, listing.diagnostics), nl=False)

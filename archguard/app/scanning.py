@@ -118,30 +118,9 @@ def run_scan(options: ScanOptions, progress: ProgressHook | None = None) -> Scan
         rules = [r for r in rules if not issubclass(r, PatternRule)]
         pattern_rules = []
 
-    targets = [root] if options.changed_only else [p.resolve() for p in options.paths]
-    files = discover(root, targets, settings)
-    if not files:
-        raise UsageError(f"no Python files found under {', '.join(map(str, options.paths))}")
+    loaded = load_files(root, settings, options)
+    files, jobs, sources, unreadable = loaded.files, loaded.jobs, loaded.sources, loaded.unreadable
     report_only = _report_filter(root, options)
-
-    roots = default_source_roots(files, settings.src)
-    sources: dict[str, bytes] = {}
-    jobs = []
-    unreadable: list[FileOutcome] = []
-    base = str(root)
-    for path in files:
-        try:
-            with open(f"{base}/{path}", "rb") as handle:
-                data = handle.read()
-        except OSError as exc:
-            unreadable.append(
-                Failed(path, Diagnostic(path, DiagnosticKind.UNREADABLE,
-                                        f"not analysed: cannot read: {exc.strerror}", level="error"))
-            )
-            continue
-        sources[path] = data
-        module, is_package = module_name(path, roots)
-        jobs.append(FileJob(path, data, module, is_package))
 
     signature = code_signature()
     workers = options.jobs or os.cpu_count() or 1
@@ -216,6 +195,54 @@ def run_scan(options: ScanOptions, progress: ProgressHook | None = None) -> Scan
         suppressed=suppressed,
         fail_on=settings.fail_on,
     )
+
+
+@dataclass(frozen=True)
+class LoadedFiles:
+    files: list[str]
+    jobs: list[FileJob]
+    sources: dict[str, bytes]
+    unreadable: list[FileOutcome]
+
+
+def load_files(root: Path, settings: Settings, options: ScanOptions) -> LoadedFiles:
+    """Discover the project's Python files and read them; unreadable ones become
+    outcomes. Raises UsageError when there is no Python file at all."""
+    targets = [root] if options.changed_only else [p.resolve() for p in options.paths]
+    files = discover(root, targets, settings)
+    if not files:
+        raise UsageError(f"no Python files found under {', '.join(map(str, options.paths))}")
+    roots = default_source_roots(files, settings.src)
+    sources: dict[str, bytes] = {}
+    jobs = []
+    unreadable: list[FileOutcome] = []
+    base = str(root)
+    for path in files:
+        try:
+            with open(f"{base}/{path}", "rb") as handle:
+                data = handle.read()
+        except OSError as exc:
+            unreadable.append(
+                Failed(path, Diagnostic(path, DiagnosticKind.UNREADABLE,
+                                        f"not analysed: cannot read: {exc.strerror}", level="error"))
+            )
+            continue
+        sources[path] = data
+        module, is_package = module_name(path, roots)
+        jobs.append(FileJob(path, data, module, is_package))
+    return LoadedFiles(files, jobs, sources, unreadable)
+
+
+def analyze_project(
+    options: ScanOptions, file_rules: list[type[FileRule]], progress: ProgressHook | None = None,
+) -> tuple[ProjectLocation, Settings, LoadedFiles, list[FileOutcome]]:
+    """Every file's outcome, with the file rules given (none when only facts are wanted)."""
+    project = locate_project(options)
+    settings = effective_settings(project.settings, options)
+    loaded = load_files(project.root, settings, options)
+    outcomes = _analyze(project.root, settings, options, code_signature(), file_rules,
+                        loaded.jobs, progress)
+    return project, settings, loaded, outcomes + loaded.unreadable
 
 
 def _report_filter(root: Path, options: ScanOptions) -> set[str] | None:

@@ -66,6 +66,9 @@ class FunctionInfo:
     dependencies: tuple[Ref, ...] = ()
     signals: frozenset[str] = frozenset()
     lookups: tuple[Lookup, ...] = ()
+    #: Functions called as statements of their own (``verify_jwt_in_request()``,
+    #: ``require_admin(user)``): where guards hide inside a body.
+    calls: tuple[Ref, ...] = ()
 
 
 @dataclass(frozen=True, order=True)

@@ -193,7 +193,17 @@ class GuardResolver:
             found |= AUTHZ
         for ref in (*info.dependencies, *info.decorators):
             found |= self.kinds(ref) - PUBLIC
+        found |= self.calls(name)
         return found - UNRESOLVED if found - UNRESOLVED else found
+
+    def calls(self, name: str) -> frozenset[GuardKind]:
+        """What the guards a function calls in its body check: only resolved ones,
+        since calling something named ``login_user`` proves nothing."""
+        _, info = self.index.functions[name]
+        found: frozenset[GuardKind] = NONE
+        for ref in info.calls:
+            found |= self.kinds(ref) & AUTHZ
+        return found
 
     def klass(self, name: str) -> frozenset[GuardKind]:
         _, info = self.index.classes[name]

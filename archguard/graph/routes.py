@@ -138,6 +138,9 @@ class _Builder:
         out += self.guards(
             [r for r in info.dependencies if r.how in ("dependency", "annotation")], "handler", path
         )
+        for ref in info.calls:
+            for kind in self.resolver.kinds(ref) & {GuardKind.AUTHENTICATION, GuardKind.AUTHORIZATION}:
+                out.append(Guard(kind, f"{_short(ref.target)}()", "body", at(path, ref.line)))
         if "authn" in info.signals:
             out.append(Guard(GuardKind.AUTHENTICATION, "check in handler", "body", at(path, info.line)))
         if "role" in info.signals:
@@ -431,10 +434,10 @@ class _Builder:
                 if ref.target in _METHOD_DECORATORS:
                     methods = _METHOD_DECORATORS[ref.target]
                 elif ref.target.endswith("require_http_methods") and ref.args:
-                    methods = tuple(a.upper() for a in ref.args)
+                    methods = tuple(sorted(a.upper() for a in ref.args))
                 elif ref.target == "rest_framework.decorators.api_view":
                     drf = True
-                    methods = tuple(a.upper() for a in ref.args) or ("GET",)
+                    methods = tuple(sorted(a.upper() for a in ref.args)) or ("GET",)
             guards += self.body_guards(view)
             if drf:
                 if not any(r.how == "permission" for r in info.decorators):

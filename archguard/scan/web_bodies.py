@@ -97,6 +97,7 @@ class _Body:
         self.identifiers = identifiers
         self.words: set[str] = set()
         self.lookups: list[Lookup] = []
+        self.calls: list[Ref] = []
 
     def scan(self, func: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         for stmt in func.body:
@@ -105,6 +106,10 @@ class _Body:
                     self._assign(node)
                 elif isinstance(node, ast.stmt):
                     self._statement_lookups(node)
+                    if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
+                        callee = self.names.qualify(node.value.func)
+                        if callee and not callee.startswith("builtins."):
+                            self.calls.append(Ref(callee, node.lineno, "call"))
                 if isinstance(node, ast.Call):
                     self._call(node)
                 elif isinstance(node, ast.Attribute):
@@ -330,4 +335,5 @@ def function_info(
         dependencies=tuple(dependencies),
         signals=body.signals(),
         lookups=tuple(sorted(set(body.lookups))),
+        calls=tuple(sorted(set(body.calls))),
     )

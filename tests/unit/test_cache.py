@@ -60,3 +60,16 @@ def test_concurrent_writers_never_leave_a_broken_entry(tmp_path: Path) -> None:
         p.join()
     assert FileCache(tmp_path, "salt").get("ab" * 32) == _outcome()
     assert not list(tmp_path.rglob(".tmp-*"))
+
+
+def test_web_facts_survive_the_cache_round_trip() -> None:
+    source = (
+        b"from fastapi import APIRouter, Depends\nfrom app.deps import get_user\n\n"
+        b"router = APIRouter(prefix='/orders', dependencies=[Depends(get_user)])\n\n"
+        b"@router.get('/{order_id}')\ndef read(order_id: int, db=Depends(get_db)):\n"
+        b"    return db.get(Order, order_id)\n"
+    )
+    outcome = analyze(FileJob("app/orders.py", source, "app.orders", False), FileRuleSet([]), 10**6)
+    assert isinstance(outcome, Analysed) and outcome.facts.web is not None
+    assert outcome.facts.web.routes and outcome.facts.web.functions[0].lookups
+    assert decode_outcome(json.loads(json.dumps(encode_outcome(outcome)))) == outcome

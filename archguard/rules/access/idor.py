@@ -66,8 +66,8 @@ class Idor(RouteRule):
     ```
 
     ## References
-    - OWASP API Security Top 10 2023, API1: Broken Object Level Authorization
-    - CWE-639: Authorization Bypass Through User-Controlled Key
+    - [OWASP API Security Top 10 2023, API1: Broken Object Level Authorization](https://owasp.org/API-Security/editions/2023/en/0xa1-broken-object-level-authorization/)
+    - [CWE-639: Authorization Bypass Through User-Controlled Key](https://cwe.mitre.org/data/definitions/639.html)
     """
 
     meta = RuleMeta(

@@ -68,10 +68,10 @@ class MissingAuthz(RouteRule):
     ```
 
     ## References
-    - OWASP API Security Top 10 2023, API2: Broken Authentication
-    - CWE-306: Missing Authentication for Critical Function
-    - FastAPI: Dependencies in path operation decorators and routers
-    - DRF: Setting the permission policy
+    - [OWASP API Security Top 10 2023, API2: Broken Authentication](https://owasp.org/API-Security/editions/2023/en/0xa2-broken-authentication/)
+    - [CWE-306: Missing Authentication for Critical Function](https://cwe.mitre.org/data/definitions/306.html)
+    - [FastAPI: dependencies in path operation decorators](https://fastapi.tiangolo.com/tutorial/dependencies/dependencies-in-path-operation-decorators/)
+    - [DRF: setting the permission policy](https://www.django-rest-framework.org/api-guide/permissions/#setting-the-permission-policy)
     """
 
     meta = RuleMeta(

@@ -71,9 +71,9 @@ class MissingRateLimit(RouteRule):
     ```
 
     ## References
-    - OWASP API Security Top 10 2023, API4: Unrestricted Resource Consumption
-    - OWASP Authentication Cheat Sheet: Protect against automated attacks
-    - CWE-307: Improper Restriction of Excessive Authentication Attempts
+    - [OWASP API Security Top 10 2023, API4: Unrestricted Resource Consumption](https://owasp.org/API-Security/editions/2023/en/0xa4-unrestricted-resource-consumption/)
+    - [OWASP Authentication Cheat Sheet: protect against automated attacks](https://cheatsheetseries.owasp.org/cheatsheets/Authentication_Cheat_Sheet.html#protect-against-automated-attacks)
+    - [CWE-307: Improper Restriction of Excessive Authentication Attempts](https://cwe.mitre.org/data/definitions/307.html)
     """
 
     meta = RuleMeta(

@@ -73,8 +73,8 @@ class MissingRoleCheck(RouteRule):
     ```
 
     ## References
-    - OWASP API Security Top 10 2023, API5: Broken Function Level Authorization
-    - CWE-285: Improper Authorization
+    - [OWASP API Security Top 10 2023, API5: Broken Function Level Authorization](https://owasp.org/API-Security/editions/2023/en/0xa5-broken-function-level-authorization/)
+    - [CWE-285: Improper Authorization](https://cwe.mitre.org/data/definitions/285.html)
     """
 
     meta = RuleMeta(

@@ -1,0 +1,27 @@
+"""The route listing use case: every HTTP route of a project with its guards."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from archguard.app.scanning import ProgressHook, ScanOptions, analyze_project
+from archguard.core.outcomes import Analysed, Diagnostic
+from archguard.core.routes import Route
+from archguard.graph.build import build_project
+
+
+@dataclass(frozen=True)
+class RouteListing:
+    routes: tuple[Route, ...]
+    #: Files that could not be analysed: their routes are missing from the list.
+    diagnostics: tuple[Diagnostic, ...]
+    files_total: int
+
+
+def list_routes(options: ScanOptions, progress: ProgressHook | None = None) -> RouteListing:
+    # No file rules: the listing needs only the per-file facts, which the fast path gives.
+    _, settings, loaded, outcomes = analyze_project(options, [], progress)
+    facts = [o.facts for o in outcomes if isinstance(o, Analysed)]
+    diagnostics = tuple(sorted(o.diagnostic for o in outcomes if not isinstance(o, Analysed)))
+    project = build_project(facts, settings)
+    return RouteListing(tuple(project.routes.routes), diagnostics, len(loaded.files))
