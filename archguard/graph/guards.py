@@ -62,6 +62,10 @@ KNOWN: dict[str, frozenset[GuardKind]] = {
     "rest_framework.permissions.DjangoModelPermissionsOrAnonReadOnly": AUTHZ,
     "rest_framework.permissions.DjangoObjectPermissions": AUTHZ,
     "rest_framework.permissions.AllowAny": PUBLIC,
+    # Bases to build guards on: neutral by themselves.
+    "rest_framework.permissions.BasePermission": NONE,
+    "rest_framework.permissions.BasePermissionMetaclass": NONE,
+    "django.contrib.auth.mixins.AccessMixin": NONE,
     "django_ratelimit.decorators.ratelimit": LIMIT,
     "ratelimit.decorators.ratelimit": LIMIT,
     "axes.decorators.axes_dispatch": LIMIT,

@@ -66,6 +66,8 @@ EXPECTED = {
         "ANY /accounts/users/<int:user_id>/promote/ | authenticated | authentication:@login_required@handler",
         "ANY /accounts/users/export/ | no authentication | ",
         "ANY /accounts/users/export/safe/ | authorized | authentication:@staff_member_required@handler, authorization:@staff_member_required@handler",
+        "GET POST /api/managed-suppliers/ | authorized | authentication:IsSupplierManager@view, authorization:IsSupplierManager@view",
+        "DELETE GET PATCH PUT /api/managed-suppliers/{pk}/ | authorized | authentication:IsSupplierManager@view, authorization:IsSupplierManager@view",
         "GET POST /api/products/ | authenticated | authentication:IsAuthenticated@view",
         "GET /api/products/search/ | authenticated | authentication:IsAuthenticated@view",
         "GET /api/products/search_safe/ | authenticated | authentication:IsAuthenticated@view",
