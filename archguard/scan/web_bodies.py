@@ -221,6 +221,8 @@ class _Body:
     def _statement_lookups(self, stmt: ast.stmt) -> None:
         """Lookups by a request identifier in one statement, and whether the same
         statement constrains them by the current user."""
+        if not self.identifiers:
+            return  # most functions take no identifier from the request
         value = getattr(stmt, "value", None) or getattr(stmt, "test", None)
         if not isinstance(value, ast.AST):
             return

@@ -366,6 +366,11 @@ class _Collector:
                 self.mounts.append(Mount(child, owner, "", line))
             elif child:
                 self.mounts.append(Mount(owner, child, prefix, line, refs))
+        elif attr == "add_namespace" and node.args:
+            child = self.names.qualify(node.args[0])
+            namespace_path = path_text(argument(node, 1, "path")) or ""
+            if child:
+                self.mounts.append(Mount(owner, child, namespace_path, line))
         elif attr in ("mount", "add_subapp") and len(node.args) >= 2:
             child = self.names.qualify(node.args[1])
             path = string(node.args[0])

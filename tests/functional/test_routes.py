@@ -125,3 +125,18 @@ def test_routes_survive_a_broken_file(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "GET     /items  ->  app.items" in result.output
     assert "broken.py: not analysed: syntax error" in result.output
+
+
+def test_public_routes_setting_silences_missing_authz(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text(
+        "from flask import Flask\nfrom flask_login import login_required\napp = Flask(__name__)\n\n"
+        "@app.get('/account')\n@login_required\ndef account():\n    return User.query.first()\n\n"
+        "@app.put('/catalog/items/<int:item_id>')\ndef update_item(item_id):\n"
+        "    db.session.merge(Item(id=item_id))\n"
+    )
+    args = ["scan", str(tmp_path), "--select", "AG201", "--no-cache", "--no-semgrep", "--format", "json"]
+    before = json.loads(CliRunner().invoke(main, args).output)
+    assert [f["rule_id"] for f in before["findings"]] == ["AG201"]
+    (tmp_path / "pyproject.toml").write_text('[tool.archguard]\npublic-routes = ["/catalog/*"]\n')
+    after = json.loads(CliRunner().invoke(main, args).output)
+    assert after["findings"] == []

@@ -190,3 +190,33 @@ def test_unresolvable_third_party_guard_is_marked_unresolved() -> None:
         """,
     })
     assert kinds(routes["POST /orders"]) == {"unresolved"}
+
+
+def test_flask_restx_namespaces_and_method_decorators() -> None:
+    routes = routes_of({
+        "api/__init__.py": """
+            from flask import Flask
+            from flask_restx import Api
+            from api.notes import ns
+
+            app = Flask(__name__)
+            api = Api(app)
+            api.add_namespace(ns, path="/notes")
+        """,
+        "api/notes.py": """
+            from flask_httpauth import HTTPTokenAuth
+            from flask_restx import Namespace, Resource
+
+            ns = Namespace("notes")
+            auth = HTTPTokenAuth()
+
+            @ns.route("/<int:note_id>")
+            class Note(Resource):
+                method_decorators = [auth.login_required]
+
+                def get(self, note_id):
+                    return load(note_id)
+        """,
+    })
+    assert set(routes) == {"GET /notes/<int:note_id>"}
+    assert kinds(routes["GET /notes/<int:note_id>"]) == {"authentication"}

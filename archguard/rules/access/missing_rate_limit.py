@@ -22,6 +22,8 @@ _ACCOUNTS = words(
     "register", "registration", "sign-?up", "signup", "password", "password-?reset",
     "reset-?password", "forgot(?:-?password)?",
 )
+#: Codes checked after the password: guessable even behind a first-factor guard.
+_SECOND_FACTOR = words("otp", "2fa", "mfa", "totp", "two-?factor", "verify-?(?:otp|code|2fa|mfa|totp)")
 _NOT_AUTH = words("logout", "log-?out", "sign-?out", "signout")
 _LIMITERS = frozenset({"slowapi.Limiter", "flask_limiter.Limiter", "flask_limiter.extension.Limiter"})
 _FIX = {
@@ -47,7 +49,8 @@ class MissingRateLimit(RouteRule):
     router or blueprint, and not app-wide (a Flask-Limiter or slowapi `Limiter` with
     `default_limits`, `SlowAPIMiddleware`, DRF `DEFAULT_THROTTLE_CLASSES`, django-axes).
     Only routes that accept a submission (POST, PUT, PATCH) are considered; logout is
-    not.
+    not, and neither are routes behind an authentication guard, except second-factor
+    (OTP, 2FA) checks, which are guessed after the password.
 
     ## Why is this bad?
     Without a limit, an attacker tries passwords from a leaked list against every
@@ -97,6 +100,8 @@ class MissingRateLimit(RouteRule):
         credentials = _CREDENTIALS.search(names)
         if not credentials and not _ACCOUNTS.search(names):
             return
+        if route.has(GuardKind.AUTHENTICATION, GuardKind.AUTHORIZATION) and not _SECOND_FACTOR.search(names):
+            return  # already signed in (token test, password change): not a guessing target
         if any(g.kind is GuardKind.UNRESOLVED and ("limit" in g.name.lower() or "throttle" in g.name.lower())
                for g in route.guards):
             return
@@ -190,6 +195,34 @@ class MissingRateLimit(RouteRule):
                     @ratelimit(key="ip", rate="5/m")
                     def login_view(request):
                         return do_login(request)
+                """,
+            },
+        ),
+        Valid(
+            label="Signed-in users testing their token or changing their password",
+            files={
+                "app/login.py": """
+                    from fastapi import APIRouter, Depends, HTTPException
+                    from app.deps import get_current_user
+
+                    router = APIRouter()
+
+                    @router.post("/login/test-token")
+                    def test_token(user=Depends(get_current_user)):
+                        return user
+
+                    @router.patch("/users/me/password")
+                    def update_password(body: dict, user=Depends(get_current_user)):
+                        return change_password(user, body)
+                """,
+                "app/deps.py": """
+                    from fastapi import HTTPException
+
+                    def get_current_user(token: str = Depends(scheme)):
+                        claims = decode_token(token)
+                        if claims is None:
+                            raise HTTPException(status_code=401)
+                        return claims
                 """,
             },
         ),
