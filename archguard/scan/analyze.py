@@ -93,7 +93,7 @@ def _analyze(job: FileJob, ruleset: FileRuleSet, max_size: int) -> FileOutcome:
     if not rules:
         facts = _facts_from_ast(job, text, lines)
         if facts is not None:
-            return Analysed(job.path, facts, ())
+            return Analysed(job.path, facts, (), _web_diagnostics(job, facts))
     return _analyze_with_libcst(job, text, lines, rules)
 
 
@@ -152,7 +152,26 @@ def _web(
                 tree = ast.parse(tree, filename=job.path)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return None
-    return web_facts.extract(tree, job.module, imports)
+    try:
+        return web_facts.extract(tree, job.module, imports)
+    except Exception:  # a bug here must not cost the file its other facts and findings
+        return _WEB_FAILED
+
+
+#: Marks a module whose web facts could not be extracted (see _web_diagnostics).
+_WEB_FAILED = WebFacts(frameworks=("<failed>",))
+
+
+def _web_diagnostics(job: FileJob, facts: ModuleFacts) -> tuple[Diagnostic, ...]:
+    if facts.web != _WEB_FAILED:
+        return ()
+    return (
+        Diagnostic(
+            job.path, DiagnosticKind.INTERNAL_ERROR,
+            "routes and guards of this file were not extracted (internal error); "
+            "its other findings stand; please report it",
+        ),
+    )
 
 
 def _analyze_with_libcst(
@@ -210,4 +229,6 @@ def _analyze_with_libcst(
         base.path, base.module, base.is_package, base.line_count,
         imports, definitions(def_nodes, spans), base.suppressions, _web(job, text, imports),
     )
-    return Analysed(job.path, facts, tuple(sorted(findings, key=lambda f: f.sort_key)))
+    return Analysed(
+        job.path, facts, tuple(sorted(findings, key=lambda f: f.sort_key)), _web_diagnostics(job, facts)
+    )

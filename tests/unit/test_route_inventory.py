@@ -220,3 +220,19 @@ def test_flask_restx_namespaces_and_method_decorators() -> None:
     })
     assert set(routes) == {"GET /notes/<int:note_id>"}
     assert kinds(routes["GET /notes/<int:note_id>"]) == {"authentication"}
+
+
+def test_a_failing_web_extractor_costs_only_the_web_facts(monkeypatch: object) -> None:
+    import pytest
+
+    from archguard.scan import web_facts
+
+    def boom(*args: object) -> None:
+        raise RuntimeError("extractor bug")
+
+    assert isinstance(monkeypatch, pytest.MonkeyPatch)
+    monkeypatch.setattr(web_facts, "extract", boom)
+    job = FileJob("app/views.py", b"import os\nfrom flask import Flask\napp = Flask(__name__)\n", "app.views", False)
+    outcome = analyze(job, FileRuleSet([]), 10**6)
+    assert isinstance(outcome, Analysed)
+    assert outcome.facts.imports and [d.kind.value for d in outcome.diagnostics] == ["internal-error"]
