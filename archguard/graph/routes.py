@@ -223,29 +223,20 @@ class _Builder:
                 function = f"{handler}.{method}"
                 self.add(Route(
                     framework, (method.upper(),), full, function,
-                    at(self.function_file(function) or kpath, self.function_line(function) or klass.line),
+                    self.index.defined_at(function) or at(kpath, klass.line),
                     declared, tuple(sorted({*common, *view, *self.body_guards(function)})),
                     tuple(chain.scopes), (function,), bool(_PARAM.search(decl.path)), handler,
                 ))
             return
-        entry = self.index.functions.get(handler)
-        location = at(entry[0], entry[1].line) if entry else declared
         self.add(Route(
-            framework, decl.methods or ("GET",), full, handler, location, declared,
+            framework, decl.methods or ("GET",), full, handler,
+            self.index.defined_at(handler) or declared, declared,
             tuple(sorted({*common, *self.body_guards(handler)})), tuple(chain.scopes),
             (handler,), bool(_PARAM.search(decl.path)),
         ))
 
     def add(self, route: Route) -> None:
         self.routes.append(route)
-
-    def function_file(self, name: str) -> str:
-        entry = self.index.functions.get(name)
-        return entry[0] if entry else ""
-
-    def function_line(self, name: str) -> int:
-        entry = self.index.functions.get(name)
-        return entry[1].line if entry else 0
 
     # -- classes ----------------------------------------------------------------------
 

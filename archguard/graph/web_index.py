@@ -63,6 +63,11 @@ class WebIndex:
             name = target
         return name
 
+    def defined_at(self, name: str) -> Location | None:
+        """Where a function or method is defined, if it is the project's."""
+        entry = self.functions.get(name)
+        return at(entry[0], entry[1].line) if entry else None
+
     def mro(self, name: str) -> tuple[list[str], list[str]]:
         """First-party classes from ``name`` up (breadth first, near bases first), and
         the external bases they name."""
