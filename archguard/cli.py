@@ -7,6 +7,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn, TypeVar
 
 import click
 
@@ -15,11 +16,14 @@ from archguard.app.baselining import write_baseline
 from archguard.app.catalog import explain, rules_markdown, rules_table
 from archguard.app.errors import UsageError
 from archguard.app.initializing import init_project
-from archguard.app.scanning import ScanOptions, run_scan
+from archguard.app.scanning import ProgressHook, ScanOptions, run_scan
 from archguard.config.loading import ConfigError
 from archguard.core.levels import Severity
 from archguard.core.report import ScanReport
 from archguard.report import github, json_report, text
+
+if TYPE_CHECKING:
+    from archguard.app.auditing import Audit
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 _FORMATS: dict[str, Callable[[ScanReport], str]] = {
@@ -28,6 +32,12 @@ _FORMATS: dict[str, Callable[[ScanReport], str]] = {
     "github": github.render,
 }
 _LEVELS = click.Choice([s.value for s in Severity])
+
+
+def _render_html(audit: Audit) -> str:
+    from archguard.report import html
+
+    return html.render(audit.report, audit.architecture, audit.routes, audit.sources, audit.title)
 
 
 def _render_sarif(report: ScanReport) -> str:
@@ -72,9 +82,25 @@ def _split(values: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(part.strip() for v in values for part in v.split(",") if part.strip())
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     click.echo(f"archguard: error: {message}", err=True)
     sys.exit(EXIT_ERROR)
+
+
+_Result = TypeVar("_Result")
+
+
+def _run(use_case: Callable[[ScanOptions, ProgressHook | None], _Result], options: ScanOptions,
+         quiet: bool) -> _Result:
+    """A scanning use case with the progress display; bad input exits 2."""
+    progress = _Progress() if _Progress.wanted(quiet) else None
+    try:
+        return use_case(options, progress)
+    except (UsageError, ConfigError) as exc:
+        _fail(str(exc))
+    finally:
+        if progress:
+            progress.close()
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -104,13 +130,14 @@ def _scan_options(f: Callable[..., None]) -> Callable[..., None]:
 
 @main.command()
 @_scan_options
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "github"]), default="text",
-              show_default=True, help="Format written to standard output (or --output).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "github", "html"]),
+              default="text", show_default=True, help="Format written to standard output (or --output).")
 @click.option("--output", "-o", type=click.Path(path_type=Path), help="Write the report to a file.")
 @click.option("--text-output", type=click.Path(path_type=Path), help="Also write a text report here.")
 @click.option("--json-output", type=click.Path(path_type=Path), help="Also write a JSON report here.")
 @click.option("--sarif-output", type=click.Path(path_type=Path), help="Also write a SARIF report here.")
 @click.option("--github-output", type=click.Path(path_type=Path), help="Also write GitHub annotations here.")
+@click.option("--html-output", type=click.Path(path_type=Path), help="Also write the HTML audit report here.")
 @click.option("--fail-on", type=_LEVELS, help="Lowest severity that makes the exit status 1 (default: warning).")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when problems are found.")
 @click.option("--baseline", type=click.Path(path_type=Path), help="Report only findings missing from this baseline.")
@@ -123,7 +150,7 @@ def scan(
     paths: tuple[Path, ...], config_file: Path | None, select: tuple[str, ...],
     extend_select: tuple[str, ...], ignore: tuple[str, ...], jobs: int | None, no_cache: bool,
     no_semgrep: bool, fmt: str, output: Path | None, text_output: Path | None, json_output: Path | None,
-    sarif_output: Path | None, github_output: Path | None, fail_on: str | None,
+    sarif_output: Path | None, github_output: Path | None, html_output: Path | None, fail_on: str | None,
     exit_zero: bool, baseline: Path | None, changed_only: bool, since: str | None,
     quiet: bool, statistics: bool,
 ) -> None:
@@ -144,34 +171,71 @@ def scan(
         since=since,
         semgrep=not no_semgrep,
     )
-    progress = _Progress() if _Progress.wanted(quiet) else None
-    try:
-        report = run_scan(options, progress)
-    except (UsageError, ConfigError) as exc:
-        _fail(str(exc))
-        return
-    finally:
-        if progress:
-            progress.close()
+    audit: Audit | None = None
+    if fmt == "html" or html_output is not None:
+        # The audit draws the import graph, so only it pays for networkx up front.
+        from archguard.app.auditing import run_audit
 
-    def render_text(styled: bool) -> str:
-        style = click.style if styled else (lambda s, **_: s)
-        return text.render(report, style=style, quiet=quiet, statistics=statistics)
+        audit = _run(run_audit, options, quiet)
+        report = audit.report
+    else:
+        report = _run(run_scan, options, quiet)
 
-    extra = {"text": text_output, "json": json_output, "sarif": sarif_output, "github": github_output}
+    def render(kind: str, styled: bool) -> str:
+        if kind == "text":
+            style = click.style if styled else (lambda s, **_: s)
+            return text.render(report, style=style, quiet=quiet, statistics=statistics)
+        if kind == "html":
+            assert audit is not None
+            return _render_html(audit)
+        return _FORMATS[kind](report)
+
+    extra = {"text": text_output, "json": json_output, "sarif": sarif_output, "github": github_output,
+             "html": html_output}
     try:
         for kind, path in extra.items():
             if path is not None:
-                path.write_text(render_text(False) if kind == "text" else _FORMATS[kind](report), encoding="utf-8")
+                path.write_text(render(kind, False), encoding="utf-8")
         if output is not None:
-            output.write_text(render_text(False) if fmt == "text" else _FORMATS[fmt](report), encoding="utf-8")
-        elif fmt == "text":
-            click.echo(render_text(True), nl=False)
+            output.write_text(render(fmt, False), encoding="utf-8")
         else:
-            click.echo(_FORMATS[fmt](report), nl=False)
+            click.echo(render(fmt, fmt == "text"), nl=False)
     except OSError as exc:
         _fail(f"cannot write report: {exc}")
     sys.exit(EXIT_FINDINGS if report.fails() and not exit_zero else EXIT_CLEAN)
+
+
+@main.command("audit")
+@_scan_options
+@click.option("--output", "-o", type=click.Path(path_type=Path), default=Path("archguard-report.html"),
+              show_default=True, help="Where to write the HTML report.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress display.")
+def audit_command(
+    paths: tuple[Path, ...], config_file: Path | None, select: tuple[str, ...],
+    extend_select: tuple[str, ...], ignore: tuple[str, ...], jobs: int | None, no_cache: bool,
+    no_semgrep: bool, output: Path, quiet: bool,
+) -> None:
+    """Audit PATHS (default: the current directory) into one self-contained HTML report:
+    verdict, architecture picture, routes and their guards, findings with fixes.
+    Exits 0 whatever was found: the report is the result."""
+    from archguard.app.auditing import run_audit
+
+    options = ScanOptions(
+        paths=paths or (Path("."),), config_file=config_file, select=_split(select) or None,
+        extend_select=_split(extend_select), ignore=_split(ignore), jobs=jobs,
+        use_cache=not no_cache, semgrep=not no_semgrep,
+    )
+    audit = _run(run_audit, options, quiet)
+    try:
+        output.write_text(_render_html(audit), encoding="utf-8")
+    except OSError as exc:
+        _fail(f"cannot write report: {exc}")
+    counts = {s.value: 0 for s in Severity}
+    for finding in audit.report.findings:
+        counts[finding.severity.value] += 1
+    click.echo(f"archguard: wrote {output}: {len(audit.report.findings)} findings "
+               f"({counts['error']} errors, {counts['warning']} warnings, {counts['note']} notes), "
+               f"{len(audit.routes)} routes, {len(audit.architecture.boxes)} boxes in the picture")
 
 
 @main.command()

@@ -25,6 +25,7 @@ from archguard.core.levels import Severity
 from archguard.core.outcomes import Analysed, Diagnostic, DiagnosticKind, Failed, FileOutcome
 from archguard.core.report import BaselineEntry, ScanReport
 from archguard.graph.build import build_project
+from archguard.graph.project import Project
 from archguard.rules.project_rule import ProjectRule
 from archguard.rules.registry import all_rules
 from archguard.scan import git
@@ -106,7 +107,26 @@ def effective_settings(settings: Settings, options: ScanOptions) -> Settings:
 ProgressHook = Callable[[int, int, int], None]  # (done, total, cache hits)
 
 
+@dataclass(frozen=True)
+class ScanRun:
+    """A scan's report, with what an audit draws beside it."""
+
+    report: ScanReport
+    #: The repo pass's project; None when no project rule ran and none was asked for.
+    project: Project | None
+    #: Path -> bytes of every file read.
+    sources: dict[str, bytes]
+    #: The project root's directory name.
+    root_name: str = ""
+
+
 def run_scan(options: ScanOptions, progress: ProgressHook | None = None) -> ScanReport:
+    return execute_scan(options, progress).report
+
+
+def execute_scan(
+    options: ScanOptions, progress: ProgressHook | None = None, *, want_project: bool = False,
+) -> ScanRun:
     project = locate_project(options)
     root = project.root
     settings = effective_settings(project.settings, options)
@@ -150,8 +170,8 @@ def run_scan(options: ScanOptions, progress: ProgressHook | None = None) -> Scan
         else:
             diagnostics.append(outcome.diagnostic)
 
-    if project_rules:
-        graph_project = build_project(facts, settings)
+    graph_project = build_project(facts, settings) if project_rules or want_project else None
+    if graph_project is not None:
         for rule_class in project_rules:
             findings.extend(rule_class().check(graph_project))
     findings = merge_engines(findings, pattern_results.findings, pattern_rules)
@@ -182,7 +202,7 @@ def run_scan(options: ScanOptions, progress: ProgressHook | None = None) -> Scan
         kept, baselined, fixed = baseline.apply(kept, scope=report_only or set(files))
 
     kept = _with_line_hashes(kept, sources)
-    return ScanReport(
+    report = ScanReport(
         findings=tuple(sorted(kept, key=lambda f: f.sort_key)),
         diagnostics=tuple(sorted(set(diagnostics))),
         rules=tuple(r.meta for r in rules),
@@ -195,6 +215,7 @@ def run_scan(options: ScanOptions, progress: ProgressHook | None = None) -> Scan
         suppressed=suppressed,
         fail_on=settings.fail_on,
     )
+    return ScanRun(report, graph_project, sources, root.name)
 
 
 @dataclass(frozen=True)

@@ -31,9 +31,10 @@ RULE_DOCS = "\n".join(f"{r.meta.name} {r.meta.summary} {r.meta.doc}" for r in al
 
 def _all_formats(root: Path, tmp: Path, cli: Cli, *extra: str) -> dict[str, str]:
     # One scan writes every format, as a CI job would (and Semgrep starts only once).
-    targets = {fmt: tmp / f"{root.name}.{fmt}" for fmt in ("text", "json", "sarif", "github")}
+    targets = {fmt: tmp / f"{root.name}.{fmt}" for fmt in ("text", "json", "sarif", "github", "html")}
     cli("scan", root, "--output", targets["text"], "--json-output", targets["json"],
-        "--sarif-output", targets["sarif"], "--github-output", targets["github"], *extra)
+        "--sarif-output", targets["sarif"], "--github-output", targets["github"],
+        "--html-output", targets["html"], *extra)
     outputs = {fmt: target.read_text(encoding="utf-8") for fmt, target in targets.items()}
     assert_valid_sarif(outputs["sarif"])
     return outputs
