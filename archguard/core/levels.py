@@ -67,3 +67,13 @@ class Category(str, Enum):
     HUB_MODULE = "hub-module"
     SERVICE_BOUNDARY = "service-boundary"
     DUPLICATED_LOGIC = "duplicated-logic"
+    #: Errors swallowed or turned into success.
+    ERROR_HANDLING = "error-handling"
+    #: Missing or unusable logs and health signals.
+    OBSERVABILITY = "observability"
+    #: Secrets or personal data written to logs.
+    SENSITIVE_LOGGING = "sensitive-logging"
+    #: Retries, timeouts and resource reuse that decide how failures spread.
+    RESILIENCE = "resilience"
+    #: Work that goes wrong when a message or webhook is delivered twice.
+    IDEMPOTENCY = "idempotency"

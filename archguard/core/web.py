@@ -190,8 +190,10 @@ class Variable:
 
 @dataclass(frozen=True, order=True)
 class SettingValue:
-    """A settings value that changes access control (``MIDDLEWARE``,
-    ``REST_FRAMEWORK["DEFAULT_PERMISSION_CLASSES"]``, ``ROOT_URLCONF``)."""
+    """A settings value that changes how the service runs: access control
+    (``MIDDLEWARE``, ``REST_FRAMEWORK["DEFAULT_PERMISSION_CLASSES"]``, ``ROOT_URLCONF``)
+    or logging (``LOGGING``: a Django setting, or a call such as ``logging.basicConfig``
+    or ``dictConfig``, whose qualified name is the value)."""
 
     name: str
     values: tuple[str, ...]

@@ -37,8 +37,15 @@ TRIGGERS = re.compile(
     rb"REST_FRAMEWORK|MIDDLEWARE|login_required|Depends|Security|before_request|"
     rb"before_app_request|HTTPException|abort|PermissionDenied|is_authenticated|jwt|"
     rb"Limiter|limiter|ratelimit|Annotated|add_url_rule|Resource|aiohttp|Mixin|"
-    rb"current_user|request|ROOT_URLCONF|INSTALLED_APPS|middleware"
+    rb"current_user|request|ROOT_URLCONF|INSTALLED_APPS|middleware|"
+    rb"basicConfig|dictConfig|fileConfig|structlog|LOGGING|log_config"
 )
+
+#: Calls that configure logging for the process (a service needs one of them).
+LOGGING_SETUP = frozenset({
+    "logging.basicConfig", "logging.config.dictConfig", "logging.config.fileConfig",
+    "structlog.configure", "loguru.logger.add", "loguru.logger.configure",
+})
 
 ROUTER_KINDS = {
     "fastapi.FastAPI": "fastapi-app",
@@ -301,6 +308,9 @@ class _Collector:
         if name == "urlpatterns":
             self.url_entries(value, "")
             return
+        if not scope and name in ("LOGGING", "LOGGING_CONFIG"):
+            self.settings.append(SettingValue("LOGGING", (), line))
+            return
         if not scope and name in _SETTINGS:
             values = strings(value)
             self.settings.append(SettingValue(name, values, line))
@@ -350,6 +360,9 @@ class _Collector:
 
     def call(self, node: ast.Call) -> None:
         func = node.func
+        callee = self.names.qualify(func)
+        if callee in LOGGING_SETUP or any(k.arg in ("log_config", "logconfig_dict") for k in node.keywords):
+            self.settings.append(SettingValue("LOGGING", (callee or "",), node.lineno))
         if not isinstance(func, ast.Attribute):
             return
         owner = self.names.qualify(func.value)

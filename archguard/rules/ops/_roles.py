@@ -1,0 +1,145 @@
+"""What a function is for, as far as operational rules care: an HTTP handler, a
+background task, or a message consumer. Decided from decorators (qualified through
+the module's import table), view-class bases and a few conventional names."""
+
+from __future__ import annotations
+
+import re
+from enum import Enum
+
+import libcst as cst
+
+from archguard.scan.context import FileContext
+from archguard.scan.file_rule import FileRule
+from archguard.scan.resolver import ImportTable, dotted_name
+
+
+class Role(str, Enum):
+    HANDLER = "request handler"
+    TASK = "background task"
+    CONSUMER = "message consumer"
+
+
+_ROUTE_ATTRS = frozenset({"get", "post", "put", "patch", "delete", "route", "api_route", "head",
+                          "options", "websocket"})
+_HTTP_CLIENTS = ("requests", "httpx", "aiohttp", "urllib3")
+_ROUTE_DECORATORS = frozenset({
+    "rest_framework.decorators.api_view", "django.views.decorators.http.require_http_methods",
+    "django.views.decorators.http.require_POST", "django.views.decorators.http.require_GET",
+    "django.views.decorators.http.require_safe",
+})
+_TASK_DECORATORS = frozenset({
+    "celery.shared_task", "celery.task", "dramatiq.actor", "rq.decorators.job", "rq.job",
+    "huey.contrib.djhuey.task", "huey.contrib.djhuey.db_task",
+})
+_TASK_ATTRS = frozenset({"task", "periodic_task", "db_task", "actor"})
+_CONSUMER_ATTRS = frozenset({"agent", "subscriber", "consumer", "stream_handler"})
+_CONSUMER_NAME = re.compile(
+    r"^(on_message|handle_message|process_message|on_event|handle_event|process_event|consume\w*|"
+    r"\w*_consumer|handle_\w+_event|on_\w+_message)$"
+)
+_VIEW_BASE = re.compile(r"(View|ViewSet|APIView|Resource|HTTPEndpoint|Consumer)$")
+_VIEW_METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "list",
+                           "create", "retrieve", "update", "partial_update", "destroy", "dispatch",
+                           "receive", "receive_json"})
+_TASK_BASE = re.compile(r"(^|\.)Task$")
+
+
+def decorator_role(decorator: cst.Decorator, names: ImportTable) -> Role | None:
+    expr = decorator.decorator
+    call = expr if isinstance(expr, cst.Call) else None
+    target = call.func if call is not None else expr
+    qualified = names.qualify(target) or ""
+    if qualified in _ROUTE_DECORATORS:
+        return Role.HANDLER
+    if qualified in _TASK_DECORATORS:
+        return Role.TASK
+    if isinstance(target, cst.Attribute):
+        attr = target.attr.value
+        receiver = names.qualify(target.value) or dotted_name(target.value) or ""
+        if receiver.split(".")[0] in _HTTP_CLIENTS:
+            return None
+        if attr in _ROUTE_ATTRS and call is not None:
+            return Role.HANDLER
+        if attr in _TASK_ATTRS:
+            return Role.TASK
+        if attr in _CONSUMER_ATTRS:
+            return Role.CONSUMER
+    return None
+
+
+def class_role(node: cst.ClassDef, names: ImportTable) -> Role | None:
+    """HANDLER for view classes, TASK for Celery task classes."""
+    for base in node.bases:
+        name = names.qualify(base.value) or dotted_name(base.value) or ""
+        if _VIEW_BASE.search(name):
+            return Role.HANDLER
+        if _TASK_BASE.search(name):
+            return Role.TASK
+    return None
+
+
+def function_role(node: cst.FunctionDef, names: ImportTable, enclosing: Role | None) -> Role | None:
+    for decorator in node.decorators:
+        role = decorator_role(decorator, names)
+        if role is not None:
+            return role
+    name = node.name.value
+    if enclosing is Role.HANDLER and name in _VIEW_METHODS:
+        return Role.HANDLER
+    if enclosing is Role.TASK and name == "run":
+        return Role.TASK
+    params = node.params.params
+    if params and params[0].name.value == "request" and enclosing is None:
+        return Role.HANDLER  # a Django function view
+    if _CONSUMER_NAME.match(name):
+        return Role.CONSUMER
+    return None
+
+
+class RoleRule(FileRule):
+    """A file rule that knows the role of the function it is in. Subclasses that need
+    their own function visitors override ``enter_function`` / ``exit_function``."""
+
+    def __init__(self, ctx: FileContext) -> None:
+        super().__init__(ctx)
+        self._classes: list[Role | None] = []
+        self._functions: list[tuple[cst.FunctionDef, Role | None]] = []
+        #: "class" or "def" for each enclosing scope, innermost last.
+        self._scopes: list[str] = []
+
+    @property
+    def role(self) -> Role | None:
+        """The role of the innermost enclosing function (None outside functions)."""
+        return self._functions[-1][1] if self._functions else None
+
+    @property
+    def function(self) -> cst.FunctionDef | None:
+        return self._functions[-1][0] if self._functions else None
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self._classes.append(class_role(node, self.ctx.names))
+        self._scopes.append("class")
+
+    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+        self._classes.pop()
+        self._scopes.pop()
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        # A method's class counts only when the method sits directly in it.
+        enclosing = self._classes[-1] if self._scopes and self._scopes[-1] == "class" else None
+        role = function_role(node, self.ctx.names, enclosing)
+        self._functions.append((node, role))
+        self._scopes.append("def")
+        self.enter_function(node, role)
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        node, role = self._functions.pop()
+        self._scopes.pop()
+        self.exit_function(node, role)
+
+    def enter_function(self, node: cst.FunctionDef, role: Role | None) -> None:
+        """Called on entering every function, with its role."""
+
+    def exit_function(self, node: cst.FunctionDef, role: Role | None) -> None:
+        """Called on leaving every function, with its role."""

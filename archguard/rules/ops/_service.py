@@ -1,0 +1,58 @@
+"""Service-level facts for the repo-level operational rules: whether the project
+serves HTTP, where its app is declared, and which modules are tests."""
+
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+
+from archguard.core.findings import Finding, Location
+from archguard.core.fingerprint import make_fingerprint
+from archguard.core.rule_meta import RuleMeta
+from archguard.graph.project import Project
+
+_TEST_DIRS = frozenset({"tests", "test", "testing"})
+
+
+def is_test(path: str) -> bool:
+    p = PurePosixPath(path)
+    return bool(_TEST_DIRS & set(p.parts[:-1])) or p.name.startswith("test_") \
+        or p.name in ("conftest.py", "tests.py")
+
+
+def app_location(project: Project) -> tuple[Location, str] | None:
+    """Where the web app is declared, and its framework; None when the project
+    serves no route or declares no app. Preference: an app object named ``app``, any
+    app object, then a Django settings module with ROOT_URLCONF."""
+    routes = project.routes.routes
+    if not routes:
+        return None
+    apps = [
+        (not router.name.endswith(".app"), facts.path, router.line, router.kind)
+        for facts in project.modules.values() if facts.web is not None and not is_test(facts.path)
+        for router in facts.web.routers if router.kind.endswith("-app")
+    ]
+    if apps:
+        # The app named ``app`` is the main one; a sub-app such as ``admin_app`` is not.
+        _, path, line, kind = min(apps)
+        return Location(path, line, 1, line, 1), kind.split("-")[0]
+    for name in sorted(project.modules):
+        facts = project.modules[name]
+        if facts.web is None:
+            continue
+        for setting in facts.web.settings:
+            if setting.name == "ROOT_URLCONF":
+                return Location(facts.path, setting.line, 1, setting.line, 1), "django"
+    # Routes with no app and no Django settings: a library or a fragment, not a service.
+    return None
+
+
+def repo_finding(meta: RuleMeta, location: Location, message: str, fix: str,
+                 related: tuple[Location, ...] = ()) -> Finding:
+    """One finding for the whole service; its fingerprint ignores lines and paths so
+    that it survives moving the app."""
+    return Finding(
+        rule_id=meta.id, rule_name=meta.name, category=meta.category, severity=meta.severity,
+        confidence=meta.confidence, message=message, location=location,
+        fingerprint=make_fingerprint(meta.id, "<project>", meta.name), cwe=meta.cwe,
+        related=related, fix=fix,
+    )

@@ -1,0 +1,344 @@
+"""AG701 swallowed-exception."""
+
+from __future__ import annotations
+
+import re
+
+import libcst as cst
+
+from archguard.core.levels import Category, Confidence, Severity
+from archguard.core.rule_meta import Invalid, RuleMeta, Valid
+from archguard.rules.ops._calls import calls, names_in, walk
+from archguard.rules.ops._loggers import LoggerAwareRule
+from archguard.rules.ops._roles import Role, RoleRule
+from archguard.scan.resolver import dotted_name
+
+_BROAD = frozenset({"builtins.Exception", "builtins.BaseException"})
+#: Calls that hand the failure on: Celery's retry raises, a broker nack redelivers.
+_HANDS_ON = frozenset({"retry", "abort", "nack", "reject", "basic_nack", "basic_reject",
+                       "capture_exception", "captureException", "print_exc"})
+_ERROR_STATUS = re.compile(
+    r"HTTP_[45]\d\d|INTERNAL_SERVER_ERROR|BAD_REQUEST|NOT_FOUND|SERVICE_UNAVAILABLE|BAD_GATEWAY|"
+    r"CONFLICT|FORBIDDEN|UNAUTHORIZED|UNPROCESSABLE|GATEWAY_TIMEOUT|FAILED_DEPENDENCY"
+)
+_ERROR_RESPONSES = re.compile(r"HttpResponse(BadRequest|ServerError|NotFound|Forbidden|Gone|NotAllowed)$")
+
+
+class SwallowedException(RoleRule, LoggerAwareRule):
+    """
+    ## What it does
+    Looks at `except:`, `except Exception:` and `except BaseException:` blocks inside
+    request handlers (route functions, Django and DRF views), background tasks (Celery,
+    Dramatiq, RQ, Huey) and message consumers (Faust agents, FastStream subscribers,
+    `on_message` / `consume_*` callbacks). It reports a block that:
+
+    - neither re-raises, nor logs the exception (`logger.exception(...)`,
+      `exc_info=True`, the exception object in the log call, Sentry's
+      `capture_exception`), nor answers with an error status, nor hands the failure on
+      (Celery's `self.retry`, a broker `nack`, an error handler that receives the
+      exception object); or
+    - in a request handler, answers with a success response: the error becomes a 200.
+
+    Narrow handlers (`except KeyError:`, `except Order.DoesNotExist:`) are left alone:
+    catching what you expect is how validation is written. A block that logs without
+    the exception is reported with medium confidence.
+
+    ## Why is this bad?
+    A swallowed exception turns a failure into silence. The payment task "succeeds"
+    without charging, the consumer acknowledges a message it never processed, and the
+    handler answers 200 with `{"ok": false}`, so neither the client's retry logic nor
+    your 5xx alerts ever notice. When someone does notice, there is no traceback to
+    start from.
+
+    ## Example
+    ```python
+    @router.post("/orders/{order_id}/pay")
+    def pay(order_id: int, db: Session = Depends(get_db)):
+        try:
+            payments.charge(db, order_id)
+        except Exception:
+            return {"status": "ok"}
+    ```
+
+    ## Use instead
+    ```python
+    @router.post("/orders/{order_id}/pay")
+    def pay(order_id: int, db: Session = Depends(get_db)):
+        try:
+            payments.charge(db, order_id)
+        except PaymentDeclined as exc:
+            raise HTTPException(status_code=402, detail=str(exc)) from exc
+    ```
+    Let unexpected errors propagate to the framework (which logs them and answers
+    500), or log them with `logger.exception(...)` and answer with an error status.
+
+    ## References
+    - https://docs.python.org/3/howto/logging.html#logging-exceptions
+    - https://docs.celeryq.dev/en/stable/userguide/tasks.html#retrying
+    - https://cwe.mitre.org/data/definitions/390.html
+    - https://docs.astral.sh/ruff/rules/try-except-pass/
+    """
+
+    meta = RuleMeta(
+        id="AG701",
+        name="swallowed-exception",
+        category=Category.ERROR_HANDLING,
+        severity=Severity.WARNING,
+        confidence=Confidence.HIGH,
+        summary="A handler, task or consumer catches every exception and hides it (or answers 200).",
+        cwe=(390, 755),
+        tags=frozenset({"reliability", "error-handling"}),
+    )
+    TRIGGERS = (rb"except\s*(:|\(?\s*(Base)?Exception)",)
+
+    VALID = (
+        Valid(
+            """
+            @router.post("/orders/{order_id}/pay")
+            def pay(order_id: int):
+                try:
+                    payments.charge(order_id)
+                except Exception:
+                    logger.exception("charging order %s failed", order_id)
+                    raise HTTPException(status_code=502, detail="payment provider failed")
+            """,
+            label="logged and turned into an error status",
+        ),
+        Valid(
+            """
+            @app.route("/profile")
+            def profile():
+                try:
+                    return render_template("profile.html", user=load_user())
+                except Exception:
+                    logger.exception("profile failed")
+                    return render_template("error.html"), 500
+            """,
+        ),
+        Valid(
+            """
+            from celery import shared_task
+
+            @shared_task(bind=True, max_retries=5)
+            def sync_inventory(self, sku):
+                try:
+                    warehouse.sync(sku)
+                except Exception as exc:
+                    raise self.retry(exc=exc, countdown=2 ** self.request.retries)
+            """,
+        ),
+        Valid(
+            """
+            def on_message(channel, method, properties, body):
+                try:
+                    process(json.loads(body))
+                except Exception as exc:
+                    log.error("could not process %s: %s", method.delivery_tag, exc)
+                    channel.basic_nack(method.delivery_tag, requeue=False)
+            """,
+        ),
+        Valid(
+            """
+            @router.get("/orders/{order_id}")
+            def get_order(order_id: int):
+                try:
+                    return repo.get(order_id)
+                except KeyError:
+                    raise HTTPException(status_code=404)
+            """,
+            label="a narrow handler",
+        ),
+        Valid(
+            """
+            def cleanup(path):
+                try:
+                    os.remove(path)
+                except Exception:
+                    pass
+            """,
+            label="not a handler, task or consumer",
+        ),
+        Valid(
+            """
+            class OrderView(APIView):
+                def post(self, request):
+                    try:
+                        order = create_order(request.data)
+                    except Exception:
+                        logger.warning("order creation failed", exc_info=True)
+                        return Response({"detail": "try again"}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
+                    return Response(OrderSerializer(order).data, status=201)
+            """,
+        ),
+    )
+    INVALID = (
+        Invalid(
+            """
+            @router.post("/orders/{order_id}/pay")
+            def pay(order_id: int):
+                try:
+                    payments.charge(order_id)
+                except Exception:
+                    return {"status": "ok"}
+            """,
+            line=5, message="200",
+        ),
+        Invalid(
+            """
+            from celery import shared_task
+
+            @shared_task
+            def send_receipt(order_id):
+                try:
+                    mailer.send_receipt(order_id)
+                except Exception:
+                    pass
+            """,
+            line=7, message="background task",
+        ),
+        Invalid(
+            """
+            @app.agent(orders_topic)
+            async def process_orders(stream):
+                async for event in stream:
+                    try:
+                        await fulfil(event)
+                    except:
+                        continue
+            """,
+            line=6, message="message consumer",
+        ),
+        Invalid(
+            """
+            def checkout(request):
+                try:
+                    cart.checkout(request.user)
+                except Exception as exc:
+                    return JsonResponse({"ok": False, "error": str(exc)})
+                return JsonResponse({"ok": True})
+            """,
+            path="shop/views.py", line=4, message="200",
+        ),
+        Invalid(
+            """
+            import logging
+            log = logging.getLogger(__name__)
+
+            @bp.route("/import", methods=["POST"])
+            def import_posts():
+                try:
+                    importer.run(request.files["feed"])
+                except Exception:
+                    log.error("import failed")
+                return redirect(url_for("posts.index"))
+            """,
+            line=8, message="without the exception",
+        ),
+    )
+
+    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+        role = self.role
+        if role is None or self.ctx.is_test or not self._broad(node.type):
+            return
+        bound = node.name.name.value if node.name and isinstance(node.name.name, cst.Name) else None
+        body = node.body
+        if any(isinstance(n, cst.Raise) for n in walk(body)):
+            return
+        logged, logged_without = False, False
+        for call in calls(body):
+            method = self.log_method(call)
+            func_name = dotted_name(call.func) or ""
+            if func_name.split(".")[-1] in _HANDS_ON:
+                return
+            if method is None and self._hands_exception_on(call, bound):
+                return  # response_for_exception(request, exc), handle(sys.exc_info())
+            if method is None:
+                continue
+            if method == "exception" or any(a.keyword and a.keyword.value == "exc_info" for a in call.args) \
+                    or (bound is not None and bound in names_in(call)):
+                logged = True
+            else:
+                logged_without = True
+        returns = [n for n in walk(body) if isinstance(n, cst.Return)]
+        error_return = any(self._error_response(r.value) for r in returns)
+        if error_return:
+            return
+        what = "every exception" if node.type is None or self._qualified(node.type) != "builtins.Exception" \
+            else "Exception"
+        if role is Role.HANDLER and returns:
+            self.report(
+                node,
+                f"This {role.value} catches {what} and answers with a success response: the "
+                "error becomes a 200, so clients, retries and 5xx alerts never see it. Let it "
+                "propagate, or log it with logger.exception() and answer with an error status.",
+                symbol=self._symbol(), confidence=Confidence.MEDIUM if logged else None,
+                fix="raise HTTPException(status_code=502) from exc  # or let it propagate",
+            )
+            return
+        if logged:
+            return
+        if logged_without:
+            self.report(
+                node,
+                f"This {role.value} catches {what} and logs a message without the exception: "
+                "the traceback is lost. Use logger.exception(...) or pass exc_info=True.",
+                symbol=self._symbol(), confidence=Confidence.MEDIUM,
+                fix='logger.exception("...")',
+            )
+            return
+        self.report(
+            node,
+            f"This {role.value} catches {what} and carries on as if nothing failed: nothing "
+            "is logged, re-raised or answered with an error. Catch only what you expect, and "
+            "let the rest propagate (or log it with logger.exception()).",
+            symbol=self._symbol(),
+            fix='except Exception:\n    logger.exception("...")\n    raise',
+        )
+
+    def _hands_exception_on(self, call: cst.Call, bound: str | None) -> bool:
+        """Whether the call gives the exception to a project or library function (an
+        error handler), not to a builtin such as ``str(exc)``."""
+        if self._qualified(call.func).startswith("builtins."):
+            return False
+        for arg in call.args:
+            value = arg.value
+            if bound is not None and isinstance(value, cst.Name) and value.value == bound:
+                return True
+            if isinstance(value, cst.Call) and self._qualified(value.func) == "sys.exc_info":
+                return True
+        return False
+
+    def _qualified(self, expr: cst.BaseExpression) -> str:
+        return self.ctx.names.qualify(expr) or ""
+
+    def _broad(self, expr: cst.BaseExpression | None) -> bool:
+        if expr is None:
+            return True
+        if isinstance(expr, cst.Tuple):
+            return any(self._qualified(e.value) in _BROAD for e in expr.elements)
+        return self._qualified(expr) in _BROAD
+
+    def _symbol(self) -> str:
+        function = self.function
+        return function.name.value if function is not None else "<module>"
+
+    def _error_response(self, value: cst.BaseExpression | None) -> bool:
+        if value is None:
+            return False
+        if isinstance(value, cst.Tuple) and value.elements:
+            status = value.elements[-1].value
+            if isinstance(status, cst.Integer) and int(status.value) >= 400:
+                return True
+            if _ERROR_STATUS.search(dotted_name(status) or ""):
+                return True
+        if isinstance(value, cst.Call):
+            name = dotted_name(value.func) or ""
+            if _ERROR_RESPONSES.search(name):
+                return True
+            for arg in value.args:
+                if arg.keyword is not None and arg.keyword.value in ("status", "status_code"):
+                    if isinstance(arg.value, cst.Integer) and int(arg.value.value) >= 400:
+                        return True
+                    if _ERROR_STATUS.search(dotted_name(arg.value) or ""):
+                        return True
+        return False
