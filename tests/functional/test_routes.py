@@ -80,6 +80,16 @@ EXPECTED = {
         "DELETE GET PATCH PUT /api/suppliers/{pk}/ | authenticated | authentication:IsAuthenticated@settings",
         "ANY /api/token/ | no authentication | ",
     ],
+    "django_payments": [
+        "ANY /billing/checkout-safe/<int:order_id>/ | authenticated | authentication:@login_required@handler",
+        "ANY /billing/checkout/<int:order_id>/ | authenticated | authentication:@login_required@handler",
+        "ANY /billing/rates-shared/ | authenticated | authentication:@login_required@handler",
+        "ANY /billing/rates/ | authenticated | authentication:@login_required@handler",
+        # Stripe webhooks verify their signature; the probe is public on purpose.
+        "ANY /billing/webhooks/stripe-safe/ | no authentication | ",
+        "ANY /billing/webhooks/stripe/ | no authentication | ",
+        "ANY /healthz/ | no authentication | ",
+    ],
 }
 
 
