@@ -38,7 +38,8 @@ class UnsafeRetry(FileRule):
     - tenacity's `@retry` without `stop=` (tenacity retries forever by default) or
       without `wait=` (it retries immediately by default);
     - `backoff.on_exception` / `on_predicate` without `max_tries` or `max_time`;
-    - Celery tasks and `self.retry()` calls with `max_retries=None`;
+    - Celery tasks and `self.retry()` calls with `max_retries=None`, and tasks with
+      `autoretry_for` but no `retry_backoff` (a fixed delay: medium confidence);
     - urllib3 / requests `Retry(...)` with retries but no `backoff_factor`;
     - hand-written retry loops around a network or database call (requests, httpx,
       database drivers, Redis, Kafka, RabbitMQ, boto3, or methods such as `connect`,
@@ -158,6 +159,15 @@ class UnsafeRetry(FileRule):
         ),
         Valid(
             """
+            from celery import shared_task
+
+            @shared_task(autoretry_for=(ConnectionError,), max_retries=5, retry_backoff=True, retry_jitter=True)
+            def push_to_erp(order_id):
+                erp.push(order_id)
+            """,
+        ),
+        Valid(
+            """
             from urllib3.util.retry import Retry
 
             retries = Retry(total=5, backoff_factor=0.5, status_forcelist=[502, 503, 504])
@@ -231,6 +241,16 @@ class UnsafeRetry(FileRule):
         ),
         Invalid(
             """
+            from celery import shared_task
+
+            @shared_task(autoretry_for=(ConnectionError,), max_retries=5)
+            def push_to_erp(order_id):
+                erp.push(order_id)
+            """,
+            line=3, message="retry_backoff",
+        ),
+        Invalid(
+            """
             from requests.adapters import HTTPAdapter, Retry
 
             adapter = HTTPAdapter(max_retries=Retry(total=5, status_forcelist=[502, 503]))
@@ -250,11 +270,19 @@ class UnsafeRetry(FileRule):
                 self.report(node, f"{name}() has neither max_tries nor max_time: it retries "
                             "forever while the dependency is down, and the failure never surfaces.",
                             symbol=name, fix="max_tries=5 (or max_time=60)")
-        elif call is not None and _is_none(keyword(call, "max_retries")) and (
-                name.endswith((".task", ".shared_task")) or name == "celery.shared_task"):
+        elif call is not None and (name.endswith((".task", ".shared_task")) or name == "celery.shared_task"):
+            self._celery(node, call)
+
+    def _celery(self, node: cst.Decorator, call: cst.Call) -> None:
+        fix = "autoretry_for=(...), max_retries=5, retry_backoff=True, retry_jitter=True"
+        if _is_none(keyword(call, "max_retries")):
             self.report(node, "This Celery task retries with max_retries=None: it retries "
-                        "forever and the failure never reaches anyone.",
-                        symbol="max_retries", fix="max_retries=5, retry_backoff=True, retry_jitter=True")
+                        "forever and the failure never reaches anyone.", symbol="max_retries", fix=fix)
+        elif keyword(call, "autoretry_for") is not None and not _true(keyword(call, "retry_backoff")):
+            self.report(node, "This Celery task retries automatically without retry_backoff: "
+                        "every attempt waits the same fixed delay, with no backoff or jitter, so "
+                        "failed tasks retry in lock-step against a struggling dependency.",
+                        symbol="retry_backoff", confidence=Confidence.MEDIUM, fix=fix)
 
     def _tenacity(self, node: cst.Decorator, call: cst.Call | None) -> None:
         stop = keyword(call, "stop") if call else None
@@ -342,6 +370,11 @@ class UnsafeRetry(FileRule):
         if all(c.args and isinstance(c.args[0].value, (cst.Integer, cst.Float)) for c in waits):
             return "fixed"
         return "backoff"
+
+
+def _true(arg: cst.Arg | None) -> bool:
+    return arg is not None and not (isinstance(arg.value, cst.Name) and arg.value.value in ("False", "None")) \
+        and not (isinstance(arg.value, cst.Integer) and arg.value.value == "0")
 
 
 def _is_none(arg: cst.Arg | None) -> bool:
