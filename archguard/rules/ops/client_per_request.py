@@ -77,7 +77,7 @@ class ClientPerRequest(RoleRule):
         cwe=(400,),
         tags=frozenset({"performance", "resilience", "http"}),
     )
-    TRIGGERS = (rb"Client|Session|session\(|PoolManager|boto3",)
+    TRIGGERS = (rb"httpx|requests|aiohttp|urllib3|boto3|StripeClient",)
 
     VALID = (
         Valid(

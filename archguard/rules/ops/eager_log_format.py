@@ -52,7 +52,10 @@ class EagerLogFormat(LoggerAwareRule):
         summary="A log message is formatted eagerly (f-string, %, format, +) instead of with lazy arguments.",
         tags=frozenset({"observability", "logging", "performance"}),
     )
-    TRIGGERS = (rb"log",)
+    TRIGGERS = (
+        rb"\.(?:debug|info|warning|warn|error|exception|critical|fatal|log)\(\s*"
+        rb"(?:[rRbB]?[fF]|[\"'][^\"'\n]*[\"']\s*(?:%|\+|\.format))",
+    )
 
     VALID = (
         Valid(

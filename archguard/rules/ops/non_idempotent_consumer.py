@@ -81,7 +81,10 @@ class NonIdempotentConsumer(RoleRule):
         cwe=(837,),
         tags=frozenset({"reliability", "idempotency"}),
     )
-    TRIGGERS = (rb"task|actor|agent|subscriber|consum|on_message|webhook|hook|callback|event",)
+    TRIGGERS = (
+        rb"shared_task|\.task\b|@\w+\.(?:agent|subscriber|actor)|dramatiq|on_message|consum|_consumer|"
+        rb"webhook|callback|/events|/ipn|/notify",
+    )
 
     VALID = (
         Valid(

@@ -81,7 +81,10 @@ class SensitiveDataLogged(LoggerAwareRule):
         tags=frozenset({"security", "logging", "privacy"}),
         security_severity=5.5,
     )
-    TRIGGERS = (rb"log|print",)
+    TRIGGERS = (
+        rb"(?i:passw|pwd|secret|token|api_?key|private_?key|card_?number|cvv|cvc|ssn|authorization|otp\b|pin_code)",
+        rb"request\.(?:json|data|body|POST|form|headers|META|values|files|get_json|get_data)",
+    )
 
     VALID = (
         Valid(

@@ -95,7 +95,7 @@ class UnsafeRetry(FileRule):
         cwe=(834, 400),
         tags=frozenset({"reliability", "resilience"}),
     )
-    TRIGGERS = (rb"retry|Retry|backoff|while True|range\(",)
+    TRIGGERS = (rb"retry|Retry|backoff|while True|attempt|for _ in range",)
 
     VALID = (
         Valid(
