@@ -10,8 +10,8 @@ from enum import Enum
 import libcst as cst
 
 from archguard.scan.context import FileContext
-from archguard.scan.file_rule import FileRule
 from archguard.scan.resolver import ImportTable, dotted_name
+from archguard.scan.scoped_rule import Scope, ScopedRule
 
 
 class Role(str, Enum):
@@ -97,46 +97,36 @@ def function_role(node: cst.FunctionDef, names: ImportTable, enclosing: Role | N
     return None
 
 
-class RoleRule(FileRule):
-    """A file rule that knows the role of the function it is in. Subclasses that need
-    their own function visitors override ``enter_function`` / ``exit_function``."""
+class RoleRule(ScopedRule):
+    """A file rule that knows the role of the function it is in. Subclasses that act
+    on whole functions override ``enter_function`` / ``exit_function``."""
 
     def __init__(self, ctx: FileContext) -> None:
         super().__init__(ctx)
-        self._classes: list[Role | None] = []
-        self._functions: list[tuple[cst.FunctionDef, Role | None]] = []
-        #: "class" or "def" for each enclosing scope, innermost last.
-        self._scopes: list[str] = []
+        #: id(class or function node) -> its role, for the scopes currently open.
+        self._roles: dict[int, Role | None] = {}
 
     @property
     def role(self) -> Role | None:
         """The role of the innermost enclosing function (None outside functions)."""
-        return self._functions[-1][1] if self._functions else None
+        function = self.function
+        return self._roles.get(id(function)) if function is not None else None
 
-    @property
-    def function(self) -> cst.FunctionDef | None:
-        return self._functions[-1][0] if self._functions else None
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        self._classes.append(class_role(node, self.ctx.names))
-        self._scopes.append("class")
-
-    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
-        self._classes.pop()
-        self._scopes.pop()
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+    def entered(self, node: Scope) -> None:
+        if isinstance(node, cst.ClassDef):
+            self._roles[id(node)] = class_role(node, self.ctx.names)
+            return
         # A method's class counts only when the method sits directly in it.
-        enclosing = self._classes[-1] if self._scopes and self._scopes[-1] == "class" else None
+        parent = self.scopes[-1] if self.scopes else None
+        enclosing = self._roles.get(id(parent)) if isinstance(parent, cst.ClassDef) else None
         role = function_role(node, self.ctx.names, enclosing)
-        self._functions.append((node, role))
-        self._scopes.append("def")
+        self._roles[id(node)] = role
         self.enter_function(node, role)
 
-    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
-        node, role = self._functions.pop()
-        self._scopes.pop()
-        self.exit_function(node, role)
+    def leaving(self, node: Scope) -> None:
+        role = self._roles.pop(id(node), None)
+        if isinstance(node, cst.FunctionDef):
+            self.exit_function(node, role)
 
     def enter_function(self, node: cst.FunctionDef, role: Role | None) -> None:
         """Called on entering every function, with its role."""

@@ -52,10 +52,11 @@ class EagerLogFormat(LoggerAwareRule):
         summary="A log message is formatted eagerly (f-string, %, format, +) instead of with lazy arguments.",
         tags=frozenset({"observability", "logging", "performance"}),
     )
-    TRIGGERS = (
+    #: A logging call whose first argument is formatted in place.
+    TRIGGERS = ((
         rb"\.(?:debug|info|warning|warn|error|exception|critical|fatal|log)\(\s*"
-        rb"(?:[rRbB]?[fF]|[\"'][^\"'\n]*[\"']\s*(?:%|\+|\.format))",
-    )
+        rb"(?:[rRbB]?[fF]|[\"'][^\"'\n]*[\"']\s*(?:%|\+|\.format))"
+    ),)
 
     VALID = (
         Valid(

@@ -7,8 +7,8 @@ import libcst as cst
 from archguard.core.levels import Category, Confidence, Severity
 from archguard.core.rule_meta import Invalid, RuleMeta, Valid
 from archguard.scan.context import FileContext
-from archguard.scan.file_rule import FileRule
 from archguard.scan.resolver import dotted_name
+from archguard.scan.scoped_rule import Scope, ScopedRule
 
 _ATOMIC = frozenset({"django.db.transaction.atomic"})
 _HTTP_MODULES = ("requests.", "httpx.", "urllib.request.urlopen", "aiohttp.")
@@ -18,7 +18,7 @@ _ENQUEUE = frozenset({"delay", "apply_async", "send_task", "enqueue"})
 _CLIENT_VERBS = frozenset({"get", "post", "put", "patch", "delete", "request", "send"})
 
 
-class ExternalCallInTransaction(FileRule):
+class ExternalCallInTransaction(ScopedRule):
     """
     ## What it does
     Finds calls to the outside world made while a database transaction is open:
@@ -154,12 +154,12 @@ class ExternalCallInTransaction(FileRule):
         if self._open and self._open[-1] is original_node:
             self._open.pop()
 
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        if any(self._opens(d.decorator) for d in node.decorators):
+    def entered(self, node: Scope) -> None:
+        if isinstance(node, cst.FunctionDef) and any(self._opens(d.decorator) for d in node.decorators):
             self._open.append(node)
 
-    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
-        if self._open and self._open[-1] is original_node:
+    def leaving(self, node: Scope) -> None:
+        if self._open and self._open[-1] is node:
             self._open.pop()
 
     def visit_Lambda(self, node: cst.Lambda) -> None:

@@ -81,10 +81,11 @@ class NonIdempotentConsumer(RoleRule):
         cwe=(837,),
         tags=frozenset({"reliability", "idempotency"}),
     )
-    TRIGGERS = (
+    #: A task, consumer or webhook marker.
+    TRIGGERS = ((
         rb"shared_task|\.task\b|@\w+\.(?:agent|subscriber|actor)|dramatiq|on_message|consum|_consumer|"
-        rb"webhook|callback|/events|/ipn|/notify",
-    )
+        rb"webhook|callback|/events|/ipn|/notify"
+    ),)
 
     VALID = (
         Valid(

@@ -10,7 +10,7 @@ from archguard.core.levels import Category, Confidence, Severity
 from archguard.core.rule_meta import Invalid, RuleMeta, Valid
 from archguard.rules.ops._calls import keyword
 from archguard.scan.context import FileContext
-from archguard.scan.file_rule import FileRule
+from archguard.scan.scoped_rule import ScopedRule
 
 #: Command-line programs print to their user on purpose.
 _CLI_MODULES = frozenset({"argparse", "click", "typer", "fire", "docopt"})
@@ -19,7 +19,7 @@ _SCRIPT_FILES = frozenset({"manage.py", "setup.py", "cli.py", "__main__.py", "no
                            "tasks.py", "fabfile.py", "conftest.py"})
 
 
-class PrintInAppCode(FileRule):
+class PrintInAppCode(ScopedRule):
     """
     ## What it does
     Finds `print()` calls in application code: modules of a web service, its
@@ -135,7 +135,6 @@ class PrintInAppCode(FileRule):
         self._skip = ctx.is_test or ctx.is_migration or path.name in _SCRIPT_FILES \
             or bool(_SCRIPT_DIRS & set(path.parts[:-1]))
         self._main_blocks = 0
-        self._functions: list[str] = []
 
     def visit_Import(self, node: cst.Import) -> None:
         for alias in node.names:
@@ -157,23 +156,18 @@ class PrintInAppCode(FileRule):
         if _is_main_guard(original_node.test):
             self._main_blocks -= 1
 
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self._functions.append(node.name.value)
-
-    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
-        self._functions.pop()
-
     def visit_Call(self, node: cst.Call) -> None:
-        if self._skip or self._main_blocks or "main" in self._functions:
+        functions = [f.name.value for f in self.functions]
+        if self._skip or self._main_blocks or "main" in functions:
             return
         if self.ctx.names.qualify(node.func) != "builtins.print" or keyword(node, "file") is not None:
             return
-        where = f"in {self._functions[-1]}()" if self._functions else "at module level"
+        where = f"in {functions[-1]}()" if functions else "at module level"
         self.report(
             node,
             f"print() {where} writes unstructured text that log shippers cannot filter, "
             "level or alert on, and that workers interleave or drop. Use a module logger.",
-            symbol=self._functions[-1] if self._functions else "<module>",
+            symbol=functions[-1] if functions else "<module>",
             fix='logger = logging.getLogger(__name__)\nlogger.info("...", value)',
         )
 

@@ -9,8 +9,7 @@ from enum import Enum
 import libcst as cst
 
 from archguard.core.levels import Confidence
-from archguard.scan.context import FileContext
-from archguard.scan.file_rule import FileRule
+from archguard.scan.scoped_rule import ScopedRule
 
 #: Names of settings modules and config classes meant for a developer's machine or CI.
 _LOCAL = re.compile(r"(?i)(^|[._])(dev|develop|development|local|test|testing|tests|ci|debug)($|[._])|Dev|Local|Test|Debug")
@@ -25,28 +24,11 @@ class Target(Enum):
     UNKNOWN = "unknown"
 
 
-class SettingsRule(FileRule):
+class SettingsRule(ScopedRule):
     """A rule about top-level settings (``DEBUG = True``) in settings modules and in
     config classes (Flask's ``class ProductionConfig: ...``). Subclasses implement
     :meth:`setting`, which is not called for development, local or test settings, and
     report through :meth:`report_setting`."""
-
-    def __init__(self, ctx: FileContext) -> None:
-        super().__init__(ctx)
-        self._classes: list[str] = []
-        self._functions = 0
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        self._classes.append(node.name.value)
-
-    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
-        self._classes.pop()
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self._functions += 1
-
-    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
-        self._functions -= 1
 
     def visit_Assign(self, node: cst.Assign) -> None:
         if self._in_scope():
@@ -60,7 +42,7 @@ class SettingsRule(FileRule):
 
     def _in_scope(self) -> bool:
         """A module- or class-level assignment in settings not meant for development."""
-        return not self._functions and self.ctx.is_settings and self.target is not Target.LOCAL
+        return not self.functions and self.ctx.is_settings and self.target is not Target.LOCAL
 
     def setting(self, name: str, value: cst.BaseExpression, node: cst.CSTNode) -> None:
         raise NotImplementedError
@@ -68,7 +50,7 @@ class SettingsRule(FileRule):
     @property
     def where(self) -> str:
         """The config class, or the settings module, the current assignment is in."""
-        return ".".join(self._classes) or self.ctx.module
+        return ".".join(c.name.value for c in self.classes) or self.ctx.module
 
     def report_setting(self, node: cst.CSTNode, name: str, message: str, fix: str) -> None:
         """Report one setting. Settings that say they are for production are high
@@ -80,7 +62,7 @@ class SettingsRule(FileRule):
 
     @property
     def target(self) -> Target:
-        names = [self.ctx.module or self.ctx.path, *self._classes]
+        names = [self.ctx.module or self.ctx.path, *(c.name.value for c in self.classes)]
         if any(_LOCAL.search(n) for n in names):
             return Target.LOCAL
         if any(_PRODUCTION.search(n) for n in names):
