@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import tomllib
+from dataclasses import replace
+
+from archguard.config.layer_sources import contracts_from_other_tools
+from archguard.config.loading import settings_from_table
+from archguard.config.settings import Settings
 from archguard.core.findings import Finding
 from archguard.core.outcomes import Analysed
 from archguard.core.rule_meta import Example
@@ -20,9 +26,32 @@ class ExampleError(Exception):
     """An example that does not even analyse (a typo in the example itself)."""
 
 
+#: Example files that configure the project instead of holding code.
+_CONFIG_FILES = ("pyproject.toml", ".importlinter", "setup.cfg", "tach.toml")
+
+
+def example_settings(example: Example) -> Settings:
+    """The settings an example declares in its own pyproject.toml (and the layers
+    contracts of import-linter or Tach files), as a scan of that tree would read them."""
+    texts = {path: code for path, code in example.files if path in _CONFIG_FILES}
+    settings = Settings()
+    if "pyproject.toml" in texts:
+        table = tomllib.loads(texts["pyproject.toml"]).get("tool", {}).get("archguard", {})
+        settings, problems = settings_from_table(table, "pyproject.toml", "tool.archguard.")
+        if problems:
+            raise ExampleError("; ".join(str(p) for p in problems))
+    if not settings.layer_contracts:
+        settings = replace(
+            settings, layer_contracts=contracts_from_other_tools(lambda name: texts.get(name, "")))
+    return settings
+
+
 def run_example(rule: AnyRule, example: Example) -> list[Finding]:
-    paths = [path for path, _ in example.files]
-    roots = default_source_roots(paths, ())
+    settings = example_settings(example)
+    paths = [path for path, _ in example.files if path.endswith(".py")]
+    nested = tuple(sorted({p.rpartition("/")[0] for p, _ in example.files
+                           if p.endswith("/pyproject.toml")}))
+    roots = default_source_roots(paths, settings.src, nested)
     if issubclass(rule, PatternRule):
         raise ExampleError(f"{rule.meta.id} is a pattern rule: semgrep --test runs its examples")
     file_rules = [rule] if issubclass(rule, FileRule) else []
@@ -30,6 +59,8 @@ def run_example(rule: AnyRule, example: Example) -> list[Finding]:
     findings: list[Finding] = []
     facts = []
     for path, code in example.files:
+        if path not in paths:
+            continue
         module, is_package = module_name(path, roots)
         outcome = analyze(FileJob(path, code.encode("utf-8"), module, is_package), ruleset, _MAX_SIZE)
         if not isinstance(outcome, Analysed):
@@ -37,7 +68,7 @@ def run_example(rule: AnyRule, example: Example) -> list[Finding]:
         findings.extend(outcome.findings)
         facts.append(outcome.facts)
     if issubclass(rule, ProjectRule):
-        findings.extend(rule().check(build_project(facts)))
+        findings.extend(rule().check(build_project(facts, settings, nested)))
     return sorted(findings, key=lambda f: f.sort_key)
 
 

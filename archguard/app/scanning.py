@@ -18,11 +18,18 @@ from archguard.app.suppressing import (
     is_suppressed,
     unknown_suppressions,
 )
+from archguard.config.layer_sources import contracts_from_other_tools, read_in
 from archguard.config.loading import ConfigError, find_config, load_config
 from archguard.config.settings import Settings
 from archguard.core.findings import Finding
 from archguard.core.levels import Severity
-from archguard.core.outcomes import Analysed, Diagnostic, DiagnosticKind, Failed, FileOutcome
+from archguard.core.outcomes import (
+    Analysed,
+    Diagnostic,
+    DiagnosticKind,
+    Failed,
+    FileOutcome,
+)
 from archguard.core.report import BaselineEntry, ScanReport
 from archguard.graph.build import build_project
 from archguard.graph.project import Project
@@ -86,6 +93,8 @@ def locate_project(options: ScanOptions) -> ProjectLocation:
         root = config_file.resolve().parent
     else:
         root = git.toplevel(first) or (first if first.is_dir() else first.parent)
+    if not settings.layer_contracts:
+        settings = replace(settings, layer_contracts=contracts_from_other_tools(read_in(root)))
     for path in options.paths:
         try:
             path.resolve().relative_to(root)
@@ -170,7 +179,10 @@ def execute_scan(
         else:
             diagnostics.append(outcome.diagnostic)
 
-    graph_project = build_project(facts, settings) if project_rules or want_project else None
+    graph_project = (
+        build_project(facts, settings, nested_projects(root, files))
+        if project_rules or want_project else None
+    )
     if graph_project is not None:
         for rule_class in project_rules:
             findings.extend(rule_class().check(graph_project))
@@ -218,6 +230,16 @@ def execute_scan(
     return ScanRun(report, graph_project, sources, root.name)
 
 
+def nested_projects(root: Path, files: list[str]) -> tuple[str, ...]:
+    """Directories, up to two levels below the root, that hold Python code and a
+    pyproject.toml of their own: the roots of services in a monorepo."""
+    candidates: set[str] = set()
+    for path in files:
+        parts = path.split("/")[:-1]
+        candidates.update("/".join(parts[:depth]) for depth in (1, 2) if len(parts) >= depth)
+    return tuple(sorted(d for d in candidates if (root / d / "pyproject.toml").is_file()))
+
+
 @dataclass(frozen=True)
 class LoadedFiles:
     files: list[str]
@@ -233,7 +255,7 @@ def load_files(root: Path, settings: Settings, options: ScanOptions) -> LoadedFi
     files = discover(root, targets, settings)
     if not files:
         raise UsageError(f"no Python files found under {', '.join(map(str, options.paths))}")
-    roots = default_source_roots(files, settings.src)
+    roots = default_source_roots(files, settings.src, nested_projects(root, files))
     sources: dict[str, bytes] = {}
     jobs = []
     unreadable: list[FileOutcome] = []

@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from archguard.config.layer_sources import parse_layer_table
 from archguard.config.settings import Settings
 from archguard.core.levels import Severity
 
@@ -80,6 +81,15 @@ def settings_from_table(
     if not isinstance(table, Mapping):
         return Settings(), [ConfigProblem(label, prefix.rstrip(".") or "-", "must be a table")]
     for key, value in table.items():
+        if key == "layers":
+            try:
+                contract, services = parse_layer_table(value)
+            except ValueError as exc:
+                problems.append(ConfigProblem(label, prefix + key, str(exc)))
+                continue
+            changes["layer_contracts"] = (contract,) if contract else ()
+            changes["service_roots"] = services
+            continue
         field_name, parse = _FIELDS.get(key, (None, None))
         if field_name is None or parse is None:
             hint = _suggest(key)
@@ -134,12 +144,6 @@ def _positive_int(value: Any) -> int:
     return value
 
 
-def _table(value: Any) -> tuple[tuple[str, object], ...]:
-    if not isinstance(value, dict):
-        raise ValueError("must be a table")
-    return tuple(sorted(value.items()))
-
-
 _FIELDS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "select": ("select", _str_list),
     "extend-select": ("extend_select", _str_list),
@@ -151,6 +155,7 @@ _FIELDS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "src": ("src", _str_list),
     "cache-dir": ("cache_dir", _optional_str),
     "max-file-size": ("max_file_size", _positive_int),
-    "layers": ("layers", _table),
+    "layers": ("layer_contracts", parse_layer_table),  # handled above: it sets two fields
+    "graph-exclude": ("graph_exclude", _str_list),
     "public-routes": ("public_routes", _str_list),
 }

@@ -15,6 +15,44 @@ DEFAULT_EXCLUDED_DIRS = frozenset(
 )
 
 
+#: Left out of the module graph unless configured otherwise: tests and migrations
+#: import everything and nothing imports them, which says nothing about the design.
+DEFAULT_GRAPH_EXCLUDE = (
+    "tests", "test", "testing", "test_*.py", "*_test.py", "tests.py", "conftest.py", "migrations",
+    "alembic",
+)
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One layer of a declared layering: a label and the module prefixes it holds
+    (relative to a container, when the contract has containers)."""
+
+    label: str
+    modules: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class LayerLevel:
+    """Layers at one height. ``independent`` siblings (``a | b``) may not import each
+    other; others (``a : b``) may."""
+
+    layers: tuple[Layer, ...]
+    independent: bool = True
+
+
+@dataclass(frozen=True)
+class LayerContract:
+    """A declared layering, top to bottom: a layer may import the layers below it."""
+
+    levels: tuple[LayerLevel, ...]
+    #: Packages (globs allowed: ``shop.*``) inside which the layers repeat.
+    containers: tuple[str, ...] = ()
+    #: Where it was declared, for messages.
+    source: str = "[tool.archguard.layers]"
+    name: str = ""
+
+
 @dataclass(frozen=True)
 class Settings:
     #: Rule ids or id prefixes to run ("ALL" for every rule).
@@ -35,5 +73,10 @@ class Settings:
     #: Globs of URL paths that are public by design (matched against the route's full
     #: path, e.g. "/api/v1/catalog/*"), added to the built-in ones (login, health, docs).
     public_routes: tuple[str, ...] = ()
-    #: Layer settings for the architecture rules, kept as given until those rules read it.
-    layers: tuple[tuple[str, object], ...] = field(default=())
+    #: Declared layerings; empty means "infer one from module names".
+    layer_contracts: tuple[LayerContract, ...] = field(default=())
+    #: Globs of directories whose subdirectories are services (``services/*``); empty
+    #: means the built-in ones (services, apps, packages) and nested pyproject.toml files.
+    service_roots: tuple[str, ...] = ()
+    #: Globs of files left out of the module graph and the architecture rules.
+    graph_exclude: tuple[str, ...] = DEFAULT_GRAPH_EXCLUDE

@@ -21,6 +21,9 @@ class ImportKind(str, Enum):
     FUNCTION = "function"
     #: ``importlib.import_module("literal")`` or ``__import__("literal")``.
     DYNAMIC = "dynamic"
+    #: A module named in a string the framework imports lazily: Django's
+    #: ``ForeignKey("orders.Order")``, ``INSTALLED_APPS``, ``include("shop.urls")``.
+    FRAMEWORK = "framework"
 
 
 @dataclass(frozen=True, order=True)
@@ -62,6 +65,29 @@ class Suppression:
     file_level: bool = False
 
 
+@dataclass(frozen=True, order=True)
+class FunctionShape:
+    """The shape of one function or method body, for the structural rules: how big and
+    branchy it is, whether it talks to the database, and a fingerprint of its logic."""
+
+    #: ``func`` or ``Class.method`` within its module.
+    name: str
+    line: int
+    end_line: int
+    #: Statements in the body, nested ones included.
+    statements: int
+    #: McCabe's cyclomatic complexity: 1 + decision points.
+    complexity: int
+    #: sha256 prefix of the body with identifiers and literals abstracted away, so that
+    #: a copy with renamed variables hashes the same.
+    body_hash: str
+    #: Touches persistence directly: an ORM session, ``.objects``, ``.query``, a cursor.
+    persistence: bool = False
+    #: Computes on data: arithmetic, a comparison of loaded values, or several loops
+    #: and data-driven branches (request, user and None checks are glue, not logic).
+    logic: bool = False
+
+
 @dataclass(frozen=True)
 class ModuleFacts:
     path: str
@@ -73,3 +99,5 @@ class ModuleFacts:
     suppressions: tuple[Suppression, ...] = ()
     #: Routes, routers, views and guards; None for modules with no web code.
     web: WebFacts | None = None
+    #: Every function and method, in source order.
+    functions: tuple[FunctionShape, ...] = ()

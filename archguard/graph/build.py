@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from archguard.config.settings import Settings
-from archguard.core.facts import ImportFact, ModuleFacts
+from archguard.core.facts import ImportFact, ImportKind, ModuleFacts
 from archguard.graph.project import Project
 
 
@@ -26,10 +26,19 @@ def resolve_target(fact: ImportFact, modules: set[str]) -> tuple[str, bool] | No
     for candidate in candidates:
         if candidate in modules:
             return candidate, True
+    if fact.kind is ImportKind.FRAMEWORK:
+        # ``ForeignKey("orders.Order")`` names a Django app by its label, the last
+        # segment of its package: ``shop.orders.models`` when the project nests apps.
+        suffix = "." + fact.module
+        nested = sorted(m for m in modules if m.endswith(suffix))
+        if len(nested) == 1:
+            return nested[0], True
     return parts[0], False
 
 
-def build_project(facts: Iterable[ModuleFacts], settings: Settings | None = None) -> Project:
+def build_project(
+    facts: Iterable[ModuleFacts], settings: Settings | None = None, nested_projects: tuple[str, ...] = (),
+) -> Project:
     import networkx as nx  # only scans that run project rules pay for importing it
 
     modules = {f.module: f for f in facts if f.module}
@@ -51,4 +60,4 @@ def build_project(facts: Iterable[ModuleFacts], settings: Settings | None = None
                 graph.edges[name, target]["imports"].append(fact)
             else:
                 graph.add_edge(name, target, imports=[fact])
-    return Project(modules, graph, settings or Settings())
+    return Project(modules, graph, settings or Settings(), nested_projects)

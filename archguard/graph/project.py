@@ -24,6 +24,8 @@ class Project:
     graph: nx.DiGraph
     #: The scan's settings, for rules that take options (public routes, layers).
     settings: Settings = Settings()
+    #: Directories below the root with a pyproject.toml of their own: services.
+    nested_projects: tuple[str, ...] = ()
 
     def first_party_edges(self) -> list[tuple[str, str]]:
         return [

@@ -6,11 +6,11 @@ import ast
 import re
 import traceback
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import libcst as cst
 
-from archguard.core.facts import ImportFact, ModuleFacts
+from archguard.core.facts import Definition, ImportFact, ModuleFacts
 from archguard.core.web import WebFacts
 from archguard.core.findings import Finding, Location
 from archguard.core.fingerprint import make_fingerprint, normalize_snippet
@@ -22,7 +22,7 @@ from archguard.core.outcomes import (
     FileOutcome,
     Skipped,
 )
-from archguard.scan import facts_ast, web_facts
+from archguard.scan import facts_ast, structure, web_facts
 from archguard.scan.context import FileContext
 from archguard.scan.facts_cst import FactCollector, definition_nodes, definitions
 from archguard.scan.file_rule import FileRule
@@ -130,28 +130,42 @@ def _facts_from_ast(job: FileJob, text: str, lines: list[str]) -> ModuleFacts | 
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None  # newer syntax than this Python knows, or broken: libcst decides
     imports, defs = facts_ast.extract(tree, job.module, job.is_package, lines)
-    base = _base_facts(job, text, lines)
-    return ModuleFacts(
-        base.path, base.module, base.is_package, base.line_count, imports, defs,
-        base.suppressions, _web(job, tree, imports),
-    )
+    return _with_ast_facts(job, _base_facts(job, text, lines), tree, imports, defs)
 
 
-def _web(
-    job: FileJob, tree: ast.Module | str, imports: tuple[ImportFact, ...]
-) -> WebFacts | None:
-    """Web facts for modules that mention web code. They come from ``ast`` even when
-    libcst parsed the file for rules: they need a line on most nodes, which ``ast``
-    gives for free, and ``ast.parse`` costs a tenth of libcst's."""
-    if not web_facts.TRIGGERS.search(job.data):
-        return None
+def _with_ast_facts(
+    job: FileJob, base: ModuleFacts, tree: ast.Module | str,
+    imports: tuple[ImportFact, ...], defs: tuple[Definition, ...],
+) -> ModuleFacts:
+    """The module's facts with those that always come from ``ast``: web facts,
+    function shapes and framework references. They need a line on most nodes, which
+    ``ast`` gives for free, and ``ast.parse`` costs a tenth of libcst's, so they come
+    from it even when libcst parsed the file for rules."""
     if isinstance(tree, str):
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 tree = ast.parse(tree, filename=job.path)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
-            return None
+            return replace(base, imports=imports, definitions=defs)
+    references = structure.framework_references(tree) if _REFERENCE_TRIGGERS.search(job.data) else ()
+    return replace(
+        base, imports=tuple(sorted(imports + references)), definitions=defs,
+        web=_web(job, tree, imports), functions=structure.function_shapes(tree, imports),
+    )
+
+
+#: Only modules that mention one of these can name modules in framework strings.
+_REFERENCE_TRIGGERS = re.compile(
+    rb"ForeignKey|OneToOneField|ManyToManyField|ParentalKey|include\(|INSTALLED_APPS|MIDDLEWARE"
+    rb"|ROOT_URLCONF|WSGI_APPLICATION|ASGI_APPLICATION|AUTH_USER_MODEL"
+)
+
+
+def _web(job: FileJob, tree: ast.Module, imports: tuple[ImportFact, ...]) -> WebFacts | None:
+    """Web facts for modules that mention web code."""
+    if not web_facts.TRIGGERS.search(job.data):
+        return None
     try:
         return web_facts.extract(tree, job.module, imports)
     except Exception:  # a bug here must not cost the file its other facts and findings
@@ -223,11 +237,9 @@ def _analyze_with_libcst(
                 line_hash=hashes.get(span.line, ""),
             )
         )
-    base = _base_facts(job, text, lines)
-    imports = collector.imports(spans)
-    facts = ModuleFacts(
-        base.path, base.module, base.is_package, base.line_count,
-        imports, definitions(def_nodes, spans), base.suppressions, _web(job, text, imports),
+    facts = _with_ast_facts(
+        job, _base_facts(job, text, lines), text, collector.imports(spans),
+        definitions(def_nodes, spans),
     )
     return Analysed(
         job.path, facts, tuple(sorted(findings, key=lambda f: f.sort_key)), _web_diagnostics(job, facts)

@@ -6,18 +6,24 @@ from collections.abc import Iterable
 from pathlib import PurePosixPath
 
 
-def default_source_roots(files: Iterable[str], configured: tuple[str, ...]) -> tuple[str, ...]:
+def default_source_roots(
+    files: Iterable[str], configured: tuple[str, ...], projects: tuple[str, ...] = (),
+) -> tuple[str, ...]:
     """Configured roots, else ``src`` when it holds code, the folders of ``manage.py``
-    files (Django projects), and the project root itself."""
+    files (Django projects), the folders of nested projects (directories with their own
+    pyproject.toml, and their ``src``), and the project root itself."""
     if configured:
         return tuple(sorted({r.strip("/") or "." for r in configured}, key=_depth, reverse=True))
-    roots = {"."}
+    roots = {"."} | set(projects)
     for path in files:
         p = PurePosixPath(path)
         if p.parts and p.parts[0] == "src" and len(p.parts) > 1:
             roots.add("src")
         if p.name == "manage.py":
             roots.add(str(p.parent))
+        for project in projects:
+            if path.startswith(project + "/src/"):
+                roots.add(project + "/src")
     return tuple(sorted(roots, key=_depth, reverse=True))
 
 

@@ -30,13 +30,17 @@ def test_globs(pattern: str, path: str, expected: bool) -> None:
 def test_settings_from_table() -> None:
     settings, problems = settings_from_table(
         {"select": ["AG1"], "fail-on": "error", "per-file-ignores": {"tests/*": ["AG101"]},
-         "max-file-size": 10, "layers": {"order": ["api", "services"]}},
+         "max-file-size": 10, "layers": {"order": ["api", "services | tasks", "models"], "services": ["svc/*"]}},
         "pyproject.toml",
     )
     assert problems == []
     assert settings.fail_on is Severity.ERROR
     assert settings.per_file_ignores == (("tests/*", ("AG101",)),)
-    assert dict(settings.layers)["order"] == ["api", "services"]
+    (contract,) = settings.layer_contracts
+    assert [[layer.label for layer in level.layers] for level in contract.levels] == [
+        ["api"], ["services", "tasks"], ["models"]]
+    assert contract.levels[1].independent
+    assert settings.service_roots == ("svc/*",)
 
 
 def test_every_problem_at_once() -> None:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-import ast
 import textwrap
 
 import pytest
 
 from archguard.core.facts import ImportFact, ImportKind
 from archguard.core.outcomes import Analysed
-from archguard.scan import facts_ast
-from archguard.scan.analyze import FileJob, FileRuleSet, _analyze_with_libcst
+from archguard.scan.analyze import (
+    FileJob,
+    FileRuleSet,
+    _analyze_with_libcst,
+    _facts_from_ast,
+)
 from archguard.scan.resolver import resolve_relative
 from tests.conftest import FIXTURES
 
@@ -58,10 +61,15 @@ SNIPPETS = {
 def _both(source: str, module: str = "app.api.routes", is_package: bool = False):  # type: ignore[no-untyped-def]
     text = textwrap.dedent(source).lstrip("\n")
     lines = text.splitlines()
-    from_ast = facts_ast.extract(ast.parse(text), module, is_package, lines)
-    outcome = _analyze_with_libcst(FileJob("x.py", text.encode(), module, is_package), text, lines, [])
+    job = FileJob("x.py", text.encode(), module, is_package)
+    # The whole facts of both paths: the fast ast path and the libcst path (which adds
+    # the same ast-only facts: web, function shapes, framework references).
+    fast = _facts_from_ast(job, text, lines)
+    assert fast is not None
+    outcome = _analyze_with_libcst(job, text, lines, [])
     assert isinstance(outcome, Analysed)
-    return from_ast, (outcome.facts.imports, outcome.facts.definitions)
+    assert fast == outcome.facts
+    return (fast.imports, fast.definitions), (outcome.facts.imports, outcome.facts.definitions)
 
 
 @pytest.mark.parametrize("name", sorted(SNIPPETS))

@@ -1,0 +1,91 @@
+"""Which layer each module is in, declared or inferred, and which imports break it."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from archguard.config.settings import LayerContract
+from archguard.core.architecture import LAYERS, UNASSIGNED
+from archguard.graph.layers import infer_layers
+from archguard.graph.project import Project
+
+INFERRED_SOURCE = "layers inferred from module names"
+
+
+@dataclass(frozen=True)
+class Placement:
+    #: 0 for the top level.
+    level: int
+    #: Which sibling within the level.
+    sibling: int
+    label: str
+    #: The container this module's layers repeat in ("" for a contract without them).
+    container: str = ""
+
+
+@dataclass(frozen=True)
+class Layering:
+    declared: bool
+    #: Where it comes from, for messages.
+    source: str
+    #: Each level's label, top to bottom (siblings joined by " | ").
+    levels: tuple[str, ...]
+    placement: dict[str, Placement]
+    independent: tuple[bool, ...]
+
+    def violation(self, importer: str, imported: str) -> str | None:
+        """Why importing ``imported`` from ``importer`` breaks the layering, or None."""
+        low, high = self.placement.get(importer), self.placement.get(imported)
+        if low is None or high is None or low.container != high.container:
+            return None
+        if high.level < low.level:
+            return f"{low.label} (a lower layer) imports {high.label} (a higher layer)"
+        if high.level == low.level and high.sibling != low.sibling and self.independent[low.level]:
+            return f"{low.label} and {high.label} are independent layers"
+        return None
+
+
+def layerings(project: Project, modules: set[str]) -> list[Layering]:
+    """The declared layerings, or the inferred one when none is declared."""
+    contracts = project.settings.layer_contracts
+    if contracts:
+        return [_declared(contract, modules) for contract in contracts]
+    return [inferred_layering(project, modules)]
+
+
+def inferred_layering(project: Project, modules: set[str]) -> Layering:
+    layers = infer_layers({m: project.modules[m] for m in modules})
+    placement = {
+        m: Placement(LAYERS.index(layer), 0, layer)
+        for m, layer in layers.items() if layer != UNASSIGNED
+    }
+    return Layering(False, INFERRED_SOURCE, LAYERS, placement, tuple(True for _ in LAYERS))
+
+
+def _declared(contract: LayerContract, modules: set[str]) -> Layering:
+    containers = _expand(contract.containers, modules) if contract.containers else [""]
+    placement: dict[str, Placement] = {}
+    best: dict[str, int] = {}  # the longest matching prefix wins
+    for container in containers:
+        for level, group in enumerate(contract.levels):
+            for sibling, layer in enumerate(group.layers):
+                for prefix in layer.modules:
+                    full = f"{container}.{prefix}" if container else prefix
+                    for module in modules:
+                        if (module == full or module.startswith(full + ".")) and len(full) > best.get(module, -1):
+                            best[module] = len(full)
+                            placement[module] = Placement(level, sibling, layer.label, container)
+    labels = tuple(" | ".join(layer.label for layer in group.layers) for group in contract.levels)
+    source = contract.source + (f" ({contract.name})" if contract.name else "")
+    return Layering(True, source, labels, placement, tuple(g.independent for g in contract.levels))
+
+
+def _expand(patterns: tuple[str, ...], modules: set[str]) -> list[str]:
+    """Container globs over module paths: ``shop.*`` is every direct subpackage of shop."""
+    prefixes = {".".join(m.split(".")[:i]) for m in modules for i in range(1, m.count(".") + 2)}
+    out: set[str] = set()
+    for pattern in patterns:
+        regex = re.compile(re.escape(pattern).replace(r"\*", r"[^.]+"))
+        out.update(p for p in prefixes if regex.fullmatch(p))
+    return sorted(out)

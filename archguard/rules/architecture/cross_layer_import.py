@@ -1,0 +1,292 @@
+"""AG401 cross-layer-import."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable, Iterator
+from itertools import pairwise
+
+import networkx as nx
+
+from archguard.core.facts import ImportFact, ImportKind
+from archguard.core.findings import Finding
+from archguard.core.levels import Category, Confidence, Severity
+from archguard.core.rule_meta import Invalid, RuleMeta, Valid
+from archguard.graph.layering import Layering, layerings
+from archguard.graph.layers import layer_of_name
+from archguard.graph.project import Project
+from archguard.graph.structure import architecture_modules, module_graph
+from archguard.rules.architecture._common import finding, import_location
+from archguard.rules.project_rule import ProjectRule
+
+#: How many modules outside the layering an indirect chain may pass through.
+_MAX_HOPS = 4
+#: HTTP request and response objects: they belong to the web layer only.
+_WEB_OBJECTS = frozenset({
+    "fastapi.Request", "fastapi.Response", "fastapi.HTTPException", "fastapi.responses",
+    "starlette.requests", "starlette.responses", "starlette.requests.Request",
+    "flask.request", "flask.session", "flask.g", "flask.abort", "flask.jsonify",
+    "flask.make_response", "django.http", "django.http.HttpRequest", "django.http.HttpResponse",
+    "django.http.JsonResponse", "django.http.Http404", "rest_framework.request",
+    "rest_framework.response", "rest_framework.request.Request",
+    "rest_framework.response.Response",
+})
+#: Layers (by module name) that must not know about HTTP.
+_BELOW_THE_WEB = frozenset({"application", "domain", "data"})
+#: Imports that do not run (TYPE_CHECKING) or are resolved by the framework (strings).
+_COUNTED = frozenset({ImportKind.MODULE, ImportKind.FUNCTION, ImportKind.DYNAMIC})
+
+
+class CrossLayerImport(ProjectRule):
+    """
+    ## What it does
+    Reports imports that point upward through the layers: a repository or model
+    importing views or routes, a service importing a route module, or a service,
+    domain or data module importing the web framework's request, response or HTTP
+    error objects. Layers are the ones declared in `[tool.archguard.layers]`, an
+    import-linter layers contract or `tach.toml`; when none is declared they are
+    inferred from module names (`api`, `routes`, `views` are presentation; `services`
+    application; `domain`; `repositories`, `crud`, `models`, `db` data; `config`,
+    `clients`, `adapters` infrastructure). Modules named only `utils`, `core` or
+    `common` are in no layer.
+
+    A direct import is reported at its line. An import that reaches a higher layer
+    through modules outside the layering (`models -> utils -> views`) is reported at
+    its first step, with the whole chain as a code flow; the modules in between must
+    import the next at module level (an app factory importing its views inside
+    `create_app` does not pass its importers on to them). Independent siblings
+    (`"a | b"`) may not import each other; siblings written `"a : b"` may.
+
+    ## Why is this bad?
+    Layers exist so that the code at the bottom (data access, domain rules) can be
+    tested, reused from a task or a CLI, and changed without touching the web edge.
+    One upward import ties the bottom to the top: the model now imports FastAPI
+    routes, the routes import the model, and any change to the API can break the
+    database layer or start an import cycle. A service that takes a `Request` or
+    raises `HTTPException` cannot be called from a Celery task.
+
+    ## Example
+    ```python
+    # app/repositories/orders.py
+    from app.api.orders import OrderIn      # data layer importing the API layer
+    ```
+
+    ## Use instead
+    ```python
+    # app/schemas/orders.py holds OrderIn; both the API and the repository import it
+    from app.schemas.orders import OrderIn
+    ```
+    Move what both layers need down (schemas, domain types), or pass it in as an
+    argument. Services raise domain errors that the route turns into HTTP errors.
+
+    ## References
+    - https://import-linter.readthedocs.io/en/stable/contract_types.html#layers
+    - https://docs.gauge.sh/usage/layers
+    - https://martinfowler.com/bliki/PresentationDomainDataLayering.html
+    """
+
+    meta = RuleMeta(
+        id="AG401",
+        name="cross-layer-import",
+        category=Category.CROSS_LAYER_IMPORT,
+        severity=Severity.WARNING,
+        confidence=Confidence.HIGH,
+        summary="A lower layer imports a higher one, or a service imports HTTP request objects.",
+        tags=frozenset({"architecture", "layering"}),
+    )
+
+    VALID = (
+        Valid(files={
+            "app/api/orders.py": "from fastapi import APIRouter, Request\nfrom app.services.orders import place_order\n",
+            "app/services/orders.py": "from app.repositories.orders import save_order\n\ndef place_order(data):\n    return save_order(data)\n",
+            "app/repositories/orders.py": "from app.models import Order\n\ndef save_order(data):\n    return Order(**data)\n",
+            "app/models.py": "class Order:\n    pass\n",
+        }, label="every import points down"),
+        Valid(files={
+            "app/repositories/orders.py": """
+                from typing import TYPE_CHECKING
+
+                if TYPE_CHECKING:
+                    from app.api.orders import OrderIn
+            """,
+            "app/api/orders.py": "class OrderIn:\n    pass\n",
+        }, label="a TYPE_CHECKING import never runs"),
+        Valid(files={
+            "pyproject.toml": """
+                [tool.archguard.layers]
+                order = ["shop.web", "shop.billing : shop.catalog", "shop.store"]
+            """,
+            "shop/billing.py": "from shop.catalog import price_of\n",
+            "shop/catalog.py": "from shop.store import load\n\ndef price_of(sku):\n    return load(sku)\n",
+            "shop/store.py": "def load(sku):\n    return sku\n",
+        }, label="siblings joined by ':' may import each other"),
+    )
+    INVALID = (
+        Invalid(files={
+            "app/api/orders.py": "from app.services.orders import place_order\n\nclass OrderIn:\n    pass\n",
+            "app/services/orders.py": "from app.repositories.orders import save_order\n",
+            "app/repositories/orders.py": "from app.api.orders import OrderIn\n",
+        }, path="app/repositories/orders.py", line=1, message="app.api.orders"),
+        Invalid(files={
+            "app/services/billing.py": """
+                from fastapi import HTTPException, Request
+
+                def charge(request: Request, amount: int):
+                    if amount <= 0:
+                        raise HTTPException(status_code=400)
+            """,
+        }, path="app/services/billing.py", line=1, message="fastapi.Request"),
+        Invalid(files={
+            "app/db/models.py": "from app.utils import slugify\n",
+            "app/utils.py": "from app.api.errors import ApiError\n\ndef slugify(text):\n    return text\n",
+            "app/api/errors.py": "class ApiError(Exception):\n    pass\n",
+        }, path="app/db/models.py", line=1, message="app.utils -> app.api.errors",
+            label="through a module outside the layering"),
+        Invalid(files={
+            "pyproject.toml": """
+                [tool.archguard.layers]
+                order = ["shop.web", "shop.logic", "shop.store"]
+            """,
+            "shop/store/repo.py": "import json\nfrom shop.logic.pricing import price\n",
+            "shop/logic/pricing.py": "def price(sku):\n    return 1\n",
+            "shop/web/views.py": "from shop.logic.pricing import price\n",
+        }, path="shop/store/repo.py", line=2, message="declared"),
+        Invalid(files={
+            ".importlinter": """
+                [importlinter]
+                root_package = shop
+
+                [importlinter:contract:layers]
+                name = Shop layers
+                type = layers
+                containers =
+                    shop
+                layers =
+                    web
+                    billing | catalog
+                    store
+            """,
+            "shop/billing.py": "from shop.catalog import price_of\n",
+            "shop/catalog.py": "def price_of(sku):\n    return 1\n",
+        }, path="shop/billing.py", line=1, message="independent", label="import-linter contract"),
+    )
+
+    def check(self, project: Project) -> Iterable[Finding]:
+        modules = architecture_modules(project)
+        graph = module_graph(project, modules, _COUNTED)
+        seen: set[tuple[str, str]] = set()
+        for layering in layerings(project, modules):
+            for item in self._direct(project, graph, layering):
+                if (item.location.path, item.fingerprint) not in seen:
+                    seen.add((item.location.path, item.fingerprint))
+                    yield item
+            yield from self._chains(project, graph, layering)
+        yield from self._web_objects(project, modules)
+
+    def _direct(self, project: Project, graph: nx.DiGraph, layering: Layering) -> Iterator[Finding]:
+        for a, b in sorted(graph.edges):
+            reason = layering.violation(a, b)
+            if reason is None:
+                continue
+            fact = graph.edges[a, b]["imports"][0]
+            how = "declared in " + layering.source if layering.declared else layering.source
+            yield finding(
+                self.meta, import_location(project, a, fact),
+                f"{a} imports {b}: {reason} ({how}). Move what both need into a lower "
+                "layer, or pass it in from above.",
+                f"{a}\0{b}",
+                confidence=Confidence.HIGH if layering.declared else Confidence.MEDIUM,
+                related=tuple(import_location(project, a, f, "also imported here")
+                              for f in graph.edges[a, b]["imports"][1:]),
+                fix=_fix(layering, a, b),
+            )
+
+    def _chains(self, project: Project, graph: nx.DiGraph, layering: Layering) -> Iterator[Finding]:
+        """Imports that reach a higher layer through modules outside the layering."""
+        placed = layering.placement
+        for start in sorted(placed):
+            for hop in sorted(graph.successors(start)):
+                if hop in placed:
+                    continue
+                path = _path_to_violation(graph, layering, start, hop)
+                if path is None:
+                    continue
+                steps = tuple(
+                    import_location(project, a, graph.edges[a, b]["imports"][0], f"{a} imports {b}")
+                    for a, b in pairwise(path)
+                )
+                yield finding(
+                    self.meta, steps[0],
+                    f"{start} reaches {path[-1]} through {' -> '.join(path[1:])}: "
+                    f"{layering.violation(start, path[-1])}. Cut the chain where the "
+                    "middle module imports the higher layer.",
+                    f"{start}\0{hop}",
+                    confidence=Confidence.MEDIUM if layering.declared else Confidence.LOW,
+                    flows=(steps,),
+                    fix=_fix(layering, start, path[-1]),
+                )
+
+    def _web_objects(self, project: Project, modules: set[str]) -> Iterator[Finding]:
+        for name in sorted(modules):
+            layer = layer_of_name(name)
+            if layer not in _BELOW_THE_WEB:
+                continue
+            by_line: dict[int, list[ImportFact]] = {}
+            for fact in project.modules[name].imports:
+                if _web_object(fact) is not None:
+                    by_line.setdefault(fact.line, []).append(fact)
+            for facts in by_line.values():
+                targets = ", ".join(sorted(str(_web_object(f)) for f in facts))
+                yield finding(
+                    self.meta, import_location(project, name, facts[0]),
+                    f"{name} is in the {layer} layer but imports {targets} (HTTP objects): "
+                    "it can no longer run outside a request (tasks, scripts, tests). Take "
+                    "plain values and raise domain errors; the route translates them.",
+                    f"{name}\0{targets}", confidence=Confidence.HIGH,
+                    fix="class OrderNotFound(Exception): ...  # raised by the service\n"
+                        "# in the route: except OrderNotFound: raise HTTPException(404)",
+                )
+
+
+def _web_object(fact: ImportFact) -> str | None:
+    if fact.kind not in _COUNTED:
+        return None
+    full = f"{fact.module}.{fact.name}" if fact.name else fact.module
+    if full in _WEB_OBJECTS:
+        return full
+    return None
+
+
+def _path_to_violation(graph: nx.DiGraph, layering: Layering, start: str, hop: str) -> list[str] | None:
+    """The shortest path start -> hop -> ... -> m, through unplaced modules only, that
+    ends at a module ``start`` may not import."""
+    placed = layering.placement
+    queue = deque([[start, hop]])
+    seen = {start, hop}
+    while queue:
+        path = queue.popleft()
+        if len(path) > _MAX_HOPS + 1:
+            continue
+        for nxt in sorted(graph.successors(path[-1])):
+            if nxt in seen or not _runs_on_import(graph, path[-1], nxt):
+                continue
+            seen.add(nxt)
+            if nxt in placed:
+                if layering.violation(start, nxt):
+                    return [*path, nxt]
+                continue
+            queue.append([*path, nxt])
+    return None
+
+
+def _runs_on_import(graph: nx.DiGraph, a: str, b: str) -> bool:
+    """An app factory importing its views inside ``create_app`` does not make every
+    module that imports the package depend on the views."""
+    return any(f.kind is ImportKind.MODULE for f in graph.edges[a, b]["imports"])
+
+
+def _fix(layering: Layering, a: str, b: str) -> str:
+    low, high = layering.placement[a], layering.placement[b]
+    return (f"# {a} ({low.label}) must not depend on {b} ({high.label}).\n"
+            f"# Move the shared names into a module of the {low.label} layer or below,\n"
+            f"# and import them from there in both places.")

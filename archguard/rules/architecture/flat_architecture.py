@@ -1,0 +1,172 @@
+"""AG406 flat-architecture."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from archguard.core.findings import Finding
+from archguard.core.levels import Category, Confidence, Severity
+from archguard.core.rule_meta import Invalid, RuleMeta, Valid
+from archguard.graph.project import Project
+from archguard.graph.structure import architecture_modules
+from archguard.rules.architecture._common import finding, module_location
+from archguard.rules.architecture._handlers import LOWER_LAYERS, handler_shapes, is_fat
+from archguard.rules.project_rule import ProjectRule
+
+#: Below this a single module is a fine structure.
+_MIN_LINES = 200
+_BIG_MODULE = 1000
+
+_FLAT_MAIN = """
+from fastapi import Depends, FastAPI, HTTPException
+from sqlalchemy.orm import Session
+
+from database import get_db
+from models import Order, Product
+
+app = FastAPI()
+
+{routes}
+"""
+_ROUTE = """
+@app.post("/orders/{n}")
+def create_order_{n}(body: dict, db: Session = Depends(get_db)):
+    product = db.get(Product, body["product_id"])
+    if product.stock < body["quantity"]:
+        raise HTTPException(status_code=409)
+    product.stock -= body["quantity"]
+    order = Order(total=product.price * body["quantity"])
+    db.add(order)
+    db.commit()
+    return order
+"""
+_MODELS = "class Order:\n    pass\n\n\nclass Product:\n    pass\n"
+_DATABASE = "def get_db():\n    yield None\n"
+
+
+def _flat_app(routes: int) -> dict[str, str]:
+    body = "".join(_ROUTE.replace("{n}", str(i)) for i in range(routes))
+    return {"main.py": _FLAT_MAIN.replace("{routes}", body), "models.py": _MODELS,
+            "database.py": _DATABASE}
+
+
+class FlatArchitecture(ProjectRule):
+    """
+    ## What it does
+    Reports an application whose structure is flat, once for the repository or once
+    per top-level package. It fires when the handlers hold the logic (fat handlers,
+    see AG405, in at least half of the modules that declare handlers), no layer
+    below them exists (no services, repositories or crud modules, and no declared
+    layers), and the code is either concentrated (the three largest modules hold
+    half the lines or more, or one module reaches 1,000 lines) or has no package
+    structure at all. Applications under 200 lines are left alone. The message lists
+    the evidence and proposes a layering with the package's own names.
+
+    ## Why is this bad?
+    This is the shape assistants produce when asked for "an API with orders and
+    products": one `main.py` with every route querying and computing, `models.py`
+    and `database.py` beside it. It works until the second developer, the first
+    background job, or the first test that should not need HTTP: then every change
+    touches the big module, the same rules are rewritten in each handler, and
+    nothing can be reused or tested alone.
+
+    ## Example
+    ```text
+    main.py        900 lines: app, 25 routes, queries, pricing, emails
+    models.py      database.py      schemas.py
+    ```
+
+    ## Use instead
+    ```text
+    app/api/        routes only: parse, call a service, shape the response
+    app/services/   business rules, plain functions or classes
+    app/repositories/   queries
+    app/models/     tables          app/schemas/    request and response models
+    ```
+
+    ## References
+    - https://fastapi.tiangolo.com/tutorial/bigger-applications/
+    - https://www.cosmicpython.com/book/chapter_04_service_layer.html
+    - https://github.com/zhanymkanov/fastapi-best-practices#project-structure
+    """
+
+    meta = RuleMeta(
+        id="AG406",
+        name="flat-architecture",
+        category=Category.FLAT_ARCHITECTURE,
+        severity=Severity.WARNING,
+        confidence=Confidence.MEDIUM,
+        summary="An application with fat handlers, no layer below them and code piled into a few modules.",
+        tags=frozenset({"architecture", "maintainability"}),
+    )
+
+    VALID = (
+        Valid(files={
+            **_flat_app(20),
+            "services/orders.py": "def place(body):\n    return body\n",
+        }, label="a services layer exists"),
+        Valid(files=_flat_app(1), label="too small to need layers"),
+        Valid(files={
+            "main.py": _FLAT_MAIN.replace("{routes}", "".join(
+                f'\n@app.get("/products/{i}")\ndef product_{i}(db: Session = Depends(get_db)):\n'
+                f'    return db.get(Product, {i})\n' for i in range(40))),
+            "models.py": _MODELS, "database.py": _DATABASE,
+        }, label="thin handlers"),
+    )
+    INVALID = (
+        Invalid(files=_flat_app(20), path="main.py", line=1, message="fat handlers"),
+    )
+
+    def check(self, project: Project) -> Iterable[Finding]:
+        modules = architecture_modules(project)
+        units: dict[str, list[str]] = defaultdict(list)
+        for name in modules:
+            units[_unit(name, project.modules[name].is_package)].append(name)
+        handler_modules: dict[str, bool] = {}
+        for module, shape in handler_shapes(project, modules):
+            handler_modules[module] = handler_modules.get(module, False) or is_fat(shape)
+        declared = bool(project.settings.layer_contracts)
+        for unit, names in sorted(units.items()):
+            lines = {n: project.modules[n].line_count for n in names}
+            total = sum(lines.values())
+            handlers = [n for n in names if n in handler_modules]
+            fat = [n for n in handlers if handler_modules[n]]
+            if total < _MIN_LINES or not handlers or len(fat) * 2 < len(handlers):
+                continue
+            # Root-level modules may use layers that are packages of their own.
+            scope = modules if not unit else names
+            if declared or any(LOWER_LAYERS & set(n.split(".")) for n in scope):
+                continue
+            ranked = sorted(names, key=lambda n: (-lines[n], n))
+            top3 = sum(lines[n] for n in ranked[:3])
+            concentrated = (len(names) > 3 and top3 * 2 >= total) or lines[ranked[0]] >= _BIG_MODULE
+            packages = {n.rsplit(".", 1)[0] for n in names if n.count(".") >= (2 if unit else 1)}
+            unstructured = not packages
+            if not (concentrated or unstructured):
+                continue
+            evidence = [(f"fat handlers in {len(fat)} of {len(handlers)} handler modules "
+                         f"({', '.join(sorted(fat)[:3])})"),
+                        "no services, repositories or crud layer and no declared layers"]
+            if concentrated:
+                evidence.append(f"the largest modules hold {top3 * 100 // max(total, 1)}% of "
+                                f"{total} lines ({', '.join(ranked[:3])})")
+            if unstructured:
+                evidence.append("no subpackages")
+            base = f"{unit.replace('.', '/')}/" if unit else ""
+            yield finding(
+                self.meta, module_location(project, ranked[0]),
+                f"{'Package ' + unit if unit else 'The application'} is flat: "
+                f"{'; '.join(evidence)}. Proposed layering: {base}api/ (routes only), "
+                f"{base}services/ (business rules), {base}repositories/ (queries), "
+                f"{base}models/ and {base}schemas/.",
+                unit or "<root>",
+                fix=f"{base}api/  {base}services/  {base}repositories/  {base}models/  {base}schemas/",
+            )
+
+
+def _unit(module: str, is_package: bool) -> str:
+    """The top-level package a module belongs to; "" for modules at the root."""
+    if "." in module or is_package:
+        return module.split(".")[0]
+    return ""

@@ -1,0 +1,266 @@
+"""Structural facts from ``ast``: the shape of every function and the modules named in
+framework strings. Like web facts they come from ``ast`` whichever parser ran the file
+rules, because ``ast.parse`` costs a tenth of libcst's."""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+from collections.abc import Iterator
+
+from archguard.core.facts import FunctionShape, ImportFact, ImportKind
+
+#: Django model fields whose first argument (or ``to=``) may name a model lazily.
+_RELATION_FIELDS = frozenset({"ForeignKey", "OneToOneField", "ManyToManyField", "ParentalKey"})
+#: Settings that list dotted module paths Django imports by itself.
+_MODULE_SETTINGS = frozenset({"INSTALLED_APPS", "MIDDLEWARE", "ROOT_URLCONF", "WSGI_APPLICATION",
+                              "ASGI_APPLICATION", "AUTH_USER_MODEL"})
+_URL_INCLUDES = frozenset({"include"})
+#: Attribute names that only ORMs and DB-API objects have.
+_ORM_ATTRIBUTES = frozenset({"objects", "query", "cursor", "scalars", "execute", "executemany",
+                             "bulk_create", "bulk_update", "select_related", "prefetch_related"})
+#: Methods that act on the database when called on a session, connection or ``db``.
+_SESSION_METHODS = frozenset({"add", "add_all", "commit", "flush", "delete", "get", "merge",
+                              "refresh", "rollback", "scalar", "scalars", "execute", "query"})
+_SESSION_NAMES = ("session", "db", "conn", "connection", "cursor", "cur", "tx")
+_SQL_BUILDERS = frozenset({"sqlalchemy.select", "sqlalchemy.insert", "sqlalchemy.update",
+                           "sqlalchemy.delete", "sqlmodel.select", "django.db.connection"})
+#: Roots of values a handler only passes through: comparing them is routing, not logic.
+_GLUE_ROOTS = frozenset({"request", "self", "form", "serializer", "payload", "user",
+                         "current_user", "g", "settings", "response"})
+_ARITHMETIC = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Pow, ast.Mod)
+
+
+def framework_references(tree: ast.Module) -> tuple[ImportFact, ...]:
+    """Modules named in strings that Django imports for the project."""
+    found: list[ImportFact] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            name = _last_name(node.func)
+            if name in _RELATION_FIELDS:
+                target = _string_arg(node, "to")
+                if target and target.count(".") == 1:
+                    label, model = target.split(".")
+                    # ``app_label.Model``: the build step finds the app's models module.
+                    found.append(_reference(f"{label}.models", model, node))
+            elif name in _URL_INCLUDES:
+                target = _string_arg(node, "arg")
+                if target and ("." in target or target.isidentifier()):
+                    found.append(_reference(target, "", node))
+        elif isinstance(node, ast.Assign):
+            names = {t.id for t in node.targets if isinstance(t, ast.Name)}
+            if names & _MODULE_SETTINGS:
+                for value in _strings(node.value):
+                    if "." in value and " " not in value:
+                        module, _, attribute = value.rpartition(".")
+                        found.append(_reference(module, attribute, node))
+                    elif value.isidentifier():
+                        found.append(_reference(value, "", node))
+    return tuple(sorted(set(found)))
+
+
+def _reference(module: str, name: str, node: ast.expr | ast.stmt) -> ImportFact:
+    return ImportFact(module, name, node.lineno, node.col_offset + 1, ImportKind.FRAMEWORK)
+
+
+def _string_arg(call: ast.Call, keyword: str) -> str | None:
+    candidates: list[ast.expr] = [k.value for k in call.keywords if k.arg == keyword]
+    if call.args:
+        candidates.insert(0, call.args[0])
+    for value in candidates:
+        if isinstance(value, ast.Constant) and isinstance(value.value, str):
+            return value.value
+    return None
+
+
+def _strings(value: ast.expr) -> Iterator[str]:
+    if isinstance(value, ast.Constant) and isinstance(value.value, str):
+        yield value.value
+    elif isinstance(value, (ast.List, ast.Tuple, ast.Set)):
+        for item in value.elts:
+            if isinstance(item, ast.Constant) and isinstance(item.value, str):
+                yield item.value
+
+
+def _last_name(expr: ast.expr) -> str:
+    if isinstance(expr, ast.Name):
+        return expr.id
+    if isinstance(expr, ast.Attribute):
+        return expr.attr
+    return ""
+
+
+def _root(expr: ast.expr) -> str:
+    while isinstance(expr, (ast.Attribute, ast.Subscript, ast.Call)):
+        expr = expr.func if isinstance(expr, ast.Call) else expr.value
+    return expr.id if isinstance(expr, ast.Name) else ""
+
+
+def function_shapes(tree: ast.Module, imports: tuple[ImportFact, ...]) -> tuple[FunctionShape, ...]:
+    """Every module-level function and every method of a module-level class."""
+    names = {f.alias: f"{f.module}.{f.name}" if f.name else f.module
+             for f in imports if f.alias and f.kind is not ImportKind.FRAMEWORK}
+    shapes: list[FunctionShape] = []
+    for stmt in tree.body:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            shapes.append(_shape(stmt.name, stmt, names))
+        elif isinstance(stmt, ast.ClassDef):
+            for item in stmt.body:
+                if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    shapes.append(_shape(f"{stmt.name}.{item.name}", item, names))
+    return tuple(shapes)
+
+
+def _shape(name: str, node: ast.FunctionDef | ast.AsyncFunctionDef, names: dict[str, str]) -> FunctionShape:
+    body = _without_docstring(node.body)
+    statements = 0
+    complexity = 1
+    persistence = False
+    logic = False
+    domain_decisions = 0
+    for child in _walk_body(body):
+        if isinstance(child, ast.stmt):
+            statements += 1
+        complexity += _decisions(child)
+        domain_decisions += _domain_decision(child)
+        if not persistence:
+            persistence = _touches_database(child, names)
+        if not logic:
+            logic = _is_logic(child)
+    logic = logic or domain_decisions >= _DOMAIN_DECISIONS
+    return FunctionShape(
+        name=name, line=node.lineno, end_line=node.end_lineno or node.lineno,
+        statements=statements, complexity=complexity,
+        body_hash=_body_hash(node, body) if statements >= HASHED_STATEMENTS else "",
+        persistence=persistence, logic=logic,
+    )
+
+
+def _without_docstring(body: list[ast.stmt]) -> list[ast.stmt]:
+    first = body[0] if body else None
+    if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) \
+            and isinstance(first.value.value, str):
+        return body[1:]
+    return body
+
+
+def _walk_body(body: list[ast.stmt]) -> Iterator[ast.AST]:
+    for stmt in body:
+        yield from ast.walk(stmt)
+
+
+def _decisions(node: ast.AST) -> int:
+    if isinstance(node, (ast.If, ast.IfExp, ast.For, ast.AsyncFor, ast.While, ast.ExceptHandler,
+                         ast.Assert, ast.match_case)):
+        return 1
+    if isinstance(node, ast.comprehension):
+        return 1 + len(node.ifs)
+    if isinstance(node, ast.BoolOp):
+        return len(node.values) - 1
+    return 0
+
+
+#: This many loops and data-driven branches make a body business logic on their own.
+_DOMAIN_DECISIONS = 4
+
+
+def _domain_decision(node: ast.AST) -> int:
+    """Decisions about data, not about the request: loops, and branches whose test is
+    more than a truthiness, ``is None`` or request/user check. Error handling and
+    method dispatch are glue."""
+    if isinstance(node, (ast.For, ast.AsyncFor, ast.While)):
+        return 1
+    if isinstance(node, (ast.If, ast.IfExp)):
+        return 0 if _is_glue_test(node.test) else 1
+    if isinstance(node, ast.comprehension):
+        return len(node.ifs)
+    return 0
+
+
+def _is_glue_test(test: ast.expr) -> bool:
+    if isinstance(test, ast.BoolOp):
+        return all(_is_glue_test(v) for v in test.values)
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        return _is_glue_test(test.operand)
+    if isinstance(test, ast.Compare):
+        return not _compares_data(test) and not any(
+            isinstance(op, (ast.Lt, ast.LtE, ast.Gt, ast.GtE)) for op in test.ops)
+    return True
+
+
+def _touches_database(node: ast.AST, names: dict[str, str]) -> bool:
+    if isinstance(node, ast.Attribute):
+        if node.attr in _ORM_ATTRIBUTES:
+            return True
+        if node.attr in _SESSION_METHODS:
+            owner = _last_name(node.value).lower()
+            return any(owner == s or owner.endswith("_" + s) for s in _SESSION_NAMES)
+    if isinstance(node, ast.Name):
+        return names.get(node.id, "") in _SQL_BUILDERS
+    return False
+
+
+def _is_logic(node: ast.AST) -> bool:
+    """Arithmetic on numbers, or a comparison of the handler's own data (not the
+    request, the user or a form, which is routing)."""
+    if isinstance(node, (ast.BinOp, ast.AugAssign)) and isinstance(node.op, _ARITHMETIC):
+        operands = [node.left, node.right] if isinstance(node, ast.BinOp) else [node.value]
+        return not any(_is_text(o) for o in operands) and not (
+            isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod) and _is_text(node.left))
+    if isinstance(node, (ast.If, ast.While, ast.IfExp)):
+        return any(_compares_data(c) for c in ast.walk(node.test) if isinstance(c, ast.Compare))
+    return False
+
+
+def _is_text(expr: ast.expr) -> bool:
+    return isinstance(expr, ast.JoinedStr) or (
+        isinstance(expr, ast.Constant) and isinstance(expr.value, (str, bytes)))
+
+
+def _compares_data(compare: ast.Compare) -> bool:
+    if any(isinstance(op, (ast.Is, ast.IsNot, ast.In, ast.NotIn)) for op in compare.ops):
+        return False
+    operands = [compare.left, *compare.comparators]
+    if any(_root(o) in _GLUE_ROOTS or "user" in _root(o) for o in operands):
+        return False
+    return any(isinstance(o, (ast.Attribute, ast.Subscript)) for o in operands)
+
+
+#: Bodies shorter than this are too common to call a copy (see duplicated-logic).
+HASHED_STATEMENTS = 6
+
+
+def _body_hash(node: ast.FunctionDef | ast.AsyncFunctionDef, body: list[ast.stmt]) -> str:
+    """A digest of the body in which every variable is renamed to the order of its
+    first appearance and every literal is replaced by its type: renamed copies hash the
+    same, different logic does not. Attribute and keyword names are kept (they are the
+    APIs the code calls)."""
+    seen: dict[str, str] = {}
+    for arg in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs):
+        if arg.arg not in ("self", "cls"):
+            seen.setdefault(arg.arg, f"v{len(seen)}")
+    digest = hashlib.sha256()
+    for stmt in body:
+        for token in _tokens(stmt, seen):
+            digest.update(token.encode())
+            digest.update(b"\0")
+    return digest.hexdigest()[:24]
+
+
+def _tokens(node: ast.AST, seen: dict[str, str]) -> Iterator[str]:
+    yield type(node).__name__
+    if isinstance(node, ast.Name):
+        yield seen.setdefault(node.id, f"v{len(seen)}")
+    elif isinstance(node, ast.arg):
+        yield seen.setdefault(node.arg, f"v{len(seen)}")
+    elif isinstance(node, ast.Constant):
+        yield type(node.value).__name__
+    elif isinstance(node, ast.Attribute):
+        yield node.attr
+    elif isinstance(node, ast.keyword):
+        yield node.arg or "**"
+    elif isinstance(node, (ast.operator, ast.cmpop, ast.unaryop, ast.boolop)):
+        return
+    for child in ast.iter_child_nodes(node):
+        yield from _tokens(child, seen)
+    yield ")"
