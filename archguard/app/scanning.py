@@ -19,7 +19,7 @@ from archguard.app.suppressing import (
     unknown_suppressions,
 )
 from archguard.config.layer_sources import contracts_from_other_tools, read_in
-from archguard.config.loading import ConfigError, find_config, load_config
+from archguard.config.loading import ConfigError, ConfigProblem, find_config, load_config
 from archguard.config.settings import Settings
 from archguard.core.findings import Finding
 from archguard.core.levels import Severity
@@ -32,6 +32,8 @@ from archguard.core.outcomes import (
 )
 from archguard.core.report import BaselineEntry, ScanReport
 from archguard.graph.build import build_project
+from archguard.graph.metrics import repo_metrics
+from archguard.graph.roots import misconfigured_roots
 from archguard.graph.project import Project
 from archguard.rules.project_rule import ProjectRule
 from archguard.rules.registry import all_rules
@@ -184,6 +186,12 @@ def execute_scan(
         if project_rules or want_project else None
     )
     if graph_project is not None:
+        problem = misconfigured_roots(graph_project)
+        if problem is not None and any("architecture" in r.meta.tags for r in project_rules):
+            # Graph rules would pass vacuously on a graph without edges.
+            raise ConfigError([ConfigProblem(
+                project.config_source.name if project.config_source else "(no config file)",
+                "src", problem)])
         for rule_class in project_rules:
             findings.extend(rule_class().check(graph_project))
     findings = merge_engines(findings, pattern_results.findings, pattern_rules)
@@ -225,6 +233,7 @@ def execute_scan(
         baselined=baselined,
         fixed_baseline=fixed,
         suppressed=suppressed,
+        metrics=repo_metrics(graph_project) if graph_project is not None and report_only is None else (),
         fail_on=settings.fail_on,
     )
     return ScanRun(report, graph_project, sources, root.name)

@@ -8,17 +8,17 @@ from collections import Counter, defaultdict
 import networkx as nx
 
 from archguard.core.architecture import (
-    LAYERS,
     UNASSIGNED,
     ArchitectureView,
     Box,
     Link,
     LinkKind,
-    layer_rank,
 )
 from archguard.core.facts import ImportKind
-from archguard.graph.layers import infer_layers
+from archguard.graph.layering import layerings
+from archguard.graph.metrics import repo_metrics
 from archguard.graph.project import Project
+from archguard.graph.structure import architecture_modules
 
 #: When several imports share a link, the most telling one colours it.
 _PRIORITY = {LinkKind.NORMAL: 0, LinkKind.CYCLE: 1, LinkKind.UPWARD: 2}
@@ -42,20 +42,6 @@ def import_cycles(graph: nx.DiGraph) -> list[tuple[str, ...]]:
     return sorted(components, key=lambda c: (-len(c), c))
 
 
-def _pictured(project: Project) -> set[str]:
-    """Application modules: tests, migrations and empty packages only add clutter."""
-    out = set()
-    for name, facts in project.modules.items():
-        parts = facts.path.split("/")
-        if {"tests", "test", "migrations"} & set(parts[:-1]) or parts[-1].startswith("test_") \
-                or parts[-1] in ("tests.py", "conftest.py"):
-            continue
-        if facts.line_count == 0 and facts.is_package:
-            continue
-        out.add(name)
-    return out
-
-
 def _box_key(module: str, is_package: bool, layer: str, grain: str) -> str:
     if grain == "module":
         return module
@@ -64,8 +50,13 @@ def _box_key(module: str, is_package: bool, layer: str, grain: str) -> str:
 
 
 def build_view(project: Project) -> ArchitectureView:
-    layers = infer_layers(project.modules)
-    graph = runtime_graph(project).subgraph(_pictured(project)).copy()
+    modules = architecture_modules(project)
+    layering = layerings(project, modules)[0]
+    layers = {
+        m: layering.levels[layering.placement[m].level] if m in layering.placement else UNASSIGNED
+        for m in modules
+    }
+    graph = runtime_graph(project).subgraph(modules).copy()
     cycles = import_cycles(graph)
     cycle_of = {m: i for i, cycle in enumerate(cycles) for m in cycle}
     grain = "module" if graph.number_of_nodes() <= MODULE_GRAIN_LIMIT else "package"
@@ -94,34 +85,18 @@ def build_view(project: Project) -> ArchitectureView:
         if pair[0] == pair[1]:
             continue
         weights[pair] += 1
-        kind = _kind(layers[a], layers[b], cycle_of.get(a), cycle_of.get(b))
+        kind = _kind(layering.violation(a, b) is not None, cycle_of.get(a), cycle_of.get(b))
         if pair not in kinds or _PRIORITY[kind] > _PRIORITY[kinds[pair]]:
             kinds[pair] = kind
     links = tuple(Link(a, b, weights[(a, b)], kinds[(a, b)]) for a, b in sorted(weights))
 
     used = {box.layer for box in boxes}
-    order = tuple(layer for layer in (*LAYERS, UNASSIGNED) if layer in used)
-    assigned = sum(1 for m in graph if layers[m] != UNASSIGNED)
-    largest = len(cycles[0]) if cycles else 0
-    total = graph.number_of_nodes() or 1
-    metrics = (
-        ("modules", graph.number_of_nodes()),
-        ("edges", graph.number_of_edges()),
-        ("cycles", len(cycles)),
-        ("largest_cycle_share", round(largest / total, 3)),
-        ("layer_coverage", round(assigned / total, 3)),
-        ("upward_imports", sum(1 for a, b in graph.edges if _upward(layers[a], layers[b]))),
-    )
-    return ArchitectureView(order, tuple(boxes), links, tuple(cycles), metrics, grain)
+    order = tuple(layer for layer in (*layering.levels, UNASSIGNED) if layer in used)
+    return ArchitectureView(order, tuple(boxes), links, tuple(cycles), repo_metrics(project), grain)
 
 
-def _upward(source: str, target: str) -> bool:
-    low, high = layer_rank(source), layer_rank(target)
-    return low is not None and high is not None and high < low
-
-
-def _kind(source: str, target: str, cycle_a: int | None, cycle_b: int | None) -> LinkKind:
-    if _upward(source, target):
+def _kind(upward: bool, cycle_a: int | None, cycle_b: int | None) -> LinkKind:
+    if upward:
         return LinkKind.UPWARD
     if cycle_a is not None and cycle_a == cycle_b:
         return LinkKind.CYCLE

@@ -65,7 +65,14 @@ def render(
     if report.fixed_baseline:
         extra.append(f"{_count(len(report.fixed_baseline), 'baseline entry', 'baseline entries')} now fixed")
     lines.append(files + (f"; {', '.join(extra)}" if extra else "") + ".")
+    if report.metrics:
+        lines.append("Architecture: " + ", ".join(
+            f"{name.replace('_', ' ')} {_metric(value)}" for name, value in report.metrics) + ".")
     return "\n".join(lines) + "\n"
+
+
+def _metric(value: float | int) -> str:
+    return f"{value:.0%}" if isinstance(value, float) else str(value)
 
 
 def _count(n: int, one: str, many: str | None = None) -> str:

@@ -232,3 +232,20 @@ def test_untracked_ignored_files_are_left_out(cli: Cli, make_repo: Callable[...,
     git_run(root, "status")
     report = json.loads(cli("scan", root, "--no-cache", "--format", "json").output)
     assert [f["location"]["path"] for f in report["findings"]] == ["new.py"]
+
+
+def test_misconfigured_source_roots_are_a_config_error(cli: Cli, tmp_path: Path) -> None:
+    """A graph with no first-party edges while imports name the project's own packages
+    would make every graph rule pass vacuously."""
+    (tmp_path / "pyproject.toml").write_text('[tool.archguard]\nsrc = ["."]\n')
+    package = tmp_path / "code" / "app"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "main.py").write_text("from app.models import Order\n")
+    (package / "models.py").write_text("class Order:\n    pass\n")
+    result = cli("scan", tmp_path, "--no-cache")
+    assert result.exit_code == 2
+    assert 'src = ["code"]' in result.output
+    (tmp_path / "pyproject.toml").write_text('[tool.archguard]\nsrc = ["code"]\n')
+    fixed = cli("scan", tmp_path, "--no-cache")
+    assert fixed.exit_code in (0, 1) and "Architecture: modules 2, edges 1" in fixed.output
