@@ -296,6 +296,39 @@ def baseline_command(
     click.echo(f"Wrote {count} finding{'s' if count != 1 else ''} to {target}.")
 
 
+@main.command("graph")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--config", "config_file", type=click.Path(path_type=Path), help="Use this config file.")
+@click.option("--format", "fmt", type=click.Choice(["dot", "mermaid", "json"]), default="dot",
+              show_default=True)
+@click.option("--level", type=click.Choice(["module", "package"]), default="module", show_default=True,
+              help="One node per module, or per package.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write to this file, not stdout.")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the per-file cache.")
+def graph_command(
+    paths: tuple[Path, ...], config_file: Path | None, fmt: str, level: str, output: Path | None,
+    no_cache: bool,
+) -> None:
+    """Export the import graph, coloured by layer, with layering violations (red) and
+    import cycles (orange) highlighted. Tests and migrations are left out."""
+    from archguard.app.graphing import graph_of
+    from archguard.report.graph_formats import RENDERERS
+
+    options = ScanOptions(paths=paths or (Path("."),), config_file=config_file, use_cache=not no_cache)
+    try:
+        text = RENDERERS[fmt](graph_of(options, level))
+    except (UsageError, ConfigError) as exc:
+        _fail(str(exc))
+        return
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        _fail(f"cannot write {output}: {exc}")
+
+
 @main.command("routes")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--config", "config_file", type=click.Path(path_type=Path), help="Use this config file.")
