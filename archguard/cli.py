@@ -268,6 +268,10 @@ def init_command(path: Path, force: bool) -> None:
     verb = "Created" if result.created else "Added [tool.archguard] to"
     found = ", ".join(result.frameworks) or "no known framework"
     click.echo(f"{verb} {result.path} (found {found}; source roots: {', '.join(result.src)}).")
+    if result.layers:
+        click.echo("Inferred layers, top to bottom (edit [tool.archguard.layers] to keep or change):")
+        for layer in result.layers:
+            click.echo(f"  {layer}")
 
 
 @main.command("baseline")

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from archguard.app.scanning import ProgressHook, ScanOptions, analyze_project, nested_projects
+from archguard.app.scanning import (
+    ProgressHook,
+    ScanOptions,
+    analyze_project,
+    nested_projects,
+)
 from archguard.core.module_graph import ModuleGraph
 from archguard.core.outcomes import Analysed
 from archguard.graph.build import build_project

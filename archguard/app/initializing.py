@@ -15,10 +15,15 @@ import tomlkit
 from tomlkit.items import Table
 
 from archguard.app.errors import UsageError
+from archguard.app.scanning import nested_projects
 from archguard.config.loading import settings_from_table
 from archguard.config.settings import Settings
+from archguard.core.outcomes import Analysed
+from archguard.graph.build import build_project
+from archguard.graph.layering import inferred_order
+from archguard.scan.analyze import FileJob, FileRuleSet, analyze
 from archguard.scan.discover import discover
-from archguard.scan.modules import default_source_roots
+from archguard.scan.modules import default_source_roots, module_name
 
 #: Import roots that tell which framework a project uses, and the name shown for it.
 _FRAMEWORKS = {
@@ -37,6 +42,8 @@ class InitResult:
     created: bool
     frameworks: tuple[str, ...]
     src: tuple[str, ...]
+    #: The inferred layers written, top to bottom (empty when fewer than two).
+    layers: tuple[str, ...] = ()
 
 
 def init_project(root: Path, force: bool = False) -> InitResult:
@@ -58,6 +65,9 @@ def init_project(root: Path, force: bool = False) -> InitResult:
     has_tests = any(set(PurePosixPath(f).parts[:-1]) & _TEST_PARTS for f in files)
 
     section = _section(frameworks, roots, has_tests)
+    order = _inferred_order(root, files)
+    if len(order) >= 2:
+        section.add("layers", _layers_table(order))
     if tool is None:
         tool = tomlkit.table(is_super_table=True)
         document["tool"] = tool
@@ -70,7 +80,35 @@ def init_project(root: Path, force: bool = False) -> InitResult:
         raise UsageError("internal error: the generated settings do not load: "
                          + "; ".join(str(p) for p in problems))
     target.write_text(text, encoding="utf-8")
-    return InitResult(target, created, tuple(_FRAMEWORKS[f] for f in frameworks), roots)
+    return InitResult(target, created, tuple(_FRAMEWORKS[f] for f in frameworks), roots, tuple(order))
+
+
+def _inferred_order(root: Path, files: list[str]) -> list[str]:
+    """The layers archguard infers for this tree, as a declared ``order``."""
+    projects = nested_projects(root, files)
+    roots = default_source_roots(files, (), projects)
+    facts = []
+    for path in files:
+        try:
+            data = (root / path).read_bytes()
+        except OSError:
+            continue
+        module, is_package = module_name(path, roots)
+        outcome = analyze(FileJob(path, data, module, is_package), FileRuleSet([]), Settings().max_file_size)
+        if isinstance(outcome, Analysed):
+            facts.append(outcome.facts)
+    return inferred_order(build_project(facts, Settings(), projects))
+
+
+def _layers_table(order: list[str]) -> Table:
+    table = tomlkit.table()
+    table.add(tomlkit.comment("Inferred from module names and content, top to bottom: a layer may"))
+    table.add(tomlkit.comment("import the layers below it. 'a | b': independent siblings; 'a : b':"))
+    table.add(tomlkit.comment("siblings that may import each other. Edit, then keep it in review."))
+    array = tomlkit.array()
+    array.extend(order)
+    table.add("order", array.multiline(True))
+    return table
 
 
 def _frameworks(root: Path, files: list[str]) -> list[str]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from archguard.config.settings import LayerContract
 from archguard.core.architecture import LAYERS, UNASSIGNED
-from archguard.graph.layers import infer_layers
+from archguard.graph.layers import infer_layers, layer_of_name
 from archguard.graph.project import Project
 
 INFERRED_SOURCE = "layers inferred from module names"
@@ -89,3 +89,31 @@ def _expand(patterns: tuple[str, ...], modules: set[str]) -> list[str]:
         regex = re.compile(re.escape(pattern).replace(r"\*", r"[^.]+"))
         out.update(p for p in prefixes if regex.fullmatch(p))
     return sorted(out)
+
+
+def inferred_order(project: Project) -> list[str]:
+    """The inferred layering written as a declared ``order``: for each layer, top to
+    bottom, the module prefixes that hold it (up to the segment that names the
+    layer), joined by " : " because inferred layers say nothing about siblings."""
+    from archguard.graph.structure import architecture_modules  # imports networkx
+
+    modules = architecture_modules(project)
+    layering = inferred_layering(project, modules)
+    prefixes: dict[int, set[str]] = {}
+    for module, place in layering.placement.items():
+        prefixes.setdefault(place.level, set()).add(_telling_prefix(module))
+    order = []
+    for level in sorted(prefixes):
+        names = sorted(prefixes[level])
+        # A prefix inside another of the same layer adds nothing.
+        kept = [n for n in names if not any(n.startswith(o + ".") for o in names)]
+        order.append(" : ".join(kept))
+    return order
+
+
+def _telling_prefix(module: str) -> str:
+    parts = module.split(".")
+    for index in range(len(parts)):
+        if layer_of_name(parts[index]) is not None:
+            return ".".join(parts[: index + 1])
+    return module

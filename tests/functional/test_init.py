@@ -59,3 +59,31 @@ def test_init_without_python_is_an_error(tmp_path: Path, cli: Callable[..., Resu
     result = cli("init", tmp_path)
     assert result.exit_code == 2 and "no Python files" in result.output
     assert not (tmp_path / "pyproject.toml").exists()
+
+
+def test_init_writes_the_inferred_layers_and_scans_enforce_them(
+    tmp_path: Path, cli: Callable[..., Result],
+) -> None:
+    files = {
+        "app/__init__.py": "",
+        "app/api/__init__.py": "",
+        "app/api/orders.py": "from app.services.orders import place\n",
+        "app/services/__init__.py": "",
+        "app/services/orders.py": "from app.repositories.orders import save\n",
+        "app/repositories/__init__.py": "",
+        "app/repositories/orders.py": "def save(order):\n    return order\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    result = cli("init", tmp_path)
+    assert result.exit_code == 0, result.output
+    section = tomllib.loads((tmp_path / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["archguard"]
+    assert section["layers"]["order"] == ["app.api", "app.services", "app.repositories"]
+    settings, problems = load_config(tmp_path / "pyproject.toml")
+    assert problems == [] and len(settings.layer_contracts) == 1
+    assert cli("scan", tmp_path, "--no-semgrep", "--no-cache").exit_code == 0
+    # The declared layers now hold: an upward import is reported as breaking them.
+    (tmp_path / "app/repositories/orders.py").write_text("from app.api.orders import place\n")
+    scan = cli("scan", tmp_path, "--no-semgrep", "--no-cache", "--select", "AG401")
+    assert scan.exit_code == 1 and "declared in [tool.archguard.layers]" in scan.output
