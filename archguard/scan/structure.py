@@ -207,9 +207,12 @@ def _is_logic(node: ast.AST) -> bool:
         operands = [node.left, node.right] if isinstance(node, ast.BinOp) else [node.value]
         return not any(_is_text(o) for o in operands) and not (
             isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod) and _is_text(node.left))
+    tests: list[ast.expr] = []
     if isinstance(node, (ast.If, ast.While, ast.IfExp)):
-        return any(_compares_data(c) for c in ast.walk(node.test) if isinstance(c, ast.Compare))
-    return False
+        tests = [node.test]
+    elif isinstance(node, ast.comprehension):
+        tests = list(node.ifs)
+    return any(_compares_data(c) for t in tests for c in ast.walk(t) if isinstance(c, ast.Compare))
 
 
 def _is_text(expr: ast.expr) -> bool:
@@ -223,7 +226,16 @@ def _compares_data(compare: ast.Compare) -> bool:
     operands = [compare.left, *compare.comparators]
     if any(_root(o) in _GLUE_ROOTS or "user" in _root(o) for o in operands):
         return False
-    return any(isinstance(o, (ast.Attribute, ast.Subscript)) for o in operands)
+    attributes = [o for o in operands if isinstance(o, ast.Attribute)]
+    if attributes and all(a.attr == "id" or a.attr.endswith("_id") for a in attributes):
+        return False  # an identity or ownership check: routing, not logic
+    if any(isinstance(o, (ast.Attribute, ast.Subscript)) for o in operands):
+        return True
+    # A threshold on a computed value: ``spent > 1000``.
+    ordering = any(isinstance(op, (ast.Lt, ast.LtE, ast.Gt, ast.GtE)) for op in compare.ops)
+    return ordering and any(isinstance(o, ast.Constant) and isinstance(o.value, (int, float))
+                            and not isinstance(o.value, bool) and o.value not in (0, 1)
+                            for o in operands)
 
 
 #: Bodies shorter than this are too common to call a copy (see duplicated-logic).
