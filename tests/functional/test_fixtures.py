@@ -30,7 +30,22 @@ FIXTURE_DIRS = sorted(p for p in FIXTURES.iterdir() if (p / "pyproject.toml").is
 
 def test_there_are_fixtures_with_marks() -> None:
     assert len(FIXTURE_DIRS) >= 3
-    assert all(expected_marks(d) for d in FIXTURE_DIRS)
+    # A fixture without marks exists to stay silent, and says so in its name.
+    assert all(expected_marks(d) or d.name.endswith("_clean") for d in FIXTURE_DIRS)
+    assert sum(1 for d in FIXTURE_DIRS if expected_marks(d)) >= 3
+
+
+def test_the_clean_fixture_stays_silent_with_inferred_layers_too(tmp_path: Path) -> None:
+    """Without its declared layers, archguard infers them; a clean tree stays clean."""
+    import shutil
+
+    copy = tmp_path / "layered_clean"
+    shutil.copytree(FIXTURES / "layered_clean", copy)
+    text = (copy / "pyproject.toml").read_text(encoding="utf-8")
+    (copy / "pyproject.toml").write_text(text.split("[tool.archguard.layers]")[0], encoding="utf-8")
+    report = run_scan(ScanOptions(paths=(copy,), use_cache=False, jobs=1))
+    assert [(f.location.path, f.rule_id) for f in report.findings] == []
+    assert dict(report.metrics)["layer_coverage"] >= 0.8
 
 
 @pytest.mark.parametrize("root", FIXTURE_DIRS, ids=lambda p: p.name)

@@ -169,7 +169,7 @@ def _secret_values(report_root: Path) -> list[str]:
 def test_no_format_prints_a_secret_or_an_absolute_path(cli: Cli, tmp_path: Path) -> None:
     for root in FIXTURE_DIRS:
         secrets = _secret_values(root)
-        assert secrets
+        assert secrets or root.name.endswith("_clean")
         outputs = _all_formats(root, tmp_path, cli, "--no-cache")
         for fmt, output in outputs.items():
             assert str(REPO) not in output and str(Path.home()) + "/" not in output, fmt
