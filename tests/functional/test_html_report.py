@@ -36,13 +36,16 @@ def _reports(cli: Cli, root: Path, tmp: Path) -> tuple[str, dict]:  # type: igno
 @pytest.mark.parametrize("root", FIXTURE_DIRS, ids=lambda p: p.name)
 def test_report_holds_every_finding_route_and_module(cli: Cli, root: Path, tmp_path: Path) -> None:
     html, data = _reports(cli, root, tmp_path)
-    assert html.count('<article class="finding ') == data["summary"]["findings"] > 0
+    findings = data["summary"]["findings"]
+    assert html.count('<article class="finding ') == findings
+    assert findings > 0 or root.name.endswith("_clean")
     for finding in data["findings"]:
         where = f'{finding["location"]["path"]}:{finding["location"]["line"]}:{finding["location"]["column"]}'
         assert where in html
         assert f'id="rule-{finding["rule_id"]}"' in html, "every fired rule's doc is in the report"
-    assert html.count('<tr class="route">') > 0
-    assert '<svg class="architecture"' in html and html.count('<g class="box') >= 5
+    # Every fixture but the libraries-only monorepo serves HTTP.
+    assert html.count('<tr class="route">') > 0 or root.name == "two_services"
+    assert '<svg class="architecture"' in html and html.count('<g class="box') >= 4
 
 
 @pytest.mark.parametrize("root", FIXTURE_DIRS, ids=lambda p: p.name)
@@ -124,6 +127,9 @@ def _check_in_browser(browser: Browser, page_path: Path, data: dict) -> list[str
     assert page.locator("article.finding:visible").count() == total - errors
     assert page.locator("#shown-count").inner_text() == str(total - errors)
     page.locator("input.f-sev[value=error]").check()
+    if not total:  # the clean fixture: nothing to filter, no rule to open
+        page.close()
+        return problems
     category = data["findings"][0]["category"]
     in_category = sum(1 for f in data["findings"] if f["category"] == category)
     page.locator(f"input.f-cat[value={category}]").uncheck()
