@@ -11,7 +11,6 @@ from dataclasses import dataclass, replace
 import libcst as cst
 
 from archguard.core.facts import Definition, ImportFact, ModuleFacts
-from archguard.core.web import WebFacts
 from archguard.core.findings import Finding, Location
 from archguard.core.fingerprint import make_fingerprint, normalize_snippet
 from archguard.core.outcomes import (
@@ -22,6 +21,7 @@ from archguard.core.outcomes import (
     FileOutcome,
     Skipped,
 )
+from archguard.core.web import WebFacts
 from archguard.scan import facts_ast, structure, web_facts
 from archguard.scan.context import FileContext
 from archguard.scan.facts_cst import FactCollector, definition_nodes, definitions
@@ -151,7 +151,7 @@ def _with_ast_facts(
     references = structure.framework_references(tree) if _REFERENCE_TRIGGERS.search(job.data) else ()
     return replace(
         base, imports=tuple(sorted(imports + references)), definitions=defs,
-        web=_web(job, tree, imports), functions=structure.function_shapes(tree, imports),
+        web=_web(job, tree, imports), functions=structure.function_shapes(tree, job.module, imports),
     )
 
 

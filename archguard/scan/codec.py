@@ -9,8 +9,8 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
-from enum import Enum
 from collections.abc import Callable
+from enum import Enum
 from functools import lru_cache
 from typing import Any
 

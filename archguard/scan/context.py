@@ -11,6 +11,15 @@ _TEST_DIRS = frozenset({"test", "tests", "testing", "fixtures", "conftest"})
 _SETTINGS_NAMES = frozenset({"settings", "config", "conf", "configuration"})
 
 
+def is_test_path(path: str) -> bool:
+    """Test code and test fixtures, by file and folder names."""
+    p = PurePosixPath(path)
+    name = p.name
+    if name.startswith("test_") or name.endswith("_test.py") or name in ("conftest.py", "tests.py"):
+        return True
+    return any(part in _TEST_DIRS for part in p.parts[:-1])
+
+
 @dataclass
 class FileContext:
     #: Repo-relative POSIX path.
@@ -24,11 +33,7 @@ class FileContext:
     @property
     def is_test(self) -> bool:
         """Test code and test fixtures, where findings matter less."""
-        p = PurePosixPath(self.path)
-        name = p.name
-        if name.startswith("test_") or name.endswith("_test.py") or name in ("conftest.py", "tests.py"):
-            return True
-        return any(part in _TEST_DIRS for part in p.parts[:-1])
+        return is_test_path(self.path)
 
     @property
     def is_migration(self) -> bool:

@@ -13,6 +13,7 @@ import ast
 from archguard.core.facts import Definition, ImportFact, ImportKind
 from archguard.scan.facts_cst import DYNAMIC_IMPORTERS
 from archguard.scan.resolver import resolve_relative
+from archguard.scan.web_names import dotted
 
 
 class _Extractor(ast.NodeVisitor):
@@ -47,7 +48,7 @@ class _Extractor(ast.NodeVisitor):
 
     def visit_If(self, node: ast.If) -> None:
         self.visit(node.test)
-        checking = _dotted(node.test)
+        checking = dotted(node.test)
         inside = checking is not None and checking.split(".")[-1] == "TYPE_CHECKING"
         self._type_checking_depth += inside
         for stmt in node.body:
@@ -80,7 +81,7 @@ class _Extractor(ast.NodeVisitor):
 
     def visit_Call(self, node: ast.Call) -> None:
         self.generic_visit(node)
-        func = _dotted(node.func)
+        func = dotted(node.func)
         if func is None or not node.args:
             return
         head, _, rest = func.partition(".")
@@ -104,22 +105,13 @@ class _Extractor(ast.NodeVisitor):
             )
 
 
-def _dotted(expr: ast.expr) -> str | None:
-    if isinstance(expr, ast.Name):
-        return expr.id
-    if isinstance(expr, ast.Attribute):
-        base = _dotted(expr.value)
-        return None if base is None else f"{base}.{expr.attr}"
-    return None
-
-
 def _definitions(tree: ast.Module) -> tuple[Definition, ...]:
     found = []
     for stmt in tree.body:
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             decorators = []
             for dec in stmt.decorator_list:
-                name = _dotted(dec.func if isinstance(dec, ast.Call) else dec)
+                name = dotted(dec.func if isinstance(dec, ast.Call) else dec)
                 if name:
                     decorators.append(name)
             kind = "class" if isinstance(stmt, ast.ClassDef) else "function"

@@ -9,6 +9,7 @@ import hashlib
 from collections.abc import Iterator
 
 from archguard.core.facts import FunctionShape, ImportFact, ImportKind
+from archguard.scan.web_names import Names, argument, string, strings
 
 #: Django model fields whose first argument (or ``to=``) may name a model lazily.
 _RELATION_FIELDS = frozenset({"ForeignKey", "OneToOneField", "ManyToManyField", "ParentalKey"})
@@ -38,19 +39,19 @@ def framework_references(tree: ast.Module) -> tuple[ImportFact, ...]:
         if isinstance(node, ast.Call):
             name = _last_name(node.func)
             if name in _RELATION_FIELDS:
-                target = _string_arg(node, "to")
+                target = string(argument(node, 0, "to"))
                 if target and target.count(".") == 1:
                     label, model = target.split(".")
                     # ``app_label.Model``: the build step finds the app's models module.
                     found.append(_reference(f"{label}.models", model, node))
             elif name in _URL_INCLUDES:
-                target = _string_arg(node, "arg")
+                target = string(argument(node, 0, "arg"))
                 if target and ("." in target or target.isidentifier()):
                     found.append(_reference(target, "", node))
         elif isinstance(node, ast.Assign):
             names = {t.id for t in node.targets if isinstance(t, ast.Name)}
             if names & _MODULE_SETTINGS:
-                for value in _strings(node.value):
+                for value in strings(node.value):
                     if "." in value and " " not in value:
                         module, _, attribute = value.rpartition(".")
                         found.append(_reference(module, attribute, node))
@@ -61,25 +62,6 @@ def framework_references(tree: ast.Module) -> tuple[ImportFact, ...]:
 
 def _reference(module: str, name: str, node: ast.expr | ast.stmt) -> ImportFact:
     return ImportFact(module, name, node.lineno, node.col_offset + 1, ImportKind.FRAMEWORK)
-
-
-def _string_arg(call: ast.Call, keyword: str) -> str | None:
-    candidates: list[ast.expr] = [k.value for k in call.keywords if k.arg == keyword]
-    if call.args:
-        candidates.insert(0, call.args[0])
-    for value in candidates:
-        if isinstance(value, ast.Constant) and isinstance(value.value, str):
-            return value.value
-    return None
-
-
-def _strings(value: ast.expr) -> Iterator[str]:
-    if isinstance(value, ast.Constant) and isinstance(value.value, str):
-        yield value.value
-    elif isinstance(value, (ast.List, ast.Tuple, ast.Set)):
-        for item in value.elts:
-            if isinstance(item, ast.Constant) and isinstance(item.value, str):
-                yield item.value
 
 
 def _last_name(expr: ast.expr) -> str:
@@ -96,10 +78,11 @@ def _root(expr: ast.expr) -> str:
     return expr.id if isinstance(expr, ast.Name) else ""
 
 
-def function_shapes(tree: ast.Module, imports: tuple[ImportFact, ...]) -> tuple[FunctionShape, ...]:
+def function_shapes(
+    tree: ast.Module, module: str, imports: tuple[ImportFact, ...],
+) -> tuple[FunctionShape, ...]:
     """Every module-level function and every method of a module-level class."""
-    names = {f.alias: f"{f.module}.{f.name}" if f.name else f.module
-             for f in imports if f.alias and f.kind is not ImportKind.FRAMEWORK}
+    names = Names(module, imports)
     shapes: list[FunctionShape] = []
     for stmt in tree.body:
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -111,7 +94,7 @@ def function_shapes(tree: ast.Module, imports: tuple[ImportFact, ...]) -> tuple[
     return tuple(shapes)
 
 
-def _shape(name: str, node: ast.FunctionDef | ast.AsyncFunctionDef, names: dict[str, str]) -> FunctionShape:
+def _shape(name: str, node: ast.FunctionDef | ast.AsyncFunctionDef, names: Names) -> FunctionShape:
     body = _without_docstring(node.body)
     statements = 0
     complexity = 1
@@ -188,7 +171,7 @@ def _is_glue_test(test: ast.expr) -> bool:
     return True
 
 
-def _touches_database(node: ast.AST, names: dict[str, str]) -> bool:
+def _touches_database(node: ast.AST, names: Names) -> bool:
     if isinstance(node, ast.Attribute):
         if node.attr in _ORM_ATTRIBUTES:
             return True
@@ -196,7 +179,7 @@ def _touches_database(node: ast.AST, names: dict[str, str]) -> bool:
             owner = _last_name(node.value).lower()
             return any(owner == s or owner.endswith("_" + s) for s in _SESSION_NAMES)
     if isinstance(node, ast.Name):
-        return names.get(node.id, "") in _SQL_BUILDERS
+        return names.qualify(node) in _SQL_BUILDERS
     return False
 
 

@@ -29,7 +29,15 @@ from archguard.core.web import (
     WebFacts,
 )
 from archguard.scan.web_bodies import function_info
-from archguard.scan.web_names import Names, argument, dotted, keyword, path_text, string, strings
+from archguard.scan.web_names import (
+    Names,
+    argument,
+    dotted,
+    keyword,
+    path_text,
+    string,
+    strings,
+)
 
 #: Bytes whose absence means a module declares no route, router, view or guard.
 TRIGGERS = re.compile(

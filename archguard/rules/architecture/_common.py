@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
+import networkx as nx
+
 from archguard.core.facts import ImportFact
 from archguard.core.findings import Finding, Location
 from archguard.core.fingerprint import make_fingerprint
 from archguard.core.levels import Confidence, Severity
 from archguard.core.rule_meta import RuleMeta
 from archguard.graph.project import Project
+from archguard.graph.web_index import at
 
 
 def import_location(project: Project, module: str, fact: ImportFact, message: str = "") -> Location:
@@ -16,7 +21,15 @@ def import_location(project: Project, module: str, fact: ImportFact, message: st
 
 
 def module_location(project: Project, module: str, line: int = 1, message: str = "") -> Location:
-    return Location(project.modules[module].path, line, 1, line, 1, message)
+    return at(project.modules[module].path, line, message)
+
+
+def import_steps(project: Project, graph: nx.DiGraph, path: list[str]) -> tuple[Location, ...]:
+    """A chain of modules as code-flow steps: the first import of each hop."""
+    return tuple(
+        import_location(project, a, graph.edges[a, b]["imports"][0], f"{a} imports {b}")
+        for a, b in pairwise(path)
+    )
 
 
 def finding(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable, Iterator
-from itertools import pairwise
 
 import networkx as nx
 
@@ -16,7 +15,7 @@ from archguard.graph.layering import Layering, layerings
 from archguard.graph.layers import layer_of_name
 from archguard.graph.project import Project
 from archguard.graph.structure import architecture_modules, module_graph
-from archguard.rules.architecture._common import finding, import_location
+from archguard.rules.architecture._common import finding, import_location, import_steps
 from archguard.rules.project_rule import ProjectRule
 
 #: How many modules outside the layering an indirect chain may pass through.
@@ -211,10 +210,7 @@ class CrossLayerImport(ProjectRule):
                 path = _path_to_violation(graph, layering, start, hop)
                 if path is None:
                     continue
-                steps = tuple(
-                    import_location(project, a, graph.edges[a, b]["imports"][0], f"{a} imports {b}")
-                    for a, b in pairwise(path)
-                )
+                steps = import_steps(project, graph, path)
                 yield finding(
                     self.meta, steps[0],
                     f"{start} reaches {path[-1]} through {' -> '.join(path[1:])}: "

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from itertools import pairwise
 
 import networkx as nx
 
@@ -19,7 +18,7 @@ from archguard.graph.structure import (
     module_graph,
     strongly_connected,
 )
-from archguard.rules.architecture._common import finding, import_location
+from archguard.rules.architecture._common import finding, import_location, import_steps
 from archguard.rules.project_rule import ProjectRule
 
 #: A component holding this share of all modules is a tangle, not a slip.
@@ -178,10 +177,7 @@ class ImportCycle(ProjectRule):
             cut = _one_per_line(cut)
             first_a, _, first_fact = min(cut, key=lambda item: _order(project, item[0], item[2]))
             cycle = _one_cycle(sub, arcs[0])
-            flow = tuple(
-                import_location(project, a, sub.edges[a, b]["imports"][0], f"{a} imports {b}")
-                for a, b in pairwise(cycle)
-            )
+            flow = import_steps(project, sub, cycle)
             names = ", ".join(component) if len(component) <= 6 else \
                 ", ".join(component[:6]) + f" and {len(component) - 6} more"
             local = sum(1 for a, b in sub.edges for f in sub.edges[a, b]["imports"]

@@ -1,22 +1,13 @@
 """Service-level facts for the repo-level operational rules: whether the project
-serves HTTP, where its app is declared, and which modules are tests."""
+serves HTTP and where its app is declared."""
 
 from __future__ import annotations
-
-from pathlib import PurePosixPath
 
 from archguard.core.findings import Finding, Location
 from archguard.core.fingerprint import make_fingerprint
 from archguard.core.rule_meta import RuleMeta
 from archguard.graph.project import Project
-
-_TEST_DIRS = frozenset({"tests", "test", "testing"})
-
-
-def is_test(path: str) -> bool:
-    p = PurePosixPath(path)
-    return bool(_TEST_DIRS & set(p.parts[:-1])) or p.name.startswith("test_") \
-        or p.name in ("conftest.py", "tests.py")
+from archguard.scan.context import is_test_path
 
 
 def app_location(project: Project) -> tuple[Location, str] | None:
@@ -28,7 +19,7 @@ def app_location(project: Project) -> tuple[Location, str] | None:
         return None
     apps = [
         (not router.name.endswith(".app"), facts.path, router.line, router.kind)
-        for facts in project.modules.values() if facts.web is not None and not is_test(facts.path)
+        for facts in project.modules.values() if facts.web is not None and not is_test_path(facts.path)
         for router in facts.web.routers if router.kind.endswith("-app")
     ]
     if apps:

@@ -8,8 +8,9 @@ from archguard.core.findings import Finding
 from archguard.core.levels import Category, Confidence, Severity
 from archguard.core.rule_meta import Invalid, RuleMeta, Valid
 from archguard.graph.project import Project
-from archguard.rules.ops._service import app_location, is_test, repo_finding
+from archguard.rules.ops._service import app_location, repo_finding
 from archguard.rules.project_rule import ProjectRule
+from archguard.scan.context import is_test_path
 
 _FIX = {
     "django": 'LOGGING = {"version": 1, "handlers": {"console": {"class": "logging.StreamHandler"}}, '
@@ -140,7 +141,7 @@ class NoLoggingConfig(ProjectRule):
         if where is None:
             return
         for facts in project.modules.values():
-            if is_test(facts.path):
+            if is_test_path(facts.path):
                 continue
             if facts.web is not None and any(s.name == "LOGGING" for s in facts.web.settings):
                 return
