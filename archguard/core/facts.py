@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
+from archguard.core.orm import OrmFacts
 from archguard.core.web import WebFacts
 
 
@@ -101,3 +102,6 @@ class ModuleFacts:
     web: WebFacts | None = None
     #: Every function and method, in source order.
     functions: tuple[FunctionShape, ...] = ()
+    #: Models, serializers, queries and their consumption; None for modules with no
+    #: database code.
+    orm: OrmFacts | None = None

@@ -12,6 +12,7 @@ from archguard.core.facts import ModuleFacts
 if TYPE_CHECKING:
     import networkx as nx
 
+    from archguard.graph.orm_analysis import OrmAnalysis
     from archguard.graph.routes import RouteInventory
 
 
@@ -40,3 +41,10 @@ class Project:
         from archguard.graph.web_index import build_index
 
         return build_inventory(build_index(self.modules))
+
+    @cached_property
+    def orm(self) -> OrmAnalysis:
+        """Models, resolved queries and per-row consumption, built on first use."""
+        from archguard.graph.orm_analysis import analyse
+
+        return analyse(self.modules)

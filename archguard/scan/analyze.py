@@ -22,7 +22,7 @@ from archguard.core.outcomes import (
     Skipped,
 )
 from archguard.core.web import WebFacts
-from archguard.scan import facts_ast, structure, web_facts
+from archguard.scan import facts_ast, orm_facts, structure, web_facts
 from archguard.scan.context import FileContext
 from archguard.scan.facts_cst import FactCollector, definition_nodes, definitions
 from archguard.scan.file_rule import FileRule
@@ -152,6 +152,7 @@ def _with_ast_facts(
     return replace(
         base, imports=tuple(sorted(imports + references)), definitions=defs,
         web=_web(job, tree, imports), functions=structure.function_shapes(tree, job.module, imports),
+        orm=orm_facts.extract(tree, job.module, imports) if orm_facts.TRIGGERS.search(job.data) else None,
     )
 
 

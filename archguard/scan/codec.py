@@ -103,12 +103,16 @@ def _decoder(hint: Any) -> Decoder:
         hints = typing.get_type_hints(hint)
         names = [f.name for f in dataclasses.fields(hint)]
         expected = set(names)
-        fields = [(name, _decoder(hints[name])) for name in names]
+        # Built on first use: a recursive type (a query inside a query) would otherwise
+        # ask for its own decoder before lru_cache has it.
+        fields: list[tuple[str, Decoder]] = []
         cls = hint
 
         def record(value: Any) -> Any:
             if not isinstance(value, dict) or value.keys() != expected:
                 raise ValueError(f"expected the fields of {cls.__name__}")
+            if not fields:
+                fields.extend((name, _decoder(hints[name])) for name in names)
             return cls(**{name: decode(value[name]) for name, decode in fields})
 
         return record

@@ -105,6 +105,9 @@ class Names:
             return f"{base}.{expr.attr}" if base else ""
         return ""
 
+    def is_imported(self, name: str) -> bool:
+        return name in self._table
+
     def imports_from(self, prefix: str) -> bool:
         return any(v == prefix or v.startswith(prefix + ".") for v in self._table.values())
 

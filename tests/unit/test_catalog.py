@@ -43,7 +43,7 @@ def test_family_numbering() -> None:
     for rule in all_rules():
         family = "patterns" if issubclass(rule, PatternRule) else rule.__module__.split(".")[2]
         prefix = {"secrets": "AG1", "access": "AG2", "patterns": "AG5", "settings": "AG6", "ops": "AG7",
-                  "architecture": "AG4"}[family]
+                  "architecture": "AG4", "database": "AG3"}[family]
         assert rule.meta.id.startswith(prefix), (rule.meta.id, family)
 
 

@@ -1,0 +1,329 @@
+"""The project's model registry: which classes are Django or SQLAlchemy models, their
+relations (forward, reverse, backrefs) with the loading each declares, and the
+managers that load by default. Built from every module's class facts; nothing is
+imported."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from archguard.core.facts import ModuleFacts
+from archguard.core.orm import ClassFacts, FunctionFlow, Value, ValueKind
+
+DJANGO_BASES = frozenset({
+    "django.db.models.Model", "django.db.models.base.Model",
+    "django.contrib.auth.models.AbstractUser", "django.contrib.auth.models.AbstractBaseUser",
+    "django.contrib.auth.base_user.AbstractBaseUser", "auto_prefetch.Model",
+    "model_utils.models.TimeStampedModel", "polymorphic.models.PolymorphicModel",
+    "mptt.models.MPTTModel", "treebeard.mp_tree.MP_Node", "treebeard.ns_tree.NS_Node",
+    "treebeard.al_tree.AL_Node", "wagtail.models.Page", "modelcluster.models.ClusterableModel",
+    "django_extensions.db.models.TimeStampedModel",
+})
+_SA_DECLARATIVE = frozenset({"sqlalchemy.orm.DeclarativeBase", "sqlalchemy.orm.DeclarativeBaseNoMeta",
+                             "sqlalchemy.orm.decl_api.DeclarativeBase", "sqlmodel.SQLModel"})
+_SA_BASE_FACTORIES = ("declarative_base", "as_declarative", "generate_base")
+_DJANGO_RELATIONS = {
+    "ForeignKey": False, "OneToOneField": False, "ParentalKey": False, "TreeForeignKey": False,
+    "GenericForeignKey": False, "ManyToManyField": True, "ParentalManyToManyField": True,
+    "GenericRelation": True, "TreeManyToManyField": True,
+}
+_MANAGER_BASES = ("Manager", "QuerySet", "BaseManager")
+#: SQLAlchemy ``lazy=`` values that load with the parent, or never query.
+EAGER = frozenset({"joined", "selectin", "subquery", "immediate", "auto"})
+NO_QUERY = frozenset({"raise", "raise_on_sql", "noload"})
+ALWAYS_QUERY = frozenset({"dynamic", "write_only"})
+
+
+@dataclass(frozen=True)
+class Relation:
+    name: str
+    owner: str
+    target: str
+    many: bool
+    orm: str
+    lazy: str = "select"
+    null: bool = False
+    generic: bool = False
+    #: ``<name>_id`` is readable without a query.
+    id_attribute: bool = True
+    line: int = 0
+
+
+@dataclass
+class Model:
+    qualname: str
+    module: str
+    facts: ClassFacts
+    orm: str
+    abstract: bool = False
+    relations: dict[str, Relation] = field(default_factory=dict)
+    #: Manager attribute -> paths its ``get_queryset`` loads.
+    manager_loads: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    parents: tuple[str, ...] = ()
+
+    @property
+    def name(self) -> str:
+        return self.facts.name
+
+
+class Registry:
+    def __init__(self, modules: dict[str, ModuleFacts]) -> None:
+        self.modules = modules
+        self.classes: dict[str, tuple[str, ClassFacts]] = {}
+        self.functions: dict[str, tuple[str, FunctionFlow]] = {}
+        self.factories: dict[str, str] = {}
+        self.settings: set[str] = set()
+        for name, facts in sorted(modules.items()):
+            if facts.orm is None:
+                continue
+            for cls in facts.orm.classes:
+                self.classes[f"{name}.{cls.name}"] = (name, cls)
+            for flow in facts.orm.functions:
+                self.functions[f"{name}.{flow.name}"] = (name, flow)
+            for target, callee in facts.orm.factories:
+                self.factories[f"{name}.{target}"] = callee
+            self.settings.update(facts.orm.settings)
+        self._by_name: dict[str, list[str]] = {}
+        self.models: dict[str, Model] = {}
+        self._find_models()
+        for model in self.models.values():
+            self._relations(model)
+        self._reverse_relations()
+        for model in self.models.values():
+            self._managers(model)
+
+    # -- names -------------------------------------------------------------------
+
+    def canonical(self, name: str) -> str:
+        """Follows re-exports (``from .models import Book`` in a package ``__init__``)
+        to the module that defines the name."""
+        for _ in range(4):
+            if name in self.classes or name in self.functions or name in self.factories:
+                return name
+            moved = self._reexported(name)
+            if moved is None:
+                return name
+            name = moved
+        return name
+
+    def _reexported(self, name: str) -> str | None:
+        parts = name.split(".")
+        for cut in range(len(parts) - 1, 0, -1):
+            module = ".".join(parts[:cut])
+            facts = self.modules.get(module)
+            if facts is None:
+                continue
+            for imported in facts.imports:
+                if imported.alias == parts[cut] and imported.name:
+                    return ".".join([imported.module, imported.name, *parts[cut + 1:]])
+            return None
+        return None
+
+    def model(self, name: str) -> Model | None:
+        return self.models.get(self.canonical(name)) if name else None
+
+    def function(self, name: str) -> tuple[str, FunctionFlow] | None:
+        return self.functions.get(self.canonical(name))
+
+    def method(self, cls: str, name: str) -> tuple[str, FunctionFlow] | None:
+        """A method through the class's project bases (depth-first, as the MRO mostly is)."""
+        for owner in self.lineage(cls):
+            found = self.functions.get(f"{owner}.{name}")
+            if found is not None:
+                return found
+        return None
+
+    def lineage(self, cls: str) -> list[str]:
+        """The class and its project bases, nearest first."""
+        seen: list[str] = []
+        pending = [self.canonical(cls)]
+        while pending:
+            current = pending.pop(0)
+            if current in seen or current not in self.classes:
+                continue
+            seen.append(current)
+            pending.extend(self.canonical(b) for b in self.classes[current][1].bases)
+        return seen
+
+    def external_bases(self, cls: str) -> set[str]:
+        """Every base outside the project, through the project's own bases."""
+        found: set[str] = set()
+        for owner in self.lineage(cls):
+            found.update(b for b in self.classes[owner][1].bases if self.canonical(b) not in self.classes)
+        return found
+
+    def attribute(self, cls: str, name: str) -> tuple[str, Value, int] | None:
+        for owner in self.lineage(cls):
+            found = self.classes[owner][1].attribute(name)
+            if found is not None:
+                return self.classes[owner][0], found.value, found.line
+        return None
+
+    # -- models ------------------------------------------------------------------
+
+    def _orm_of_base(self, base: str) -> str:
+        if base in DJANGO_BASES:
+            return "django"
+        if base in _SA_DECLARATIVE:
+            return "sqlalchemy-base"
+        owner, _, attr = base.rpartition(".")
+        factory = self.factories.get(self.canonical(owner)) if attr == "Model" else None
+        if factory is not None and factory.endswith("SQLAlchemy"):
+            return "sqlalchemy"  # Flask-SQLAlchemy's ``db.Model``
+        factory = self.factories.get(self.canonical(base))
+        if factory is not None and factory.rsplit(".", 1)[-1] in _SA_BASE_FACTORIES:
+            return "sqlalchemy"
+        return ""
+
+    def _find_models(self) -> None:
+        kinds: dict[str, str] = {}
+        changed = True
+        while changed:
+            changed = False
+            for name, (module, cls) in self.classes.items():
+                if name in kinds:
+                    continue
+                for base in cls.bases:
+                    kind = kinds.get(self.canonical(base)) or self._orm_of_base(base)
+                    if kind == "sqlalchemy-base" and base == "sqlmodel.SQLModel":
+                        table = any(k.name == "table" and k.value.text == "True" for k in cls.keywords)
+                        kind = "sqlalchemy" if table else ""
+                    elif kind == "sqlalchemy-base" and base in _SA_DECLARATIVE:
+                        kinds[name] = "sqlalchemy-base"
+                        changed = True
+                        break
+                    elif kind == "sqlalchemy-base":
+                        kind = "sqlalchemy"
+                    if kind:
+                        kinds[name] = kind
+                        changed = True
+                        break
+        for name, kind in sorted(kinds.items()):
+            if kind not in ("django", "sqlalchemy"):
+                continue
+            module, cls = self.classes[name]
+            abstract = any(m.name == "abstract" and m.value.text == "True" for m in cls.meta) or any(
+                a.name == "__abstract__" and a.value.text == "True" for a in cls.attributes)
+            self.models[name] = Model(name, module, cls, kind, abstract)
+            self._by_name.setdefault(cls.name, []).append(name)
+
+    def _target(self, model: Model, value: Value | None, annotation: str) -> str:
+        if value is not None and value.kind is ValueKind.REF:
+            return self.canonical(value.text)
+        text = value.text if value is not None and value.kind is ValueKind.STRING else annotation
+        if not text:
+            return ""
+        if text == "self":
+            return model.qualname
+        if text in self.models:
+            return text
+        label, _, name = text.rpartition(".")
+        candidates = self._by_name.get(name, [])
+        if label:
+            candidates = [c for c in candidates if f".{label}." in f".{c}"] or candidates
+        else:
+            same_app = [c for c in candidates if c.split(".")[0] == model.qualname.split(".")[0]]
+            candidates = same_app or candidates
+        if len(candidates) == 1:
+            return candidates[0]
+        return self.canonical(annotation) if annotation else ""
+
+    def _relations(self, model: Model) -> None:
+        for owner in reversed(self.lineage(model.qualname)):
+            cls = self.classes[owner][1]
+            attrs = {a.name for a in cls.attributes}
+            for attribute in cls.attributes:
+                relation = self._relation(model, attribute.name, attribute.value, attribute.annotation,
+                                          attribute.many, attrs, attribute.line)
+                if relation is not None:
+                    model.relations[relation.name] = relation
+
+    def _relation(self, model: Model, name: str, value: Value, annotation: str, many: bool,
+                  attrs: set[str], line: int) -> Relation | None:
+        if value.kind is not ValueKind.CALL:
+            return None
+        callee = value.text.rsplit(".", 1)[-1]
+        if model.orm == "django" and callee in _DJANGO_RELATIONS:
+            target = self._target(model, value.items[0] if value.items else value.keyword("to"), "")
+            null = (value.keyword("null") or Value(ValueKind.OTHER)).text == "True"
+            lazy = "auto" if value.text.startswith("auto_prefetch.") else "select"
+            return Relation(name, model.qualname, target, _DJANGO_RELATIONS[callee], "django", lazy,
+                            null=null, generic=callee.startswith("Generic"),
+                            id_attribute=callee not in ("GenericForeignKey",) and not _DJANGO_RELATIONS[callee],
+                            line=line)
+        if model.orm == "sqlalchemy" and callee in ("relationship", "Relationship", "relation"):
+            first = value.items[0] if value.items else None
+            target = self._target(model, first, annotation)
+            lazy_value = value.keyword("lazy")
+            options = value.keyword("sa_relationship_kwargs")
+            if lazy_value is None and options is not None:
+                lazy_value = options.keyword("lazy")
+            uselist = value.keyword("uselist")
+            if uselist is not None:
+                many = uselist.text == "True"
+            elif not annotation:
+                many = name.endswith("s")
+            return Relation(name, model.qualname, target, many, "sqlalchemy",
+                            lazy_value.text if lazy_value is not None and lazy_value.text else "select",
+                            id_attribute=f"{name}_id" in attrs, line=line)
+        return None
+
+    def _reverse_relations(self) -> None:
+        for model in list(self.models.values()):
+            facts = self.classes[model.qualname][1]
+            for attribute in facts.attributes:
+                relation = model.relations.get(attribute.name)
+                if relation is None or relation.owner != model.qualname:
+                    continue
+                target = self.models.get(relation.target)
+                if target is None:
+                    continue
+                reverse = self._reverse(model, relation, attribute.value)
+                if reverse is not None and reverse.name not in target.relations:
+                    target.relations[reverse.name] = reverse
+
+    def _reverse(self, model: Model, relation: Relation, value: Value) -> Relation | None:
+        if relation.orm == "django":
+            if relation.generic:
+                return None
+            related = value.keyword("related_name")
+            name = related.text if related is not None and related.kind is ValueKind.STRING else ""
+            if name.endswith("+"):
+                return None
+            one = value.text.endswith("OneToOneField")
+            if not name:
+                name = model.name.lower() + ("" if one else "_set")
+            if "%(" in name:
+                name = name.replace("%(class)s", model.name.lower())
+            return Relation(name, relation.target, model.qualname, not one, "django", id_attribute=False)
+        backref = value.keyword("backref")
+        if backref is None:
+            return None
+        if backref.kind is ValueKind.STRING:
+            return Relation(backref.text, relation.target, model.qualname, not relation.many,
+                            "sqlalchemy", id_attribute=False)
+        if backref.kind is ValueKind.CALL and backref.items and backref.items[0].kind is ValueKind.STRING:
+            lazy = backref.keyword("lazy")
+            return Relation(backref.items[0].text, relation.target, model.qualname, not relation.many,
+                            "sqlalchemy", lazy.text if lazy is not None else "select", id_attribute=False)
+        return None
+
+    def _managers(self, model: Model) -> None:
+        """Managers whose ``get_queryset`` loads relations for every query."""
+        if model.orm != "django":
+            return
+        for owner in self.lineage(model.qualname):
+            for attribute in self.classes[owner][1].attributes:
+                value = attribute.value
+                if value.kind is not ValueKind.CALL:
+                    continue
+                cls = value.text[: -len(".as_manager")] if value.text.endswith(".as_manager") else value.text
+                cls = self.canonical(cls)
+                if cls not in self.classes or not any(
+                        b.rsplit(".", 1)[-1] in _MANAGER_BASES for b in self.external_bases(cls)):
+                    continue
+                found = self.method(cls, "get_queryset")
+                if found is not None and found[1].returns is not None:
+                    returned = found[1].returns
+                    loads = returned.loads + (("*",) if returned.load_all else ())
+                    model.manager_loads.setdefault(attribute.name, loads)

@@ -1,0 +1,183 @@
+"""Resolving a query expression to its model and loaded relations, through local
+bindings, function returns, class attributes (``queryset``, ``get_queryset``) and the
+rows of enclosing queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from archguard.core.orm import Origin, Query, Rows, ValueKind
+from archguard.graph.orm_models import Model, Registry
+
+_DEPTH = 4
+
+
+@dataclass(frozen=True)
+class Resolved:
+    model: Model
+    #: Paths loaded, relative to ``model``.
+    loads: frozenset[str]
+    load_all: bool
+    dynamic: bool
+    #: Where the query was built (the place for the fix) and in which module.
+    origin: Query
+    origin_module: str
+    rows: Rows
+    bounded: bool
+    filtered: bool
+    #: Known only through a function return, a class attribute or a parameter.
+    indirect: bool = False
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Where a query expression sits: its module, class (for ``self``), and what the
+    function's parameters are bound to when it is inlined for a row."""
+
+    module: str
+    cls: str = ""
+    params: dict[str, Resolved] = field(default_factory=dict)
+
+
+def class_of(module: str, function: str) -> str:
+    return f"{module}.{function.split('.')[0]}" if "." in function else ""
+
+
+class Resolver:
+    def __init__(self, registry: Registry) -> None:
+        self.registry = registry
+
+    def resolve(self, query: Query, scope: Scope, depth: int = 0) -> Resolved | None:
+        if depth > _DEPTH:
+            return None
+        found = self._origin(query, scope, depth)
+        if found is None:
+            return None
+        return self._with(found, query)
+
+    def _with(self, base: Resolved, query: Query) -> Resolved:
+        """``base`` plus what ``query``'s own chain adds."""
+        rows = query.rows if query.origin is not Origin.FUNCTION or query.rows is not Rows.MANY else base.rows
+        if query.origin in (Origin.CLASS, Origin.FUNCTION) and query.rows is Rows.MANY:
+            rows = base.rows
+        return replace(
+            base, loads=base.loads | frozenset(query.loads), load_all=base.load_all or query.load_all,
+            dynamic=base.dynamic or query.dynamic_loads, rows=rows,
+            bounded=base.bounded or query.bounded, filtered=base.filtered or query.filtered,
+        )
+
+    def _origin(self, query: Query, scope: Scope, depth: int) -> Resolved | None:
+        registry = self.registry
+        if query.origin is Origin.MODEL:
+            model = registry.model(query.ref)
+            if model is None:
+                return None
+            manager = model.manager_loads.get(query.manager or "objects", ())
+            return Resolved(model, frozenset(p for p in manager if p != "*"), "*" in manager, False,
+                            query, scope.module, Rows.MANY, False, False)
+        if query.origin is Origin.FUNCTION:
+            name = query.ref
+            if name.startswith(scope.module + ".self."):
+                return None
+            found = registry.function(name)
+            if found is None or found[1].returns is None:
+                return None
+            module, flow = found
+            inner = self.resolve(found[1].returns, Scope(module, class_of(module, flow.name)), depth + 1)
+            return replace(inner, indirect=True) if inner is not None else None
+        if query.origin is Origin.CLASS:
+            return self._class_query(query.ref, scope, depth)
+        if query.origin is Origin.PARAMETER:
+            return scope.params.get(query.ref)
+        if query.origin is Origin.RELATED and query.parent is not None:
+            parent = self.resolve(query.parent, scope, depth + 1)
+            if parent is None:
+                return None
+            return self.related(parent, query.ref, query)
+        return None
+
+    def related(self, parent: Resolved, path: str, query: Query) -> Resolved | None:
+        """The rows of ``parent``'s relation ``path``, with the loads under it."""
+        model = parent.model
+        for hop in path.split("__"):
+            relation = model.relations.get(hop)
+            if relation is None:
+                return None
+            target = self.registry.models.get(relation.target)
+            if target is None:
+                return None
+            model = target
+        prefix = path + "__"
+        loads = frozenset(p[len(prefix):] for p in parent.loads if p.startswith(prefix))
+        return Resolved(model, loads, False, parent.dynamic, query, parent.origin_module, Rows.MANY,
+                        False, False, True)
+
+    def _class_query(self, ref: str, scope: Scope, depth: int) -> Resolved | None:
+        if not scope.cls:
+            return None
+        registry = self.registry
+        lineage = registry.lineage(scope.cls)
+        if ref.startswith("super."):
+            lineage = lineage[1:]
+            ref = ref[len("super."):]
+        if ref == "get_queryset":
+            for owner in lineage:
+                flow = registry.functions.get(f"{owner}.get_queryset")
+                if flow is not None and flow[1].returns is not None:
+                    found = self.resolve(flow[1].returns, Scope(flow[0], owner), depth + 1)
+                    return replace(found, indirect=True) if found is not None else None
+            ref = "queryset"
+        if ref == "queryset":
+            for owner in lineage:
+                attribute = registry.classes[owner][1].attribute("queryset")
+                if attribute is not None and attribute.value.kind is ValueKind.QUERY \
+                        and attribute.value.query is not None:
+                    found = self.resolve(attribute.value.query, Scope(registry.classes[owner][0], owner),
+                                         depth + 1)
+                    return replace(found, indirect=True) if found is not None else None
+            return self._admin_query(lineage)
+        return None
+
+    def _admin_query(self, lineage: list[str]) -> Resolved | None:
+        """A ModelAdmin's ``super().get_queryset()``: its model's rows, with
+        ``list_select_related``."""
+        if not lineage:
+            return None
+        admin = lineage[0]
+        model = self.admin_model(admin)
+        if model is None:
+            return None
+        module = self.registry.classes[admin][0]
+        origin = Query(Origin.MODEL, model.qualname, self.registry.classes[admin][1].line, 1,
+                       f"{model.name}.objects.all()", orm="django")
+        found = Resolved(model, frozenset(), False, False, origin, module, Rows.MANY, False, False, True)
+        return self.with_list_select_related(admin, found)
+
+    def admin_model(self, admin: str) -> Model | None:
+        registry = self.registry
+        module, facts = registry.classes[admin]
+        for decorator in facts.decorators:
+            if decorator.kind is ValueKind.CALL and decorator.text.endswith("register") and decorator.items:
+                return registry.model(decorator.items[0].text)
+        for facts_module in registry.modules.values():
+            if facts_module.orm is None:
+                continue
+            for model, registered in facts_module.orm.admin_registrations:
+                if registry.canonical(registered) == admin:
+                    return registry.model(model)
+        return None
+
+    def with_list_select_related(self, admin: str, found: Resolved) -> Resolved:
+        attribute = self.registry.attribute(admin, "list_select_related")
+        if attribute is None:
+            return found
+        _, value, _ = attribute
+        if value.kind is ValueKind.CONSTANT and value.text == "True":
+            return replace(found, load_all=True)
+        paths = {p for s in value.strings for p in _prefixes(s)}
+        return replace(found, loads=found.loads | paths)
+
+
+def _prefixes(lookup: str) -> list[str]:
+    parts = lookup.split("__")
+    return ["__".join(parts[: i + 1]) for i in range(len(parts))]

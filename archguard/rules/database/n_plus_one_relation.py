@@ -1,0 +1,220 @@
+"""AG301 n-plus-one-relation."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from archguard.core.findings import Finding
+from archguard.core.levels import Category, Confidence, Severity
+from archguard.core.rule_meta import Invalid, RuleMeta, Valid
+from archguard.graph.orm_consumption import Problem
+from archguard.graph.project import Project
+from archguard.rules.database._common import (
+    at,
+    dotted,
+    finding,
+    load_fix,
+    problem_related,
+)
+from archguard.rules.project_rule import ProjectRule
+
+_MODELS = """
+    from django.db import models
+
+    class Author(models.Model):
+        name = models.CharField(max_length=100)
+
+    class Tag(models.Model):
+        name = models.CharField(max_length=30)
+
+    class Book(models.Model):
+        title = models.CharField(max_length=200)
+        author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="books")
+        tags = models.ManyToManyField(Tag, related_name="books")
+"""
+_SA_MODELS = """
+    from sqlalchemy import ForeignKey
+    from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+    class Base(DeclarativeBase):
+        pass
+
+    class User(Base):
+        __tablename__ = "users"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        name: Mapped[str]
+
+    class Post(Base):
+        __tablename__ = "posts"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+        author: Mapped[User] = relationship()
+"""
+
+
+class NPlusOneRelation(ProjectRule):
+    """
+    ## What it does
+    Finds a lazily loaded relation read once per row of a multi-row query: a
+    foreign key, one-to-one, many-to-many or reverse relation of a Django model, or a
+    SQLAlchemy `relationship()` with the default `lazy="select"` (or `dynamic` /
+    `write_only`, which query on every access). Rows are followed wherever they are
+    consumed: `for` and `async for` loops, comprehensions, model methods and helpers
+    the row is handed to (two calls deep), DRF serializers (`many=True`, list views,
+    nested serializers, `source=`, `SerializerMethodField`), Django admin
+    `list_display` callables and FastAPI `response_model=list[...]` schemas. Queries
+    are followed through assignments, function returns, `get_queryset()` and modules.
+    A `select_related`, `prefetch_related`, `Prefetch`, `list_select_related`,
+    loader option or eager `lazy=` strategy covering the path silences it. When the
+    loaded paths cannot be known (computed lookups) the confidence is low.
+
+    ## Why is this bad?
+    Each row pays its own round trip: listing 100 books with their authors runs 101
+    queries. It looks fine on a laptop with ten rows and falls over in production,
+    and neither tests nor code review see it. In async SQLAlchemy the lazy load does
+    not even run: it raises `MissingGreenlet`.
+
+    ## Example
+    ```python
+    def book_list(request):
+        books = Book.objects.filter(published=True)
+        return JsonResponse({"books": [
+            {"title": b.title, "author": b.author.name} for b in books
+        ]})
+    ```
+
+    ## Use instead
+    ```python
+    def book_list(request):
+        books = Book.objects.filter(published=True).select_related("author")
+        ...
+    ```
+    Use `select_related` for single-valued relations, `prefetch_related` (or a
+    `Prefetch` with its own `select_related`) for collections; in SQLAlchemy,
+    `joinedload` for many-to-one and `selectinload` for collections.
+
+    ## References
+    - https://docs.djangoproject.com/en/stable/ref/models/querysets/#select-related
+    - https://docs.djangoproject.com/en/stable/ref/models/querysets/#prefetch-related
+    - https://docs.sqlalchemy.org/en/20/orm/queryguide/relationships.html
+    - https://www.django-rest-framework.org/api-guide/relations/
+    """
+
+    meta = RuleMeta(
+        id="AG301",
+        name="n-plus-one-relation",
+        category=Category.N_PLUS_ONE,
+        severity=Severity.WARNING,
+        confidence=Confidence.HIGH,
+        summary="A lazily loaded relation is read for every row of a query: one extra query per row.",
+        tags=frozenset({"performance", "database"}),
+    )
+
+    VALID = (
+        Valid(files={
+            "shop/models.py": _MODELS,
+            "shop/views.py": """
+                from django.http import JsonResponse
+                from shop.models import Book
+
+                def book_list(request):
+                    books = Book.objects.select_related("author").prefetch_related("tags")
+                    return JsonResponse({"books": [
+                        {"title": b.title, "author": b.author.name,
+                         "tags": [t.name for t in b.tags.all()]} for b in books
+                    ]})
+            """,
+        }, label="the fixed twin: both relations loaded with the query"),
+        Valid(files={
+            "blog/models.py": _SA_MODELS,
+            "blog/api.py": """
+                from sqlalchemy import select
+                from sqlalchemy.orm import Session, joinedload
+                from blog.models import Post
+
+                def titles(session: Session):
+                    posts = session.scalars(select(Post).options(joinedload(Post.author))).all()
+                    return [(p.id, p.author.name, p.author_id) for p in posts]
+            """,
+        }),
+    )
+    INVALID = (
+        Invalid(files={
+            "shop/models.py": _MODELS,
+            "shop/views.py": """
+                from django.http import JsonResponse
+                from shop.models import Book
+
+                def book_list(request):
+                    books = Book.objects.filter(title__icontains=request.GET.get("q", ""))
+                    return JsonResponse({"books": [
+                        {"title": b.title, "author": b.author.name,
+                         "tags": [t.name for t in b.tags.all()]} for b in books
+                    ]})
+            """,
+        }, path="shop/views.py", line=(7, 8), message="loaded lazily for every row"),
+        Invalid(files={
+            "blog/models.py": _SA_MODELS,
+            "blog/api.py": """
+                from sqlalchemy import select
+                from sqlalchemy.orm import Session
+                from blog.models import Post
+
+                def titles(session: Session):
+                    posts = session.scalars(select(Post).join(Post.author)).all()
+                    return [(p.id, p.author.name) for p in posts]
+            """,
+        }, path="blog/api.py", line=7, message="joinedload(Post.author)"),
+    )
+
+    def check(self, project: Project) -> Iterable[Finding]:
+        analysis = project.orm
+        seen: set[tuple[str, str, int, str]] = set()
+        for problem in analysis.of_kind("relation", "dynamic"):
+            site = problem.site
+            key = (site.module, site.function, site.loop_line, problem.path)
+            if key in seen:
+                continue
+            seen.add(key)
+            yield self._finding(project, problem)
+
+    def _finding(self, project: Project, problem: Problem) -> Finding:
+        registry = project.orm.registry
+        query = problem.query
+        site = problem.site
+        relation = problem.relation
+        many = relation is not None and relation.many
+        target = dotted(query, problem.path)
+        via = f" (through {site.via})" if site.via else ""
+        origin = query.origin.text or f"{query.model.name} rows"
+        severity = self.meta.severity
+        confidence = Confidence.MEDIUM if query.indirect or site.via else Confidence.HIGH
+        if problem.kind == "dynamic":
+            message = (
+                f"{target} is a lazy={relation.lazy if relation else 'dynamic'} relationship read for "
+                f"every row of `{origin}`{via}: each access runs a new query and cannot be "
+                "eager-loaded. Declare it lazy=\"selectin\" (or query the children once, grouped "
+                "by parent id)."
+            )
+            fix = ""
+        else:
+            fix = load_fix(registry, query, problem.path)
+            cost = "a query per row" if not many else "a query per row for the collection"
+            message = f"{target} is loaded lazily for every row of `{origin}`{via}: {cost}. Add {fix} to the query."
+            last = problem.path.rsplit("__", 1)[-1]
+            if any(j == last for j in query.origin.joins):
+                message += (" `.join()` only filters on the relation; it does not load it "
+                            "(use contains_eager() to load from the join).")
+            if query.model.orm == "sqlalchemy" and site.is_async:
+                severity = Severity.ERROR
+                message += " In async code this lazy load raises MissingGreenlet instead of querying."
+        if query.dynamic:
+            confidence = Confidence.LOW
+            severity = Severity.NOTE
+            message += " The query's loaded paths are computed at run time, so this may already be covered."
+        return finding(
+            self.meta, at(project, site.module, site.line, site.column), message,
+            f"{site.function}:{site.loop_line}:{problem.path}:{site.via}",
+            severity=severity, confidence=confidence,
+            related=problem_related(project, problem), fix=fix,
+        )

@@ -1,0 +1,550 @@
+"""One function's database flow: the queries it builds, the loops that consume their
+rows, what each row's attributes are used for, and the queries and writes it runs,
+with the loop and transaction around each."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+from archguard.core.orm import (
+    DbCall,
+    FunctionFlow,
+    Origin,
+    ParamUse,
+    Query,
+    Rows,
+    RowUse,
+    Serialization,
+    Use,
+    UseKind,
+    ValueKind,
+)
+from archguard.scan.orm_queries import (
+    EVALUATE,
+    WRITES,
+    Bound,
+    NewObject,
+    QueryReader,
+    Row,
+    chain,
+    snippet,
+    unwrap,
+    value_of,
+)
+from archguard.scan.web_names import Names
+
+_SA_EVALUATE = frozenset({"all", "first", "one", "one_or_none", "scalar", "scalar_one",
+                          "scalar_one_or_none", "scalars", "execute", "exec", "get", "count",
+                          "paginate", "get_or_404", "first_or_404", "one_or_404", "fetchall"})
+#: Related-manager calls that query again even when the relation was prefetched.
+BYPASS = frozenset({"filter", "exclude", "order_by", "first", "last", "get", "latest", "earliest",
+                    "values", "values_list", "aggregate", "annotate", "create", "get_or_create"})
+_SESSION_WRITES = frozenset({"add", "add_all", "delete", "merge", "bulk_save_objects",
+                             "bulk_insert_mappings", "bulk_update_mappings"})
+_INSTANCE_WRITES = frozenset({"save", "delete", "asave", "adelete"})
+_M2M_WRITES = frozenset({"add", "remove", "set", "clear", "create", "aadd", "aremove", "aset"})
+_ATOMIC = frozenset({"django.db.transaction.atomic", "django.db.transaction.non_atomic_requests"})
+_PAGE_PARAMS = frozenset({"limit", "offset", "page", "per_page", "page_size", "skip", "cursor",
+                          "size", "first", "after"})
+_SESSION_TYPES = ("Session", "AsyncSession", "scoped_session")
+_SMALL_RANGE = 10
+
+
+@dataclass
+class _Loop:
+    line: int
+    tainted: set[str]
+
+
+@dataclass
+class _State:
+    row_uses: list[RowUse] = field(default_factory=list)
+    param_uses: list[ParamUse] = field(default_factory=list)
+    calls: list[DbCall] = field(default_factory=list)
+    loop_calls: list[DbCall] = field(default_factory=list)
+    serializations: list[Serialization] = field(default_factory=list)
+    returned: list[Query] = field(default_factory=list)
+    returns: Query | None = None
+    paginated: bool = False
+
+
+class FlowBuilder:
+    def __init__(self, names: Names, qualified: str,
+                 node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        self.names = names
+        self.node = node
+        self.qualified = qualified
+        self.env: dict[str, Bound] = {}
+        self.sessions: set[str] = set()
+        args = node.args
+        params = [a for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)]
+        self.params = tuple(a.arg for a in params)
+        for arg in params:
+            annotation = ast.unparse(arg.annotation) if arg.annotation is not None else ""
+            if any(t in annotation for t in _SESSION_TYPES):
+                self.sessions.add(arg.arg)
+                continue
+            self.env[arg.arg] = Row(Query(Origin.PARAMETER, arg.arg, node.lineno, 0, arg.arg))
+        self.reader = QueryReader(names, self.env, self.sessions)
+        self.loops: list[_Loop] = []
+        self.atomic = 0
+        self.state = _State(paginated=bool(set(self.params) & _PAGE_PARAMS))
+        self._consumed: set[int] = set()
+
+    def build(self, name: str) -> FunctionFlow:
+        node = self.node
+        decorators = tuple(value_of(d, self.reader) for d in node.decorator_list)
+        atomic = any(d.text in _ATOMIC for d in decorators if d.kind in (ValueKind.REF, ValueKind.CALL))
+        self._body(node.body)
+        schema, many = self._response(node, decorators)
+        state = self.state
+        return FunctionFlow(
+            name=name, line=node.lineno, end_line=node.end_lineno or node.lineno,
+            params=self.params, is_async=isinstance(node, ast.AsyncFunctionDef),
+            decorators=decorators, returns=state.returns,
+            returned_rows=tuple(dict.fromkeys(state.returned)),
+            response_schema=schema, response_many=many,
+            row_uses=tuple(state.row_uses), param_uses=tuple(state.param_uses),
+            calls=tuple(state.calls), loop_calls=tuple(state.loop_calls),
+            serializations=tuple(state.serializations), atomic=atomic,
+            paginated=state.paginated,
+        )
+
+    # -- statements -------------------------------------------------------------
+
+    def _body(self, body: list[ast.stmt]) -> None:
+        for stmt in body:
+            self._stmt(stmt)
+
+    def _stmt(self, stmt: ast.stmt) -> None:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            return
+        if isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            self._assign(stmt)
+        elif isinstance(stmt, (ast.For, ast.AsyncFor)):
+            self._for(stmt)
+        elif isinstance(stmt, ast.While):
+            self._expr(stmt.test)
+            self._loop(stmt.lineno, set(), lambda: self._body(stmt.body))
+            self._body(stmt.orelse)
+        elif isinstance(stmt, (ast.With, ast.AsyncWith)):
+            self._with(stmt)
+        elif isinstance(stmt, ast.Return):
+            if stmt.value is not None:
+                self._expr(stmt.value)
+                self._returned(stmt.value)
+        else:
+            for child in ast.iter_child_nodes(stmt):
+                if isinstance(child, ast.expr):
+                    self._expr(child)
+                elif isinstance(child, ast.stmt):
+                    self._stmt(child)
+                elif isinstance(child, (ast.ExceptHandler, ast.match_case)):
+                    self._body(child.body)
+
+    def _assign(self, stmt: ast.Assign | ast.AnnAssign | ast.AugAssign) -> None:
+        value = stmt.value
+        if value is None:
+            return
+        self._expr(value)
+        targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+        bound = self.reader.bound(value) if not isinstance(stmt, ast.AugAssign) else None
+        tainted = self._mentions_tainted(value)
+        for target in targets:
+            for name in _target_names(target):
+                self.env.pop(name, None)
+                if tainted and self.loops:
+                    self.loops[-1].tainted.add(name)
+            if isinstance(target, ast.Name) and bound is not None:
+                self.env[target.id] = bound if not isinstance(bound, Query) or bound.rows is not Rows.ONE \
+                    else Row(bound)
+            if isinstance(target, ast.Name) and _creates_session(value, self.names):
+                self.sessions.add(target.id)
+
+    def _for(self, stmt: ast.For | ast.AsyncFor) -> None:
+        self._expr(stmt.iter)
+        source = self._rows_of(stmt.iter)
+        if source is not None and self.loops and source.origin not in (Origin.PARAMETER, Origin.RELATED):
+            self._record(stmt.iter, "iterate", source, write=False)
+        if _is_small_literal(stmt.iter):
+            self._body(stmt.body)
+        else:
+            names = set(_target_names(stmt.target))
+            self._loop(stmt.lineno, names,
+                       lambda: self._bind_rows(stmt.target, stmt.iter, source, stmt.lineno,
+                                               lambda: self._body(stmt.body)))
+        self._body(stmt.orelse)
+
+    def _with(self, stmt: ast.With | ast.AsyncWith) -> None:
+        atomic = False
+        for item in stmt.items:
+            self._expr(item.context_expr)
+            if _is_transaction(item.context_expr, self.names):
+                atomic = True
+            if item.optional_vars is not None and isinstance(item.optional_vars, ast.Name) \
+                    and _creates_session(item.context_expr, self.names):
+                self.sessions.add(item.optional_vars.id)
+        self.atomic += atomic
+        self._body(stmt.body)
+        self.atomic -= atomic
+
+    def _loop(self, line: int, tainted: set[str], visit: object) -> None:
+        self.loops.append(_Loop(line, tainted))
+        try:
+            visit()  # type: ignore[operator]
+        finally:
+            self.loops.pop()
+
+    def _bind_rows(self, target: ast.expr, iterable: ast.expr, source: Query | None,
+                   line: int, visit: object) -> None:
+        saved = dict(self.env)
+        names = _target_names(target)
+        for name in names:
+            self.env.pop(name, None)
+        element = target
+        if isinstance(target, ast.Tuple) and _is_enumerate(iterable) and len(target.elts) == 2:
+            element = target.elts[1]
+        if source is not None and isinstance(element, ast.Name):
+            self.env[element.id] = Row(source, line)
+        try:
+            visit()  # type: ignore[operator]
+        finally:
+            for name in names:
+                self.env.pop(name, None)
+                if name in saved:
+                    self.env[name] = saved[name]
+
+    def _rows_of(self, iterable: ast.expr) -> Query | None:
+        """The query whose rows a loop yields (``enumerate`` and ``list`` see through)."""
+        iterable = unwrap(iterable)
+        if _is_enumerate(iterable):
+            assert isinstance(iterable, ast.Call)
+            iterable = iterable.args[0]
+        query = self.reader.query(iterable)
+        if query is not None and query.rows is Rows.MANY:
+            return query
+        return None
+
+    # -- expressions ------------------------------------------------------------
+
+    def _expr(self, node: ast.expr, compare: bool = False) -> None:
+        if isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
+            self._comprehension(node)
+            return
+        if isinstance(node, ast.Lambda):
+            return
+        if isinstance(node, ast.Compare):
+            for operand in (node.left, *node.comparators):
+                self._expr(operand, compare=True)
+            return
+        if isinstance(node, (ast.Attribute, ast.Call)) and self._row_chain(node, compare):
+            return
+        if isinstance(node, ast.Call):
+            self._call(node)
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.expr):
+                self._expr(child)
+            elif isinstance(child, ast.keyword):
+                self._expr(child.value)
+
+    def _comprehension(self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp) -> None:
+        def visit(index: int) -> None:
+            if index == len(node.generators):
+                for part in ((node.key, node.value) if isinstance(node, ast.DictComp) else (node.elt,)):
+                    self._expr(part)
+                return
+            generator = node.generators[index]
+            self._expr(generator.iter)
+            source = self._rows_of(generator.iter)
+            if source is not None and self.loops and index == 0 \
+                    and source.origin not in (Origin.PARAMETER, Origin.RELATED):
+                self._record(generator.iter, "iterate", source, write=False)
+
+            def inner() -> None:
+                for condition in generator.ifs:
+                    self._expr(condition)
+                visit(index + 1)
+
+            if _is_small_literal(generator.iter):
+                inner()
+                return
+            self._loop(node.lineno, set(_target_names(generator.target)),
+                       lambda: self._bind_rows(generator.target, generator.iter, source,
+                                               node.lineno, inner))
+
+        visit(0)
+
+    def _row_chain(self, node: ast.Attribute | ast.Call, compare: bool) -> bool:
+        """Records ``row.a.b`` / ``row.a.method()`` as a use; True when handled."""
+        root, links = chain(node)
+        if not isinstance(root, ast.Name) or id(node) in self._consumed:
+            return False
+        bound = self.env.get(root.id)
+        if not isinstance(bound, Row) or root.id in self.sessions:
+            return False
+        attrs: list[str] = []
+        for link in links:
+            if not isinstance(link, ast.Attribute):
+                break
+            attrs.append(link.attr)
+        if not attrs:
+            return False
+        rest = links[len(attrs):]
+        called = bool(rest) and isinstance(rest[0], ast.Call)
+        if called:
+            call = rest[0]
+            assert isinstance(call, ast.Call)
+            self._call(call)
+            for arg in (*call.args, *(k.value for k in call.keywords)):
+                self._expr(arg)
+            rest = rest[1:]
+        if called and len(attrs) == 1:
+            use = Use(node.lineno, node.col_offset + 1, UseKind.METHOD, attrs[0])
+        else:
+            path = attrs[:-1] if called else attrs
+            use = Use(node.lineno, node.col_offset + 1, UseKind.READ, "__".join(path),
+                      call=attrs[-1] if called else "", compare=compare)
+        self._use(bound, use)
+        for link in rest:
+            for child in ast.iter_child_nodes(link):
+                if isinstance(child, ast.expr) and child not in links:
+                    self._expr(child)
+        return True
+
+    def _use(self, bound: Row, use: Use) -> None:
+        query = bound.query
+        if query.origin is Origin.PARAMETER and bound.loop_line == 0:
+            self.state.param_uses.append(ParamUse(query.ref, use))
+        else:
+            self.state.row_uses.append(RowUse(query, use, bound.loop_line))
+
+    def _call(self, call: ast.Call) -> None:
+        if id(call) in self._consumed:
+            return
+        func = unwrap(call.func)
+        callee = self._callee(func)
+        if callee.rsplit(".", 1)[-1] in ("Paginator", "paginate", "paginate_queryset"):
+            self.state.paginated = True
+        many = any(k.arg == "many" and isinstance(k.value, ast.Constant) and k.value.value is True
+                   for k in call.keywords)
+        if many and call.args:
+            rows = self.reader.query(call.args[0])
+            if rows is not None and rows.rows is Rows.MANY:
+                self.state.serializations.append(
+                    Serialization(callee, rows, call.lineno, call.col_offset + 1))
+        for index, arg in enumerate(call.args):
+            bound = self.env.get(arg.id) if isinstance(arg, ast.Name) else None
+            if isinstance(bound, Row) and callee:
+                self._use(bound, Use(call.lineno, call.col_offset + 1, UseKind.PASS, "",
+                                     callee=callee, argument=index))
+        if isinstance(func, ast.Attribute):
+            if self._db_call(call, func):
+                return
+        if self.loops and self._is_function(func) and not callee.startswith("builtins."):
+            self.state.loop_calls.append(DbCall(
+                callee, call.lineno, call.col_offset + 1, snippet(call), loop_line=self.loops[-1].line,
+                variant=self._mentions_tainted(call), atomic=self.atomic > 0))
+
+    def _is_function(self, func: ast.expr) -> bool:
+        """A call of a module-level function or a method of ``self``: something the
+        project pass can look up (``out.append`` or ``b.tags.all`` are not)."""
+        if isinstance(func, ast.Name):
+            return func.id not in self.env and func.id not in self.sessions
+        root, links = chain(func)
+        if not isinstance(root, ast.Name) or not all(isinstance(x, ast.Attribute) for x in links):
+            return False
+        return root.id == "self" and len(links) == 1 or self.names.is_imported(root.id)
+
+    def _callee(self, func: ast.expr) -> str:
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self":
+            return f"self.{func.attr}"
+        if isinstance(func, (ast.Name, ast.Attribute)):
+            return self.names.qualify(func)
+        return ""
+
+    def _db_call(self, call: ast.Call, func: ast.Attribute) -> bool:
+        method = func.attr
+        receiver = unwrap(func.value)
+        receiver_root, _ = chain(receiver)
+        if isinstance(receiver_root, ast.Name) and (receiver_root.id in self.sessions
+                                                    or self.reader._is_session([_last(receiver)])):
+            if method in _SESSION_WRITES or method in ("commit", "flush"):
+                model = ""
+                if call.args and isinstance(call.args[0], ast.Name):
+                    bound = self.env.get(call.args[0].id)
+                    model = bound.model if isinstance(bound, NewObject) else ""
+                self._record(call, method, None, write=True, model=model)
+                return True
+            if method == "execute" and call.args and _is_dml(call.args[0], self.names):
+                self._record(call, "execute", None, write=True)
+                return True
+        whole = self.reader.bound(call)
+        if isinstance(whole, Query) and whole.origin is Origin.RELATED and whole.parent is not None \
+                and unwrap(call.func) is func and _related_head(receiver):
+            if method in BYPASS or method in _M2M_WRITES:
+                self._record(call, method, whole, write=method in _M2M_WRITES, bypass=whole.ref)
+            self._consume(call)
+            return True
+        bound = self.reader.bound(receiver)
+        if isinstance(bound, (Row, NewObject)) and method in _INSTANCE_WRITES:
+            target = receiver.id if isinstance(receiver, ast.Name) else snippet(receiver)
+            model = bound.model if isinstance(bound, NewObject) else (
+                bound.query.ref if bound.query.origin is Origin.MODEL else "")
+            self._record(call, method, bound.query if isinstance(bound, Row) else None, write=True,
+                         model=model, target=target)
+            return True
+        if not isinstance(bound, Query):
+            return False
+        if bound.origin is Origin.RELATED:
+            return False
+        evaluates = method in EVALUATE or (bound.orm == "sqlalchemy" and method in _SA_EVALUATE)
+        if not evaluates:
+            return False
+        write = method in WRITES
+        model = bound.ref if bound.origin is Origin.MODEL else ""
+        self._record(call, method, bound, write=write, model=model)
+        self._consume(call)
+        return True
+
+    def _consume(self, call: ast.Call) -> None:
+        """Marks the calls inside a recorded chain, so one query is recorded once."""
+        _, links = chain(call)
+        for link in links:
+            if isinstance(link, ast.Call) and link is not call:
+                self._consumed.add(id(link))
+        for node in ast.walk(call.func):
+            if isinstance(node, ast.Call):
+                self._consumed.add(id(node))
+
+    def _record(self, node: ast.expr, op: str, query: Query | None, *, write: bool,
+                model: str = "", target: str = "", bypass: str = "") -> None:
+        loop = self.loops[-1] if self.loops else None
+        self.state.calls.append(DbCall(
+            op=op, line=node.lineno, column=node.col_offset + 1, text=snippet(node), write=write,
+            model=model or (query.ref if query is not None and query.origin is Origin.MODEL else ""),
+            target=target, orm=query.orm if query is not None else ("sqlalchemy" if op in (
+                "commit", "flush", "add", "add_all", "merge") else ""),
+            loop_line=loop.line if loop else 0,
+            variant=bool(loop) and self._mentions_tainted(node, loop),
+            atomic=self.atomic > 0, bypass=bypass, query=query,
+        ))
+
+    def _mentions_tainted(self, node: ast.AST, loop: _Loop | None = None) -> bool:
+        frames = [loop] if loop is not None else self.loops
+        tainted = set().union(*(f.tainted for f in frames)) if frames else set()
+        return any(isinstance(n, ast.Name) and n.id in tainted for n in ast.walk(node))
+
+    # -- results ----------------------------------------------------------------
+
+    def _returned(self, value: ast.expr) -> None:
+        query = self.reader.query(value)
+        if query is not None and self.state.returns is None:
+            self.state.returns = query
+        seen: list[Query] = []
+        pending: list[ast.AST] = [value]
+        while pending:
+            node = pending.pop()
+            found: Bound | None = None
+            if isinstance(node, ast.Name):
+                found = self.env.get(node.id)
+            elif isinstance(node, (ast.Call, ast.Attribute, ast.Subscript, ast.Await)):
+                found = self.reader.bound(node)
+            if isinstance(found, Query):
+                # The outermost chain only: ``qs.filter()[:10]`` is bounded even though
+                # ``qs.filter()`` inside it is not.
+                if found.rows in (Rows.MANY, Rows.DICTS) and found.origin is not Origin.PARAMETER:
+                    seen.append(found)
+                continue
+            pending.extend(ast.iter_child_nodes(node))
+        for serialization in self.state.serializations:
+            if value.lineno <= serialization.line <= (value.end_lineno or value.lineno):
+                seen.append(serialization.query)
+        self.state.returned.extend(seen)
+
+    def _response(self, node: ast.FunctionDef | ast.AsyncFunctionDef,
+                  decorators: tuple[object, ...]) -> tuple[str, bool]:
+        for decorator in node.decorator_list:
+            if isinstance(decorator, ast.Call):
+                for kw in decorator.keywords:
+                    if kw.arg == "response_model":
+                        return _schema(kw.value, self.names)
+        if node.returns is not None:
+            return _schema(node.returns, self.names)
+        return "", False
+
+
+def _schema(expr: ast.expr, names: Names) -> tuple[str, bool]:
+    if isinstance(expr, ast.Subscript):
+        container = names.qualify(expr.value).rsplit(".", 1)[-1]
+        if container in ("list", "List", "Sequence", "Iterable", "set"):
+            inner, _ = _schema(expr.slice, names)
+            return inner, True
+        return "", False
+    if isinstance(expr, ast.Constant) and isinstance(expr.value, str):
+        try:
+            return _schema(ast.parse(expr.value, mode="eval").body, names)
+        except SyntaxError:
+            return "", False
+    if isinstance(expr, (ast.Name, ast.Attribute)):
+        return names.qualify(expr), False
+    return "", False
+
+
+def _related_head(receiver: ast.expr) -> bool:
+    """``row.tags`` (the manager itself), not ``row.tags.filter(...)`` (a queryset)."""
+    _, links = chain(receiver)
+    return all(isinstance(link, ast.Attribute) for link in links)
+
+
+def _target_names(target: ast.expr) -> list[str]:
+    return [n.id for n in ast.walk(target) if isinstance(n, ast.Name)]
+
+
+def _last(expr: ast.expr) -> str:
+    if isinstance(expr, ast.Attribute):
+        return expr.attr
+    return expr.id if isinstance(expr, ast.Name) else ""
+
+
+def _is_enumerate(expr: ast.expr) -> bool:
+    return isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) \
+        and expr.func.id == "enumerate" and bool(expr.args)
+
+
+def _is_small_literal(expr: ast.expr) -> bool:
+    if isinstance(expr, (ast.List, ast.Tuple, ast.Set)):
+        return True
+    if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and expr.func.id == "range":
+        last = expr.args[-1] if expr.args else None
+        return isinstance(last, ast.Constant) and isinstance(last.value, int) and last.value <= _SMALL_RANGE
+    return False
+
+
+def _is_transaction(expr: ast.expr, names: Names) -> bool:
+    expr = unwrap(expr)
+    if isinstance(expr, ast.Call):
+        name = names.qualify(expr.func)
+        if name in _ATOMIC or name.endswith(".atomic"):
+            return True
+        if isinstance(expr.func, ast.Attribute) and expr.func.attr in ("begin", "begin_nested"):
+            return True
+    return names.qualify(expr) in _ATOMIC
+
+
+def _creates_session(expr: ast.expr, names: Names) -> bool:
+    expr = unwrap(expr)
+    if not isinstance(expr, ast.Call):
+        return False
+    func = expr.func
+    if isinstance(func, ast.Attribute) and func.attr == "begin":
+        func = func.value.func if isinstance(func.value, ast.Call) else func.value
+    name = names.qualify(func).rsplit(".", 1)[-1] if isinstance(func, (ast.Name, ast.Attribute)) else ""
+    return "Session" in name or "session" in name
+
+
+def _is_dml(expr: ast.expr, names: Names) -> bool:
+    root, _ = chain(expr)
+    if isinstance(root, ast.Name):
+        return names.qualify(root).rsplit(".", 1)[-1] in ("insert", "update", "delete")
+    return False

@@ -1,0 +1,466 @@
+"""What an expression is, as far as the database rules care: a queryset or select
+(with what it loads), one model instance, or a row of a loop over a query.
+
+Expressions are read as chains (``Book.objects.select_related("author").filter(...)``)
+from a root: a model class, a session call, ``select(Model)``, a local variable bound
+earlier, ``self.get_queryset()``, or a call of another function (resolved in the
+project pass). Whether a root class really is a model is decided there too.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, replace
+
+from archguard.core.orm import Keyword, Origin, Query, Rows, Value, ValueKind
+from archguard.scan.web_names import Names, keyword, string
+
+#: Methods that keep a queryset (or select) a queryset.
+KEEP = frozenset({
+    "filter", "exclude", "order_by", "distinct", "using", "annotate", "alias", "only", "defer",
+    "all", "none", "select_for_update", "reverse", "filter_by", "where", "group_by", "having",
+    "unique", "scalars", "execution_options", "iterator", "yield_per", "with_for_update",
+    "union", "intersection", "difference", "fetchall", "mappings", "stream", "stream_scalars",
+    "complex_filter", "order_by_desc",
+})
+LOADERS = frozenset({"select_related", "prefetch_related", "options", "fetch_mode"})
+ONE_ROW = frozenset({
+    "get", "first", "last", "latest", "earliest", "one", "one_or_none", "scalar_one",
+    "scalar_one_or_none", "get_or_404", "first_or_404", "one_or_404", "scalar", "aget",
+    "afirst", "alast",
+})
+VALUES = frozenset({"count", "exists", "aggregate", "contains", "acount", "aexists",
+                    "aaggregate", "explain"})
+_DICTS = frozenset({"values", "values_list"})
+WRITES = frozenset({"create", "get_or_create", "update_or_create", "update", "delete",
+                    "bulk_create", "bulk_update", "acreate", "aget_or_create",
+                    "aupdate_or_create", "aupdate", "adelete", "abulk_create", "abulk_update"})
+#: Terminal calls that run the query there and then.
+EVALUATE = ONE_ROW | VALUES | WRITES | frozenset({"in_bulk", "all_", "fetchall"})
+_BOUNDING = frozenset({"limit", "offset", "paginate", "slice", "fetch"})
+_PRIMARY_KEYS = frozenset({"pk", "id", "pk__exact", "id__exact", "uuid", "slug"})
+_SESSION_NAMES = frozenset({"session", "db", "db_session", "sess", "async_session", "s", "tx"})
+_SESSION_READS = frozenset({"execute", "scalars", "scalar", "exec", "stream", "stream_scalars"})
+_SELECTS = frozenset({"sqlalchemy.select", "sqlalchemy.future.select", "sqlalchemy.sql.select",
+                      "sqlmodel.select", "sqlalchemy.orm.Query"})
+_SA_LOADERS = {
+    "joinedload": True, "selectinload": True, "subqueryload": True, "immediateload": True,
+    "contains_eager": True, "defaultload": False, "lazyload": False, "noload": True,
+    "raiseload": True,
+}
+_DJANGO_SHORTCUTS = {"django.shortcuts.get_object_or_404": Rows.ONE,
+                     "django.shortcuts.get_list_or_404": Rows.MANY,
+                     "django.shortcuts.aget_object_or_404": Rows.ONE,
+                     "django.shortcuts.aget_list_or_404": Rows.MANY}
+
+
+@dataclass(frozen=True)
+class Row:
+    """A model instance from ``query``: a loop's row (``loop_line`` > 0) or one object."""
+
+    query: Query
+    loop_line: int = 0
+
+
+@dataclass(frozen=True)
+class NewObject:
+    """``Order(...)``: an instance built in the function, written with ``save()``."""
+
+    model: str
+
+
+Bound = Query | Row | NewObject
+
+
+def unwrap(expr: ast.expr) -> ast.expr:
+    while isinstance(expr, ast.Await):
+        expr = expr.value
+    return expr
+
+
+def chain(expr: ast.expr) -> tuple[ast.expr, list[ast.expr]]:
+    """The root of an attribute/call/subscript chain and its links, innermost first."""
+    links: list[ast.expr] = []
+    node = unwrap(expr)
+    while True:
+        if isinstance(node, ast.Call):
+            links.append(node)
+            node = unwrap(node.func)
+        elif isinstance(node, ast.Attribute):
+            links.append(node)
+            node = unwrap(node.value)
+        elif isinstance(node, ast.Subscript):
+            links.append(node)
+            node = unwrap(node.value)
+        else:
+            break
+    links.reverse()
+    return node, links
+
+
+def snippet(expr: ast.AST) -> str:
+    text = ast.unparse(expr)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+class QueryReader:
+    """Reads expressions of one function against its local bindings."""
+
+    def __init__(self, names: Names, env: dict[str, Bound], sessions: set[str]) -> None:
+        self.names = names
+        self.env = env
+        self.sessions = sessions
+
+    def bound(self, expr: ast.expr) -> Bound | None:
+        """The query, row or new object an expression evaluates to, if any."""
+        expr = unwrap(expr)
+        root, links = chain(expr)
+        start = self._root(root, links)
+        if start is None:
+            return None
+        value, index = start
+        if index == len(links) and isinstance(root, ast.Name) and root.id in self.env:
+            return value  # a variable: keep where and how the query was built
+        while index < len(links):
+            if not isinstance(value, Query):
+                return None
+            step: Query | None
+            link = links[index]
+            after = links[index + 1] if index + 1 < len(links) else None
+            if isinstance(link, ast.Attribute) and isinstance(after, ast.Call):
+                step = self._method(value, link.attr, after)
+                index += 2
+            elif isinstance(link, ast.Attribute) and link.attr == "items" and value.bounded:
+                step = value  # ``Post.query.paginate(...).items``
+                index += 1
+            elif isinstance(link, ast.Subscript):
+                step = self._subscript(value, link)
+                index += 1
+            else:
+                return None
+            if step is None:
+                return None
+            value = step
+        if isinstance(value, Query):
+            return replace(value, line=expr.lineno, column=expr.col_offset + 1, text=snippet(expr))
+        return value
+
+    def query(self, expr: ast.expr) -> Query | None:
+        value = self.bound(expr)
+        return value if isinstance(value, Query) else None
+
+    # -- roots -------------------------------------------------------------------
+
+    def _root(self, root: ast.expr, links: list[ast.expr]) -> tuple[Bound, int] | None:
+        if isinstance(root, ast.Name) and root.id in ("self", "super") and links:
+            found = self._class_root(root, links)
+            if found is not None:
+                return found
+        if isinstance(root, ast.Name) and root.id in self.env and not self._is_session([root.id]):
+            value = self.env[root.id]
+            if isinstance(value, Row) and links:
+                return self._related(value.query, links)
+            return value, 0
+        return self._static_root(root, links)
+
+    def _related(self, parent: Query, links: list[ast.expr]) -> tuple[Bound, int] | None:
+        """``row.tags.all()``: a related manager's queryset (``row.author`` alone is a
+        use, not a query)."""
+        path: list[str] = []
+        for index, link in enumerate(links):
+            if isinstance(link, ast.Attribute):
+                if index + 1 < len(links) and isinstance(links[index + 1], ast.Call) \
+                        and (link.attr in KEEP or link.attr in LOADERS or link.attr in EVALUATE):
+                    if not path:
+                        return None
+                    query = Query(Origin.RELATED, "__".join(path), link.lineno, link.col_offset + 1,
+                                  "", orm=parent.orm, parent=parent)
+                    return query, index
+                path.append(link.attr)
+            else:
+                return None
+        return None
+
+    def _class_root(self, root: ast.Name, links: list[ast.expr]) -> tuple[Bound, int] | None:
+        first = links[0]
+        if root.id == "super" and isinstance(first, ast.Call) and len(links) >= 3 \
+                and isinstance(links[1], ast.Attribute) and isinstance(links[2], ast.Call):
+            return self._class_query(f"super.{links[1].attr}", links[1]), 3
+        if root.id != "self" or not isinstance(first, ast.Attribute):
+            return None
+        if first.attr == "queryset":
+            return self._class_query("queryset", first), 1
+        if first.attr in ("get_queryset", "filter_queryset") and len(links) > 1 \
+                and isinstance(links[1], ast.Call):
+            if first.attr == "filter_queryset" and links[1].args:
+                inner = self.query(links[1].args[0])
+                return (inner, 2) if inner is not None else None
+            return self._class_query(first.attr, first), 2
+        if first.attr == "paginate_queryset" and len(links) > 1 and isinstance(links[1], ast.Call) \
+                and links[1].args:
+            inner = self.query(links[1].args[0])
+            return (replace(inner, bounded=True), 2) if inner is not None else None
+        return None
+
+    @staticmethod
+    def _class_query(ref: str, node: ast.expr) -> Query:
+        return Query(Origin.CLASS, ref, node.lineno, node.col_offset + 1, "", orm="django")
+
+    def _static_root(self, root: ast.expr, links: list[ast.expr]) -> tuple[Bound, int] | None:
+        if isinstance(root, ast.Name) and links and isinstance(links[0], ast.Call):
+            return self._called_root(root, links)
+        if not isinstance(root, ast.Name) or not links:
+            return None
+        # A session method: ``session.query(Book)``, ``db.session.scalars(select(...))``.
+        receiver_parts: list[str] = [root.id]
+        index = 0
+        while index < len(links) and isinstance(links[index], ast.Attribute) \
+                and index + 1 < len(links) and isinstance(links[index + 1], ast.Attribute):
+            receiver_parts.append(links[index].attr)  # type: ignore[attr-defined]
+            index += 1
+        if index + 1 < len(links) and isinstance(links[index], ast.Attribute) \
+                and isinstance(links[index + 1], ast.Call):
+            method = links[index].attr  # type: ignore[attr-defined]
+            call = links[index + 1]
+            assert isinstance(call, ast.Call)
+            if method == "select" and receiver_parts[-1] == "db" and call.args:
+                return self._select(call), index + 2  # Flask-SQLAlchemy's ``db.select``
+            if self._is_session(receiver_parts):
+                found = self._session_call(method, call)
+                return (found, index + 2) if found is not None else None
+        return self._manager_root(root, links)
+
+    def _is_session(self, parts: list[str]) -> bool:
+        return parts[-1] in _SESSION_NAMES or parts[-1] in self.sessions \
+            or parts[-1].endswith("_session")
+
+    def _session_call(self, method: str, call: ast.Call) -> Query | None:
+        if method == "query" and call.args:
+            model = self.names.qualify(call.args[0])
+            return Query(Origin.MODEL, model, call.lineno, call.col_offset + 1, "", orm="sqlalchemy") \
+                if model else None
+        if method in ("get", "get_one", "get_or_404") and call.args:
+            model = self.names.qualify(call.args[0])
+            return Query(Origin.MODEL, model, call.lineno, call.col_offset + 1, "",
+                         orm="sqlalchemy", rows=Rows.ONE, bounded=True) if model else None
+        if method in _SESSION_READS and call.args:
+            inner = self.query(call.args[0])
+            if inner is not None and method in ("scalar",):
+                return replace(inner, rows=Rows.ONE)
+            return inner
+        return None
+
+    def _manager_root(self, root: ast.Name, links: list[ast.expr]) -> tuple[Bound, int] | None:
+        first = links[0]
+        if not isinstance(first, ast.Attribute) or not root.id[:1].isupper():
+            return None
+        manager = first.attr
+        if manager == "query":
+            orm = "sqlalchemy"
+        elif manager in ("objects", "_default_manager", "_base_manager"):
+            orm = "django"
+        elif len(links) >= 3 and isinstance(links[1], ast.Attribute) and isinstance(links[2], ast.Call) \
+                and (links[1].attr in KEEP or links[1].attr in LOADERS or links[1].attr in EVALUATE):
+            orm = "django"  # a custom manager: ``Book.published.filter(...)``
+        else:
+            return None
+        model = self.names.qualify(root)
+        return Query(Origin.MODEL, model, root.lineno, root.col_offset + 1, "", orm=orm,
+                     manager=manager), 1
+
+    def _called_root(self, root: ast.Name, links: list[ast.expr]) -> tuple[Bound, int] | None:
+        call = links[0]
+        assert isinstance(call, ast.Call)
+        qualified = self.names.qualify(root)
+        if qualified in _SELECTS and call.args:
+            return self._select(call), 1
+        shortcut = _DJANGO_SHORTCUTS.get(qualified)
+        if shortcut is not None and call.args:
+            inner = self.query(call.args[0])
+            if inner is None:
+                model = self.names.qualify(call.args[0])
+                inner = Query(Origin.MODEL, model, call.lineno, call.col_offset + 1, "", orm="django",
+                              manager="objects")
+            return replace(inner, rows=shortcut, bounded=shortcut is Rows.ONE), 1
+        if qualified in ("builtins.list", "builtins.sorted", "builtins.reversed", "builtins.tuple") \
+                and call.args:
+            inner = self.query(call.args[0])
+            return (inner, 1) if inner is not None and inner.rows is Rows.MANY else None
+        if root.id[:1].isupper() and qualified and not qualified.startswith("builtins."):
+            return NewObject(qualified), 1
+        if qualified and not qualified.startswith("builtins."):
+            return Query(Origin.FUNCTION, qualified, call.lineno, call.col_offset + 1, ""), 1
+        return None
+
+    def _select(self, call: ast.Call) -> Query:
+        model = self.names.qualify(call.args[0]) if call.args else ""
+        return Query(Origin.MODEL, model, call.lineno, call.col_offset + 1, "", orm="sqlalchemy")
+
+    # -- links -------------------------------------------------------------------
+
+    @staticmethod
+    def _subscript(query: Query, link: ast.Subscript) -> Query:
+        if isinstance(link.slice, ast.Slice):
+            return replace(query, bounded=True)
+        return replace(query, rows=Rows.ONE, bounded=True)
+
+    def _method(self, query: Query, method: str, link: ast.Call) -> Query | None:
+        if query.rows is Rows.DICTS and method in KEEP | _BOUNDING:
+            return replace(query, bounded=query.bounded or method in _BOUNDING)
+        if query.rows is not Rows.MANY and method not in ("all", "scalars", "unique"):
+            return None
+        if method in LOADERS:
+            return self._loaded(query, method, link)
+        if method in ("join", "outerjoin", "join_from"):
+            paths = tuple(p for a in link.args for p in [_attribute_path(a)] if p)
+            return replace(query, joins=query.joins + paths)
+        if method in ("filter", "filter_by", "where", "exclude", "get", "get_or_404"):
+            keys = {k.arg for k in link.keywords}
+            bounded = bool(keys & _PRIMARY_KEYS) and method != "exclude"
+            query = replace(query, filtered=True, bounded=query.bounded or bounded)
+            if method in ("filter", "filter_by", "where", "exclude"):
+                return query
+        if method in KEEP:
+            return query
+        if method in _BOUNDING:
+            return replace(query, bounded=True)
+        if method in ONE_ROW:
+            return replace(query, rows=Rows.ONE, bounded=True)
+        if method in _DICTS:
+            return replace(query, rows=Rows.DICTS)
+        if method in VALUES or method in WRITES:
+            return replace(query, rows=Rows.VALUE)
+        if method == "in_bulk":
+            return query
+        return None
+
+    def _loaded(self, query: Query, method: str, call: ast.Call) -> Query:
+        if method == "select_related" and not call.args:
+            return replace(query, load_all=True)
+        if method == "fetch_mode":
+            return replace(query, load_all=True)
+        loads = list(query.loads)
+        dynamic = query.dynamic_loads
+        load_all = query.load_all
+        for arg in call.args:
+            if isinstance(arg, ast.Starred):
+                dynamic = True
+                continue
+            found = self._lookups(arg, method)
+            if found is None:
+                dynamic = True
+            elif found == ["*"]:
+                load_all = True
+            else:
+                loads.extend(found)
+        return replace(query, loads=tuple(sorted(set(loads))), dynamic_loads=dynamic,
+                       load_all=load_all)
+
+    def _lookups(self, arg: ast.expr, method: str) -> list[str] | None:
+        """The relation paths one loader argument loads, or None when not literal."""
+        literal = string(arg)
+        if literal is not None:
+            return _prefixes(literal) if literal != "*" else ["*"]
+        if isinstance(arg, ast.Name) and arg.id in self.env:
+            return None
+        if isinstance(arg, ast.Call):
+            name = self.names.qualify(arg.func).rsplit(".", 1)[-1]
+            if name in ("Prefetch", "GenericPrefetch"):
+                return self._prefetch(arg)
+            return self._sa_option(arg)
+        return None
+
+    def _prefetch(self, call: ast.Call) -> list[str] | None:
+        lookup = string(call.args[0]) if call.args else string(keyword(call, "lookup"))
+        if lookup is None:
+            return None
+        to_attr = string(keyword(call, "to_attr"))
+        head = to_attr or lookup
+        paths = _prefixes(head) if to_attr is None else [to_attr]
+        queryset = call.args[1] if len(call.args) > 1 else keyword(call, "queryset")
+        if queryset is not None:
+            inner = self.query(queryset)
+            if inner is None:
+                return None
+            paths.extend(f"{head}__{p}" for p in inner.loads)
+        return paths
+
+    def _sa_option(self, call: ast.Call) -> list[str] | None:
+        """``joinedload(Post.author).selectinload(Author.books)`` → author, author__books."""
+        root, links = chain(call)
+        steps: list[ast.Call] = []
+        names: list[str] = []
+        name = self.names.qualify(root).rsplit(".", 1)[-1] if isinstance(root, ast.Name) else ""
+        pending = name
+        for link in links:
+            if isinstance(link, ast.Attribute):
+                pending = link.attr
+            elif isinstance(link, ast.Call):
+                steps.append(link)
+                names.append(pending)
+        if not steps or any(n not in _SA_LOADERS for n in names):
+            return None
+        paths: list[str] = []
+        prefix = ""
+        for loader, step in zip(names, steps):
+            for arg in step.args[:1]:
+                hop = string(arg) or _attribute_path(arg)
+                if hop is None:
+                    return None
+                if hop == "*":
+                    return ["*"] if _SA_LOADERS[loader] else []
+                prefix = f"{prefix}__{hop}" if prefix else hop
+                if _SA_LOADERS[loader]:
+                    paths.append(prefix)
+        return paths
+
+
+def _attribute_path(expr: ast.expr) -> str | None:
+    """``Post.author`` → ``author`` (the relationship attribute of a mapped class)."""
+    if isinstance(expr, ast.Attribute) and isinstance(expr.value, (ast.Name, ast.Attribute)):
+        return expr.attr
+    return None
+
+
+def _prefixes(lookup: str) -> list[str]:
+    """``a__b__c`` loads ``a``, ``a__b`` and ``a__b__c``."""
+    parts = lookup.split("__")
+    return ["__".join(parts[: i + 1]) for i in range(len(parts))]
+
+
+def value_of(expr: ast.expr | None, reader: QueryReader) -> Value:
+    """A literal view of an attribute's or argument's value."""
+    if expr is None:
+        return Value(ValueKind.OTHER)
+    if isinstance(expr, ast.Constant):
+        if isinstance(expr.value, str):
+            return Value(ValueKind.STRING, expr.value)
+        return Value(ValueKind.CONSTANT, repr(expr.value))
+    if isinstance(expr, (ast.Name, ast.Attribute)):
+        name = reader.names.qualify(expr)
+        return Value(ValueKind.REF, name) if name else Value(ValueKind.OTHER)
+    if isinstance(expr, (ast.List, ast.Tuple, ast.Set)):
+        return Value(ValueKind.SEQUENCE, items=tuple(value_of(e, reader) for e in expr.elts))
+    if isinstance(expr, ast.Dict):
+        pairs = tuple(
+            Keyword(k.value, value_of(v, reader)) for k, v in zip(expr.keys, expr.values)
+            if isinstance(k, ast.Constant) and isinstance(k.value, str)
+        )
+        return Value(ValueKind.CALL, "builtins.dict", keywords=pairs)
+    if isinstance(expr, ast.Subscript):
+        # ``list[BookOut]``: the container as a call of its element.
+        container = reader.names.qualify(expr.value)
+        return Value(ValueKind.CALL, container, items=(value_of(expr.slice, reader),))
+    if isinstance(expr, ast.Call):
+        query = reader.query(expr)
+        if query is not None and query.origin is not Origin.FUNCTION:
+            return Value(ValueKind.QUERY, query.text, query=query)
+        func = expr.func
+        callee = reader.names.qualify(func) if not isinstance(func, ast.Call) \
+            else reader.names.qualify(func.func) + "()"
+        return Value(
+            ValueKind.CALL, callee,
+            items=tuple(value_of(a, reader) for a in expr.args if not isinstance(a, ast.Starred)),
+            keywords=tuple(Keyword(k.arg, value_of(k.value, reader)) for k in expr.keywords if k.arg),
+        )
+    return Value(ValueKind.OTHER)
