@@ -293,7 +293,7 @@ class Consumption:
             return
         declared: dict[str, tuple[str, ClassAttribute]] = {}
         for owner in reversed(registry.lineage(cls)):
-            module, facts = registry.classes[owner]
+            _, facts = registry.classes[owner]
             for attribute in facts.attributes:
                 declared[attribute.name] = (owner, attribute)
         fields: tuple[str, ...] = ()

@@ -317,7 +317,7 @@ class Registry:
                 value = attribute.value
                 if value.kind is not ValueKind.CALL:
                     continue
-                cls = value.text[: -len(".as_manager")] if value.text.endswith(".as_manager") else value.text
+                cls = value.text.removesuffix(".as_manager")
                 cls = self.canonical(cls)
                 if cls not in self.classes or not any(
                         b.rsplit(".", 1)[-1] in _MANAGER_BASES for b in self.external_bases(cls)):

@@ -155,7 +155,7 @@ class Resolver:
 
     def admin_model(self, admin: str) -> Model | None:
         registry = self.registry
-        module, facts = registry.classes[admin]
+        _, facts = registry.classes[admin]
         for decorator in facts.decorators:
             if decorator.kind is ValueKind.CALL and decorator.text.endswith("register") and decorator.items:
                 return registry.model(decorator.items[0].text)

@@ -338,9 +338,8 @@ class FlowBuilder:
             if isinstance(bound, Row) and callee:
                 self._use(bound, Use(call.lineno, call.col_offset + 1, UseKind.PASS, "",
                                      callee=callee, argument=index))
-        if isinstance(func, ast.Attribute):
-            if self._db_call(call, func):
-                return
+        if isinstance(func, ast.Attribute) and self._db_call(call, func):
+            return
         if self.loops and self._is_function(func) and not callee.startswith("builtins."):
             self.state.loop_calls.append(DbCall(
                 callee, call.lineno, call.col_offset + 1, snippet(call), loop_line=self.loops[-1].line,
@@ -498,7 +497,14 @@ def _related_head(receiver: ast.expr) -> bool:
 
 
 def _target_names(target: ast.expr) -> list[str]:
-    return [n.id for n in ast.walk(target) if isinstance(n, ast.Name)]
+    """Names an assignment binds (``obj.attr = ...`` binds none)."""
+    if isinstance(target, ast.Name):
+        return [target.id]
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return [n for e in target.elts for n in _target_names(e)]
+    if isinstance(target, ast.Starred):
+        return _target_names(target.value)
+    return []
 
 
 def _last(expr: ast.expr) -> str:

@@ -86,10 +86,7 @@ def chain(expr: ast.expr) -> tuple[ast.expr, list[ast.expr]]:
         if isinstance(node, ast.Call):
             links.append(node)
             node = unwrap(node.func)
-        elif isinstance(node, ast.Attribute):
-            links.append(node)
-            node = unwrap(node.value)
-        elif isinstance(node, ast.Subscript):
+        elif isinstance(node, (ast.Attribute, ast.Subscript)):
             links.append(node)
             node = unwrap(node.value)
         else:

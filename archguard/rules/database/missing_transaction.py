@@ -1,0 +1,188 @@
+"""AG307 missing-transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from archguard.core.findings import Finding
+from archguard.core.levels import Category, Confidence, Severity
+from archguard.core.orm import DbCall, FunctionFlow
+from archguard.core.rule_meta import Invalid, RuleMeta, Valid
+from archguard.graph.orm_analysis import OrmAnalysis
+from archguard.graph.orm_resolve import Scope, class_of
+from archguard.graph.project import Project
+from archguard.rules.database._common import at, finding
+from archguard.rules.project_rule import ProjectRule
+
+_HOOKS = frozenset({"perform_create", "perform_update", "perform_destroy", "create", "update"})
+_MODELS = """
+    from django.db import models
+
+    class Account(models.Model):
+        balance = models.DecimalField(max_digits=12, decimal_places=2)
+
+    class Transfer(models.Model):
+        source = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+")
+        target = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+")
+        amount = models.DecimalField(max_digits=12, decimal_places=2)
+"""
+_URLS = """
+    from django.urls import path
+    from bank import views
+
+    urlpatterns = [path("transfers/", views.transfer)]
+"""
+
+
+class MissingTransaction(ProjectRule):
+    """
+    ## What it does
+    Finds request handlers (routes, DRF `perform_create` / `perform_update` and
+    serializer `create` / `update`) that write two or more different models with no
+    transaction around them: Django writes outside `transaction.atomic` (decorator or
+    `with` block) when `ATOMIC_REQUESTS` is not set, and SQLAlchemy handlers that
+    `commit()` more than once, leaving the first part committed if the rest fails.
+    A handler that writes one model, or stages everything and commits once, is fine.
+
+    ## Why is this bad?
+    Without a transaction, a failure between the writes (a validation error, a
+    timeout, a deploy) leaves the database half-updated: money debited and never
+    credited, an order without its lines, stock decremented for an order that does
+    not exist. These states are hard to detect and repair afterwards.
+
+    ## Example
+    ```python
+    def transfer(request):
+        source.balance -= amount
+        source.save()
+        target.balance += amount
+        target.save()
+        Transfer.objects.create(source=source, target=target, amount=amount)
+    ```
+
+    ## Use instead
+    ```python
+    @transaction.atomic
+    def transfer(request):
+        ...
+    ```
+    In SQLAlchemy, stage all changes and `commit()` once, or wrap them in
+    `with session.begin():`.
+
+    ## References
+    - https://docs.djangoproject.com/en/stable/topics/db/transactions/
+    - https://docs.sqlalchemy.org/en/20/orm/session_transaction.html
+    """
+
+    meta = RuleMeta(
+        id="AG307",
+        name="missing-transaction",
+        category=Category.TRANSACTION,
+        severity=Severity.WARNING,
+        confidence=Confidence.MEDIUM,
+        summary="A handler writes several models with no transaction: a failure leaves partial writes.",
+        cwe=(662,),
+        security_severity=3.1,
+        tags=frozenset({"database", "reliability"}),
+    )
+
+    VALID = (
+        Valid(files={
+            "bank/models.py": _MODELS,
+            "bank/urls.py": _URLS,
+            "bank/settings.py": 'ROOT_URLCONF = "bank.urls"\n',
+            "bank/views.py": """
+                from django.db import transaction
+                from django.http import JsonResponse
+                from bank.models import Account, Transfer
+
+                @transaction.atomic
+                def transfer(request):
+                    source = Account.objects.select_for_update().get(pk=request.POST["from"])
+                    target = Account.objects.select_for_update().get(pk=request.POST["to"])
+                    amount = int(request.POST["amount"])
+                    source.balance -= amount
+                    source.save()
+                    target.balance += amount
+                    target.save()
+                    Transfer.objects.create(source=source, target=target, amount=amount)
+                    return JsonResponse({"ok": True})
+            """,
+        }, label="the fixed twin"),
+    )
+    INVALID = (
+        Invalid(files={
+            "bank/models.py": _MODELS,
+            "bank/urls.py": _URLS,
+            "bank/settings.py": 'ROOT_URLCONF = "bank.urls"\n',
+            "bank/views.py": """
+                from django.http import JsonResponse
+                from bank.models import Account, Transfer
+
+                def transfer(request):
+                    source = Account.objects.get(pk=request.POST["from"])
+                    target = Account.objects.get(pk=request.POST["to"])
+                    amount = int(request.POST["amount"])
+                    source.balance -= amount
+                    source.save()
+                    target.balance += amount
+                    target.save()
+                    Transfer.objects.create(source=source, target=target, amount=amount)
+                    return JsonResponse({"ok": True})
+            """,
+        }, path="bank/views.py", line=4, message="transaction.atomic"),
+    )
+
+    def check(self, project: Project) -> Iterable[Finding]:
+        analysis = project.orm
+        registry = analysis.registry
+        if not registry.models:
+            return
+        handlers = {name for route in project.routes.routes for name in route.functions}
+        atomic_requests = "ATOMIC_REQUESTS" in registry.settings
+        for name, (module, flow) in sorted(registry.functions.items()):
+            hook = flow.name.rsplit(".", 1)[-1] in _HOOKS and "." in flow.name and any(
+                "rest_framework" in b for b in registry.external_bases(class_of(module, flow.name)))
+            if flow.atomic or not (name in handlers or hook):
+                continue
+            writes = [c for c in flow.calls if c.write and not c.atomic]
+            commits = [c for c in writes if c.op == "commit" and not c.loop_line]
+            if len(commits) >= 2:
+                yield finding(
+                    self.meta, at(project, module, flow.line, 1),
+                    f"{flow.name}() commits {len(commits)} times (lines "
+                    f"{', '.join(str(c.line) for c in commits)}): if a later step fails, the earlier "
+                    "commits stay. Stage all changes and commit once at the end, or use "
+                    "`with session.begin():`.",
+                    f"{flow.name}:commits", related=tuple(at(project, module, c.line, c.column, "commit")
+                                                          for c in commits),
+                )
+                continue
+            if atomic_requests:
+                continue
+            models = self._models(analysis, module, flow, writes)
+            if len(models) < 2:
+                continue
+            names = sorted(models)
+            yield finding(
+                self.meta, at(project, module, flow.line, 1),
+                f"{flow.name}() writes {', '.join(names)} with no transaction: if a later write fails, "
+                "the earlier ones stay. Wrap the writes in transaction.atomic (decorator or `with`).",
+                f"{flow.name}:{'+'.join(names)}",
+                severity=Severity.WARNING,
+                related=tuple(at(project, module, c.line, c.column, "write") for _, c in sorted(models.items())),
+            )
+
+    @staticmethod
+    def _models(analysis: OrmAnalysis, module: str, flow: FunctionFlow,
+                writes: list[DbCall]) -> dict[str, DbCall]:
+        found: dict[str, DbCall] = {}
+        scope = Scope(module, class_of(module, flow.name))
+        for call in writes:
+            model = analysis.registry.model(call.model)
+            if model is None and call.query is not None:
+                resolved = analysis.resolver.resolve(call.query, scope)
+                model = resolved.model if resolved is not None else None
+            if model is not None and model.orm == "django":
+                found.setdefault(model.name, call)
+        return found
