@@ -378,6 +378,11 @@ class FlowBuilder:
             if method == "execute" and call.args and _is_dml(call.args[0], self.names):
                 self._record(call, "execute", None, write=True)
                 return True
+            query = self.reader.query(call)
+            if query is not None and method in _SA_EVALUATE:
+                self._record(call, method, query, write=False)
+                self._consume(call)
+                return True
         whole = self.reader.bound(call)
         if isinstance(whole, Query) and whole.origin is Origin.RELATED and whole.parent is not None \
                 and unwrap(call.func) is func and _related_head(receiver):

@@ -38,7 +38,7 @@ WRITES = frozenset({"create", "get_or_create", "update_or_create", "update", "de
 #: Terminal calls that run the query there and then.
 EVALUATE = ONE_ROW | VALUES | WRITES | frozenset({"in_bulk", "all_", "fetchall"})
 _BOUNDING = frozenset({"limit", "offset", "paginate", "slice", "fetch"})
-_PRIMARY_KEYS = frozenset({"pk", "id", "pk__exact", "id__exact", "uuid", "slug"})
+_PRIMARY_KEYS = frozenset({"pk", "id", "pk__exact", "id__exact", "uuid", "slug", "pk__in", "id__in"})
 _SESSION_NAMES = frozenset({"session", "db", "db_session", "sess", "async_session", "s", "tx"})
 _SESSION_READS = frozenset({"execute", "scalars", "scalar", "exec", "stream", "stream_scalars"})
 _SELECTS = frozenset({"sqlalchemy.select", "sqlalchemy.future.select", "sqlalchemy.sql.select",
@@ -282,7 +282,7 @@ class QueryReader:
         if qualified in ("builtins.list", "builtins.sorted", "builtins.reversed", "builtins.tuple") \
                 and call.args:
             inner = self.query(call.args[0])
-            return (inner, 1) if inner is not None and inner.rows is Rows.MANY else None
+            return (inner, 1) if inner is not None and inner.rows in (Rows.MANY, Rows.DICTS) else None
         if root.id[:1].isupper() and qualified and not qualified.startswith("builtins."):
             return NewObject(qualified), 1
         if qualified and not qualified.startswith("builtins."):
@@ -313,6 +313,7 @@ class QueryReader:
             return replace(query, joins=query.joins + paths)
         if method in ("filter", "filter_by", "where", "exclude", "get", "get_or_404"):
             keys = {k.arg for k in link.keywords}
+            keys |= {n.attr for a in link.args for n in ast.walk(a) if isinstance(n, ast.Attribute)}
             bounded = bool(keys & _PRIMARY_KEYS) and method != "exclude"
             query = replace(query, filtered=True, bounded=query.bounded or bounded)
             if method in ("filter", "filter_by", "where", "exclude"):

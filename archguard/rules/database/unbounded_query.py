@@ -153,7 +153,7 @@ class UnboundedQuery(ProjectRule):
         registry = analysis.registry
         reported: set[str] = set()
         for route in project.routes.routes:
-            if route.methods and "GET" not in route.methods:
+            if route.methods and not {"GET", "ANY", "*"} & set(route.methods):
                 continue
             for name in route.functions:
                 found = registry.functions.get(name)
