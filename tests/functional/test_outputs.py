@@ -167,9 +167,10 @@ def _secret_values(report_root: Path) -> list[str]:
 
 
 def test_no_format_prints_a_secret_or_an_absolute_path(cli: Cli, tmp_path: Path) -> None:
+    with_secrets = 0
     for root in FIXTURE_DIRS:
         secrets = _secret_values(root)
-        assert secrets or root.name.endswith("_clean")
+        with_secrets += bool(secrets)
         outputs = _all_formats(root, tmp_path, cli, "--no-cache")
         for fmt, output in outputs.items():
             assert str(REPO) not in output and str(Path.home()) + "/" not in output, fmt
@@ -180,6 +181,8 @@ def test_no_format_prints_a_secret_or_an_absolute_path(cli: Cli, tmp_path: Path)
                 # Pieces that are words of archguard's own rule names and docs are not leaks.
                 leaked = [w for w in windows if w in output and w not in RULE_DOCS]
                 assert leaked == [], f"{fmt} output of {root.name} shows part of a secret"
+    # Fixtures about other concerns hold no secret; enough others do for this to bite.
+    assert with_secrets >= 5
 
 
 def test_reporters_render_an_empty_report() -> None:
