@@ -11,6 +11,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
+#: Related-manager calls that query again even when the relation was prefetched.
+PREFETCH_BYPASS = frozenset({"filter", "exclude", "order_by", "first", "last", "get", "latest",
+                             "earliest", "values", "values_list", "aggregate", "annotate", "create",
+                             "get_or_create"})
+
+
+def lookup_prefixes(lookup: str) -> list[str]:
+    """``a__b__c`` loads ``a``, ``a__b`` and ``a__b__c``."""
+    parts = lookup.split("__")
+    return ["__".join(parts[: i + 1]) for i in range(len(parts))]
+
 
 class Origin(str, Enum):
     #: ``Book.objects…``, ``select(Book)``, ``session.query(Book)``, ``Book.query``:

@@ -9,9 +9,10 @@ inlined two levels deep.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from archguard.core.orm import (
+    PREFETCH_BYPASS,
     ClassAttribute,
     DbCall,
     FunctionFlow,
@@ -25,6 +26,7 @@ from archguard.core.orm import (
 )
 from archguard.graph.orm_models import (
     ALWAYS_QUERY,
+    DRF_LIST_VIEWS,
     EAGER,
     NO_QUERY,
     Model,
@@ -34,13 +36,8 @@ from archguard.graph.orm_models import (
 from archguard.graph.orm_resolve import Resolved, Resolver, Scope, class_of
 
 _INLINE_DEPTH = 2
-_ALL_FAMILY = frozenset({"all", "count", "exists", "__iter__", "", "iterator"})
-_BYPASS = frozenset({"filter", "exclude", "order_by", "first", "last", "get", "latest", "earliest",
-                     "values", "values_list", "aggregate", "annotate", "create", "get_or_create"})
 _RELATED_FIELDS = frozenset({"PrimaryKeyRelatedField", "SlugRelatedField", "StringRelatedField",
                              "HyperlinkedRelatedField", "ManyRelatedField"})
-_LIST_VIEWS = frozenset({"ListAPIView", "ListCreateAPIView", "ModelViewSet", "ReadOnlyModelViewSet",
-                         "ListModelMixin"})
 
 
 @dataclass(frozen=True)
@@ -164,7 +161,7 @@ class Consumption:
                 self._add("dynamic", site, query, full, relation)
                 return
             loaded = self._loaded(query, full, relation)
-            if relation.many and last and use.call in _BYPASS:
+            if relation.many and last and use.call in PREFETCH_BYPASS:
                 return  # reported as a query in the loop, with the prefetch it bypasses
             if not loaded:
                 if not relation.many and relation.id_attribute and after in ("id", "pk") \
@@ -221,10 +218,9 @@ class Consumption:
 
     def _passed(self, query: Resolved, prefix: str, use: Use, site: Site, scope: Scope, depth: int) -> None:
         callee = use.callee
-        if callee.startswith("self.") and scope.cls:
-            found = self.registry.method(scope.cls, callee[len("self."):])
-            argument = use.argument + 1
-        else:
+        found = self.registry.callee(callee, scope.cls)
+        argument = use.argument + 1  # past ``self``
+        if not callee.startswith("self."):
             serializer = self._serializer_class(callee, scope)
             if serializer:
                 self._serializer(serializer, query, prefix, _with_via(site, serializer.rsplit(".", 1)[-1]),
@@ -235,7 +231,6 @@ class Consumption:
                     in self.registry.classes:
                 self._schema(owner, query, prefix, site, depth)
                 return
-            found = self.registry.function(callee)
             argument = use.argument
         if found is None or depth >= _INLINE_DEPTH:
             return
@@ -310,8 +305,6 @@ class Consumption:
             value = attribute.value
             if value.kind is not ValueKind.CALL:
                 continue
-            field_site = Site(site.module, site.line, site.column, site.function, site.loop_line,
-                              site.loop_module, site.via, site.is_async)
             source_value = value.keyword("source")
             source = source_value.text.replace(".", "__") if source_value is not None \
                 and source_value.kind is ValueKind.STRING and source_value.text != "*" else name
@@ -319,7 +312,7 @@ class Consumption:
             callee = value.text.rsplit(".", 1)[-1]
             nested = self._serializer_class(value.text, Scope(registry.classes[owner][0]))
             if nested:
-                self._read(query, prefix, source, "all" if many else "", field_site, depth)
+                self._read(query, prefix, source, "all" if many else "", site, depth)
                 relation = self._relation_at(model, source)
                 if relation is not None:
                     self._serializer(nested, query, _join(prefix, source), site, depth + 1)
@@ -332,11 +325,11 @@ class Consumption:
                                  _with_via(site, f"{cls.rsplit('.', 1)[-1]}.{method}()"), depth + 1)
             elif callee in _RELATED_FIELDS:
                 if many:
-                    self._read(query, prefix, source, "all", field_site, depth)
+                    self._read(query, prefix, source, "all", site, depth)
                 elif callee != "PrimaryKeyRelatedField":
-                    self._read(query, prefix, source + "__str", "", field_site, depth)
+                    self._read(query, prefix, source + "__str", "", site, depth)
             elif source != name:
-                self._read(query, prefix, source, "", field_site, depth)
+                self._read(query, prefix, source, "", site, depth)
         for name in fields:
             if name in declared:
                 continue
@@ -382,7 +375,7 @@ class Consumption:
 
     def _list_view(self, cls: str) -> None:
         bases = {b.rsplit(".", 1)[-1] for b in self.registry.external_bases(cls)}
-        if not bases & _LIST_VIEWS:
+        if not bases & DRF_LIST_VIEWS:
             return
         module, facts = self.registry.classes[cls]
         attribute = self.registry.attribute(cls, "serializer_class")
@@ -428,5 +421,4 @@ def _join(prefix: str, path: str) -> str:
 
 
 def _with_via(site: Site, via: str) -> Site:
-    return Site(site.module, site.line, site.column, site.function, site.loop_line, site.loop_module,
-                via, site.is_async)
+    return replace(site, via=via)

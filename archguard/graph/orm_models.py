@@ -28,6 +28,9 @@ _DJANGO_RELATIONS = {
     "GenericRelation": True, "TreeManyToManyField": True,
 }
 _MANAGER_BASES = ("Manager", "QuerySet", "BaseManager")
+#: DRF views and mixins that serialize their queryset as a list.
+DRF_LIST_VIEWS = frozenset({"ListAPIView", "ListCreateAPIView", "ModelViewSet",
+                            "ReadOnlyModelViewSet", "ListModelMixin"})
 #: SQLAlchemy ``lazy=`` values that load with the parent, or never query.
 EAGER = frozenset({"joined", "selectin", "subquery", "immediate", "auto"})
 NO_QUERY = frozenset({"raise", "raise_on_sql", "noload"})
@@ -132,6 +135,12 @@ class Registry:
             if found is not None:
                 return found
         return None
+
+    def callee(self, name: str, cls: str) -> tuple[str, FunctionFlow] | None:
+        """The function a call names: ``self.method`` through ``cls``, else a function."""
+        if name.startswith("self."):
+            return self.method(cls, name[len("self."):]) if cls else None
+        return self.function(name)
 
     def lineage(self, cls: str) -> list[str]:
         """The class and its project bases, nearest first."""

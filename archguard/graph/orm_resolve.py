@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from archguard.core.orm import Origin, Query, Rows, ValueKind
+from archguard.core.orm import Origin, Query, Rows, ValueKind, lookup_prefixes
 from archguard.graph.orm_models import Model, Registry
 
 _DEPTH = 4
@@ -174,10 +174,5 @@ class Resolver:
         _, value, _ = attribute
         if value.kind is ValueKind.CONSTANT and value.text == "True":
             return replace(found, load_all=True)
-        paths = {p for s in value.strings for p in _prefixes(s)}
+        paths = {p for s in value.strings for p in lookup_prefixes(s)}
         return replace(found, loads=found.loads | paths)
-
-
-def _prefixes(lookup: str) -> list[str]:
-    parts = lookup.split("__")
-    return ["__".join(parts[: i + 1]) for i in range(len(parts))]

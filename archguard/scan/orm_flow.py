@@ -8,6 +8,7 @@ import ast
 from dataclasses import dataclass, field
 
 from archguard.core.orm import (
+    PREFETCH_BYPASS,
     DbCall,
     FunctionFlow,
     Origin,
@@ -37,9 +38,6 @@ from archguard.scan.web_names import Names
 _SA_EVALUATE = frozenset({"all", "first", "one", "one_or_none", "scalar", "scalar_one",
                           "scalar_one_or_none", "scalars", "execute", "exec", "get", "count",
                           "paginate", "get_or_404", "first_or_404", "one_or_404", "fetchall"})
-#: Related-manager calls that query again even when the relation was prefetched.
-BYPASS = frozenset({"filter", "exclude", "order_by", "first", "last", "get", "latest", "earliest",
-                    "values", "values_list", "aggregate", "annotate", "create", "get_or_create"})
 _SESSION_WRITES = frozenset({"add", "add_all", "delete", "merge", "bulk_save_objects",
                              "bulk_insert_mappings", "bulk_update_mappings"})
 _INSTANCE_WRITES = frozenset({"save", "delete", "asave", "adelete"})
@@ -386,7 +384,7 @@ class FlowBuilder:
         whole = self.reader.bound(call)
         if isinstance(whole, Query) and whole.origin is Origin.RELATED and whole.parent is not None \
                 and unwrap(call.func) is func and _related_head(receiver):
-            if method in BYPASS or method in _M2M_WRITES:
+            if method in PREFETCH_BYPASS or method in _M2M_WRITES:
                 self._record(call, method, whole, write=method in _M2M_WRITES, bypass=whole.ref)
             self._consume(call)
             return True

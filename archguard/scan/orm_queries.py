@@ -12,7 +12,15 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, replace
 
-from archguard.core.orm import Keyword, Origin, Query, Rows, Value, ValueKind
+from archguard.core.orm import (
+    Keyword,
+    Origin,
+    Query,
+    Rows,
+    Value,
+    ValueKind,
+    lookup_prefixes,
+)
 from archguard.scan.web_names import Names, keyword, string
 
 #: Methods that keep a queryset (or select) a queryset.
@@ -358,7 +366,7 @@ class QueryReader:
         """The relation paths one loader argument loads, or None when not literal."""
         literal = string(arg)
         if literal is not None:
-            return _prefixes(literal) if literal != "*" else ["*"]
+            return lookup_prefixes(literal) if literal != "*" else ["*"]
         if isinstance(arg, ast.Name) and arg.id in self.env:
             return None
         if isinstance(arg, ast.Call):
@@ -374,7 +382,7 @@ class QueryReader:
             return None
         to_attr = string(keyword(call, "to_attr"))
         head = to_attr or lookup
-        paths = _prefixes(head) if to_attr is None else [to_attr]
+        paths = lookup_prefixes(head) if to_attr is None else [to_attr]
         queryset = call.args[1] if len(call.args) > 1 else keyword(call, "queryset")
         if queryset is not None:
             inner = self.query(queryset)
@@ -418,12 +426,6 @@ def _attribute_path(expr: ast.expr) -> str | None:
     if isinstance(expr, ast.Attribute) and isinstance(expr.value, (ast.Name, ast.Attribute)):
         return expr.attr
     return None
-
-
-def _prefixes(lookup: str) -> list[str]:
-    """``a__b__c`` loads ``a``, ``a__b`` and ``a__b__c``."""
-    parts = lookup.split("__")
-    return ["__".join(parts[: i + 1]) for i in range(len(parts))]
 
 
 def value_of(expr: ast.expr | None, reader: QueryReader) -> Value:

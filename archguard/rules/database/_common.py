@@ -6,10 +6,12 @@ from __future__ import annotations
 from archguard.core.findings import Finding, Location
 from archguard.core.fingerprint import make_fingerprint
 from archguard.core.levels import Confidence, Severity
+from archguard.core.orm import DbCall
 from archguard.core.rule_meta import RuleMeta
+from archguard.graph.orm_analysis import OrmAnalysis
 from archguard.graph.orm_consumption import Problem
 from archguard.graph.orm_models import Model, Registry, Relation
-from archguard.graph.orm_resolve import Resolved
+from archguard.graph.orm_resolve import Resolved, Scope
 from archguard.graph.project import Project
 
 
@@ -84,6 +86,16 @@ def load_fix(registry: Registry, query: Resolved, path: str) -> str:
         return (f'.prefetch_related(Prefetch("{head}", '
                 f'queryset={inner}.objects.select_related("{"__".join(rest)}")))')
     return f'.prefetch_related("{"__".join(names)}")'
+
+
+def written_model(analysis: OrmAnalysis, scope: Scope, call: DbCall) -> Model | None:
+    """The model a write goes to: named in the call, or the model of the query or row
+    it is made through."""
+    model = analysis.registry.model(call.model)
+    if model is None and call.query is not None:
+        resolved = analysis.resolver.resolve(call.query, scope)
+        model = resolved.model if resolved is not None else None
+    return model
 
 
 def dotted(query: Resolved, path: str) -> str:

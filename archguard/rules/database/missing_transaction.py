@@ -11,7 +11,7 @@ from archguard.core.rule_meta import Invalid, RuleMeta, Valid
 from archguard.graph.orm_analysis import OrmAnalysis
 from archguard.graph.orm_resolve import Scope, class_of
 from archguard.graph.project import Project
-from archguard.rules.database._common import at, finding
+from archguard.rules.database._common import at, finding, written_model
 from archguard.rules.project_rule import ProjectRule
 
 _HOOKS = frozenset({"perform_create", "perform_update", "perform_destroy", "create", "update"})
@@ -179,10 +179,7 @@ class MissingTransaction(ProjectRule):
         found: dict[str, DbCall] = {}
         scope = Scope(module, class_of(module, flow.name))
         for call in writes:
-            model = analysis.registry.model(call.model)
-            if model is None and call.query is not None:
-                resolved = analysis.resolver.resolve(call.query, scope)
-                model = resolved.model if resolved is not None else None
+            model = written_model(analysis, scope, call)
             if model is not None and model.orm == "django":
                 found.setdefault(model.name, call)
         return found

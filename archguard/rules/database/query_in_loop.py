@@ -200,10 +200,7 @@ class QueryInLoop(ProjectRule):
                        flow: FunctionFlow) -> Iterator[Finding]:
         registry = analysis.registry
         for call in flow.loop_calls:
-            name = call.op
-            cls = class_of(module, flow.name)
-            found = registry.method(cls, name[len("self."):]) if name.startswith("self.") and cls \
-                else registry.function(name)
+            found = registry.callee(call.op, class_of(module, flow.name))
             if found is None:
                 continue
             callee_module, callee = found

@@ -9,6 +9,7 @@ from archguard.core.levels import Category, Confidence, Severity
 from archguard.core.orm import Origin, Query, ValueKind
 from archguard.core.rule_meta import Invalid, RuleMeta, Valid
 from archguard.graph.orm_analysis import OrmAnalysis
+from archguard.graph.orm_models import DRF_LIST_VIEWS
 from archguard.graph.orm_resolve import Resolved, Scope, class_of
 from archguard.graph.project import Project
 from archguard.rules.database._common import at, finding, origin_location
@@ -18,8 +19,7 @@ from archguard.rules.project_rule import ProjectRule
 _SMALL_TABLES = frozenset({"Country", "Currency", "Language", "Locale", "Timezone", "TimeZone",
                            "Setting", "Settings", "SiteSetting", "Config", "Configuration",
                            "Region", "State", "Province", "Unit", "Plan", "Role", "Permission"})
-_LIST_VIEWS = frozenset({"ListAPIView", "ListCreateAPIView", "ModelViewSet", "ReadOnlyModelViewSet",
-                         "ListModelMixin", "ListView", "BaseListView"})
+_DJANGO_LIST_VIEWS = frozenset({"ListView", "BaseListView"})
 _SA_MODELS = """
     from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -197,10 +197,10 @@ class UnboundedQuery(ProjectRule):
         globally_paginated = "DEFAULT_PAGINATION_CLASS" in registry.settings
         for cls in sorted(registry.classes):
             bases = {b.rsplit(".", 1)[-1] for b in registry.external_bases(cls)}
-            if not bases & _LIST_VIEWS:
+            if not bases & (DRF_LIST_VIEWS | _DJANGO_LIST_VIEWS):
                 continue
             module, facts = registry.classes[cls]
-            django_list = bool(bases & {"ListView", "BaseListView"})
+            django_list = bool(bases & _DJANGO_LIST_VIEWS)
             knob = "paginate_by" if django_list else "pagination_class"
             setting = registry.attribute(cls, knob)
             if setting is not None and not (setting[1].kind is ValueKind.CONSTANT and setting[1].text == "None"):

@@ -9,7 +9,7 @@ from archguard.core.levels import Category, Confidence, Severity
 from archguard.core.rule_meta import Invalid, RuleMeta, Valid
 from archguard.graph.orm_resolve import Scope, class_of
 from archguard.graph.project import Project
-from archguard.rules.database._common import at, finding
+from archguard.rules.database._common import at, finding, written_model
 from archguard.rules.project_rule import ProjectRule
 
 _MODELS = """
@@ -18,6 +18,17 @@ _MODELS = """
     class Product(models.Model):
         sku = models.CharField(max_length=20, unique=True)
         price = models.DecimalField(max_digits=10, decimal_places=2)
+"""
+_SA_MODELS = """
+    from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+    class Base(DeclarativeBase):
+        pass
+
+    class Product(Base):
+        __tablename__ = "products"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        sku: Mapped[str]
 """
 _SUGGEST = {
     "save": "bulk_update() (existing rows) or bulk_create() (new ones)",
@@ -90,17 +101,7 @@ class WriteInLoop(ProjectRule):
             """,
         }, label="the fixed twin"),
         Valid(files={
-            "app/models.py": """
-                from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-
-                class Base(DeclarativeBase):
-                    pass
-
-                class Product(Base):
-                    __tablename__ = "products"
-                    id: Mapped[int] = mapped_column(primary_key=True)
-                    sku: Mapped[str]
-            """,
+            "app/models.py": _SA_MODELS,
             "app/imports.py": """
                 from sqlalchemy.orm import Session
                 from app.models import Product
@@ -124,17 +125,7 @@ class WriteInLoop(ProjectRule):
             """,
         }, path="shop/imports.py", line=5, message="bulk_create()"),
         Invalid(files={
-            "app/models.py": """
-                from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-
-                class Base(DeclarativeBase):
-                    pass
-
-                class Product(Base):
-                    __tablename__ = "products"
-                    id: Mapped[int] = mapped_column(primary_key=True)
-                    sku: Mapped[str]
-            """,
+            "app/models.py": _SA_MODELS,
             "app/imports.py": """
                 from sqlalchemy.orm import Session
                 from app.models import Product
@@ -158,10 +149,7 @@ class WriteInLoop(ProjectRule):
             for call in flow.calls:
                 if not call.write or not call.loop_line or call.op in ("add", "add_all", "merge"):
                     continue
-                model = registry.model(call.model)
-                if model is None and call.query is not None:
-                    resolved = analysis.resolver.resolve(call.query, scope)
-                    model = resolved.model if resolved is not None else None
+                model = written_model(analysis, scope, call)
                 if model is None and not (sqlalchemy and call.op in ("commit", "flush", "execute")):
                     continue
                 overrides = model is not None and "save" in model.facts.methods
