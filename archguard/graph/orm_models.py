@@ -194,9 +194,11 @@ class Registry:
                     continue
                 for base in cls.bases:
                     kind = kinds.get(self.canonical(base)) or self._orm_of_base(base)
-                    if kind == "sqlalchemy-base" and base == "sqlmodel.SQLModel":
+                    if base == "sqlmodel.SQLModel" or kind == "sqlmodel":
+                        # Only ``table=True`` maps a table; other SQLModel classes are schemas
+                        # and shared field sets that tables inherit from.
                         table = any(k.name == "table" and k.value.text == "True" for k in cls.keywords)
-                        kind = "sqlalchemy" if table else ""
+                        kind = "sqlalchemy" if table else "sqlmodel"
                     elif kind == "sqlalchemy-base" and base in _SA_DECLARATIVE:
                         kinds[name] = "sqlalchemy-base"
                         changed = True
@@ -272,8 +274,7 @@ class Registry:
                 many = uselist.text == "True"
             elif not annotation:
                 many = name.endswith("s")
-            return Relation(name, model.qualname, target, many, "sqlalchemy",
-                            lazy_value.text if lazy_value is not None and lazy_value.text else "select",
+            return Relation(name, model.qualname, target, many, "sqlalchemy", _lazy(lazy_value),
                             id_attribute=f"{name}_id" in attrs, line=line)
         return None
 
@@ -314,7 +315,7 @@ class Registry:
         if backref.kind is ValueKind.CALL and backref.items and backref.items[0].kind is ValueKind.STRING:
             lazy = backref.keyword("lazy")
             return Relation(backref.items[0].text, relation.target, model.qualname, not relation.many,
-                            "sqlalchemy", lazy.text if lazy is not None else "select", id_attribute=False)
+                            "sqlalchemy", _lazy(lazy), id_attribute=False)
         return None
 
     def _managers(self, model: Model) -> None:
@@ -336,3 +337,14 @@ class Registry:
                     returned = found[1].returns
                     loads = returned.loads + (("*",) if returned.load_all else ())
                     model.manager_loads.setdefault(attribute.name, loads)
+
+
+#: ``lazy=True`` / ``False`` / ``None`` are the legacy spellings of these strategies.
+_LEGACY_LAZY = {"True": "select", "False": "joined", "None": "noload"}
+
+
+def _lazy(value: Value | None) -> str:
+    """The loader strategy a ``lazy=`` argument declares ("select" when absent)."""
+    if value is None or not value.text:
+        return "select"
+    return _LEGACY_LAZY.get(value.text, value.text)

@@ -58,7 +58,7 @@ def extract(tree: ast.Module, module: str, imports: tuple[ImportFact, ...]) -> O
             if registration is not None:
                 registrations.append(registration)
     settings = _settings(tree)
-    if not (classes or functions or settings):
+    if not (classes or functions or settings or factories):
         return None
     return OrmFacts(
         classes=tuple(classes), functions=tuple(functions), factories=tuple(factories),

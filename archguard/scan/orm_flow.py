@@ -48,6 +48,16 @@ _PAGE_PARAMS = frozenset({"limit", "offset", "page", "per_page", "page_size", "s
 _SESSION_TYPES = ("Session", "AsyncSession", "scoped_session")
 _SMALL_RANGE = 10
 
+#: Calls that hand their argument to the client as the response body.
+_RESPONSE_WRAPPERS = frozenset({
+    "flask.jsonify", "flask.make_response", "django.http.JsonResponse",
+    "django.http.response.JsonResponse", "fastapi.responses.JSONResponse",
+    "fastapi.responses.ORJSONResponse", "starlette.responses.JSONResponse",
+    "rest_framework.response.Response", "json.dumps",
+})
+#: Builtins that reduce rows to one value.
+_REDUCERS = frozenset({f"builtins.{n}" for n in ("len", "sum", "min", "max", "any", "all", "bool")})
+
 
 @dataclass
 class _Loop:
@@ -452,12 +462,18 @@ class FlowBuilder:
                 found = self.env.get(node.id)
             elif isinstance(node, (ast.Call, ast.Attribute, ast.Subscript, ast.Await)):
                 found = self.reader.bound(node)
+            if isinstance(found, Query) and found.origin is Origin.FUNCTION \
+                    and found.ref in _RESPONSE_WRAPPERS and isinstance(node, ast.Call):
+                pending.extend(node.args)  # ``jsonify([b.to_dict() for b in Book.query.all()])``
+                continue
             if isinstance(found, Query):
                 # The outermost chain only: ``qs.filter()[:10]`` is bounded even though
                 # ``qs.filter()`` inside it is not.
                 if found.rows in (Rows.MANY, Rows.DICTS) and found.origin is not Origin.PARAMETER:
                     seen.append(found)
                 continue
+            if isinstance(node, ast.Call) and self.names.qualify(node.func) in _REDUCERS:
+                continue  # ``len(qs)`` returns a number, not the rows
             pending.extend(ast.iter_child_nodes(node))
         for serialization in self.state.serializations:
             if value.lineno <= serialization.line <= (value.end_lineno or value.lineno):

@@ -230,6 +230,9 @@ class QueryReader:
             assert isinstance(call, ast.Call)
             if method == "select" and receiver_parts[-1] == "db" and call.args:
                 return self._select(call), index + 2  # Flask-SQLAlchemy's ``db.select``
+            if method == "paginate" and receiver_parts[-1] == "db" and call.args:
+                inner = self.query(call.args[0])  # Flask-SQLAlchemy's ``db.paginate(select)``
+                return (replace(inner, bounded=True), index + 2) if inner is not None else None
             if self._is_session(receiver_parts):
                 found = self._session_call(method, call)
                 return (found, index + 2) if found is not None else None

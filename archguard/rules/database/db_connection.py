@@ -12,6 +12,7 @@ from archguard.scan.context import FileContext
 _CONNECTIONS = {
     "sqlalchemy.create_engine": "an SQLAlchemy engine (and its connection pool)",
     "sqlalchemy.ext.asyncio.create_async_engine": "an async SQLAlchemy engine (and its pool)",
+    "sqlmodel.create_engine": "an SQLAlchemy engine (and its connection pool)",
     "sqlalchemy.orm.sessionmaker": "a session factory",
     "psycopg2.connect": "a PostgreSQL connection", "psycopg.connect": "a PostgreSQL connection",
     "psycopg.AsyncConnection.connect": "a PostgreSQL connection",
@@ -27,7 +28,8 @@ _CONNECTIONS = {
 _SESSION_FACTORIES = frozenset({"SessionLocal", "AsyncSessionLocal", "async_session",
                                 "async_session_maker", "async_session_factory", "session_factory",
                                 "SessionFactory", "sqlalchemy.orm.Session",
-                                "sqlalchemy.ext.asyncio.AsyncSession"})
+                                "sqlalchemy.ext.asyncio.AsyncSession", "sqlmodel.Session",
+                                "sqlmodel.ext.asyncio.session.AsyncSession"})
 _MAKERS = frozenset({"sqlalchemy.orm.sessionmaker", "sqlalchemy.ext.asyncio.async_sessionmaker",
                      "sqlalchemy.orm.scoped_session"})
 
