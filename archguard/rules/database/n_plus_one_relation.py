@@ -51,6 +51,51 @@ _SA_MODELS = """
         author: Mapped[User] = relationship()
 """
 
+#: Flask-SQLAlchemy's legacy spelling: ``lazy=True`` is the default lazy load.
+_FLASK_MODELS = """
+    from forum.extensions import db
+
+    class User(db.Model):
+        id = db.Column(db.Integer, primary_key=True)
+        username = db.Column(db.String(80))
+
+    class Topic(db.Model):
+        id = db.Column(db.Integer, primary_key=True)
+        author_id = db.Column(db.Integer, db.ForeignKey("user.id"))
+        author = db.relationship("User", backref=db.backref("topics", lazy=True))
+
+        def to_dict(self):
+            return {"id": self.id, "author": self.author.username}
+"""
+#: Only ``table=True`` classes are tables; the others are the API's schemas.
+_SQLMODEL_MODELS = """
+    from sqlmodel import Field, Relationship, SQLModel
+
+    class TeamBase(SQLModel):
+        name: str
+
+    class Team(TeamBase, table=True):
+        id: int | None = Field(default=None, primary_key=True)
+        heroes: list["Hero"] = Relationship(back_populates="team")
+
+    class Hero(SQLModel, table=True):
+        id: int | None = Field(default=None, primary_key=True)
+        team_id: int | None = Field(default=None, foreign_key="team.id")
+        team: Team | None = Relationship(back_populates="heroes")
+        powers: list["Power"] = Relationship(sa_relationship_kwargs={"lazy": "selectin"})
+
+    class Power(SQLModel, table=True):
+        id: int | None = Field(default=None, primary_key=True)
+        hero_id: int = Field(foreign_key="hero.id")
+
+    class PowerPublic(SQLModel):
+        id: int
+
+    class HeroPublicWithTeam(SQLModel):
+        id: int
+        team: TeamBase | None = None
+        powers: list[PowerPublic] = []
+"""
 
 class NPlusOneRelation(ProjectRule):
     """
@@ -126,6 +171,21 @@ class NPlusOneRelation(ProjectRule):
             """,
         }, label="the fixed twin: both relations loaded with the query"),
         Valid(files={
+            "heroes/models.py": _SQLMODEL_MODELS,
+            "heroes/routes.py": """
+                from fastapi import APIRouter
+                from sqlalchemy.orm import selectinload
+                from sqlmodel import Session, select
+                from heroes.models import Hero, HeroPublicWithTeam
+
+                router = APIRouter()
+
+                @router.get("/heroes", response_model=list[HeroPublicWithTeam])
+                def heroes(session: Session, limit: int = 100):
+                    return session.exec(select(Hero).options(selectinload(Hero.team)).limit(limit)).all()
+            """,
+        }, label="SQLModel: the team loaded with the heroes; powers are declared selectin"),
+        Valid(files={
             "blog/models.py": _SA_MODELS,
             "blog/api.py": """
                 from sqlalchemy import select
@@ -165,6 +225,40 @@ class NPlusOneRelation(ProjectRule):
                     return [(p.id, p.author.name) for p in posts]
             """,
         }, path="blog/api.py", line=7, message="joinedload(Post.author)"),
+        Invalid(files={
+            "forum/extensions.py": """
+                from flask_sqlalchemy import SQLAlchemy
+
+                db = SQLAlchemy()
+            """,
+            "forum/models.py": _FLASK_MODELS,
+            "forum/views.py": """
+                from flask import Blueprint, jsonify
+                from forum.models import Topic
+
+                bp = Blueprint("forum", __name__)
+
+                @bp.get("/topics")
+                def topics():
+                    page = Topic.query.order_by(Topic.id.desc()).paginate(per_page=20)
+                    return jsonify([t.to_dict() for t in page.items])
+            """,
+        }, path="forum/views.py", line=9, message="Topic.author is loaded lazily for every row of "
+                                                   "`page.items` (through Topic.to_dict())"),
+        Invalid(files={
+            "heroes/models.py": _SQLMODEL_MODELS,
+            "heroes/routes.py": """
+                from fastapi import APIRouter
+                from sqlmodel import Session, select
+                from heroes.models import Hero, HeroPublicWithTeam
+
+                router = APIRouter()
+
+                @router.get("/heroes", response_model=list[HeroPublicWithTeam])
+                def heroes(session: Session, limit: int = 100):
+                    return session.exec(select(Hero).limit(limit)).all()
+            """,
+        }, path="heroes/routes.py", line=9, message="Hero.team is loaded lazily for every row"),
     )
 
     def check(self, project: Project) -> Iterable[Finding]:
