@@ -88,6 +88,8 @@ class UseKind(str, Enum):
     METHOD = "method"
     #: ``serialize(row)`` / ``BookOut.model_validate(row)``: the row handed to a callee.
     PASS = "pass"
+    #: ``render_books(books)``: all the rows of a query handed to a callee that loops.
+    ROWS = "rows"
 
 
 @dataclass(frozen=True)
@@ -147,6 +149,9 @@ class DbCall:
     #: For a related-manager call that ignores a prefetch: the row query and relation.
     bypass: str = ""
     query: Query | None = None
+    #: Its result is cached per key in the loop (``if key not in cache: cache[key] = ...``),
+    #: so it runs once per distinct key rather than once per row.
+    memoised: bool = False
 
 
 @dataclass(frozen=True)

@@ -53,6 +53,9 @@ class Site:
     #: How the row got there: "" for a direct read, else "Book.to_dict()" and the like.
     via: str = ""
     is_async: bool = False
+    #: Consumed through a serializer that overrides ``to_representation``: its output
+    #: may leave out the fields read here.
+    custom: bool = False
 
 
 @dataclass(frozen=True)
@@ -145,7 +148,12 @@ class Consumption:
         if use.kind is UseKind.PASS:
             self._passed(query, prefix, use, site, scope, depth)
             return
+        if use.kind is UseKind.ROWS:
+            self._rows_passed(query, prefix, use, site, scope, depth)
+            return
         parts = use.path.split("__")
+        if parts[0] in model.proxies:
+            parts = model.proxies[parts[0]].split("__") + parts[1:]
         for index, name in enumerate(parts):
             relation = model.relations.get(name)
             if relation is None:
@@ -240,6 +248,24 @@ class Consumption:
         via = site.via or f"{flow.name}()"
         self._inline(query, prefix, module, flow, flow.params[argument], _with_via(site, via), depth + 1)
 
+    def _rows_passed(self, query: Resolved, prefix: str, use: Use, site: Site, scope: Scope,
+                     depth: int) -> None:
+        """``render_books(books)``: what the callee reads from each row it loops over."""
+        found = self.registry.callee(use.callee, scope.cls)
+        if found is None or depth >= _INLINE_DEPTH:
+            return
+        module, flow = found
+        argument = use.argument + (1 if use.callee.startswith("self.") else 0)
+        if argument >= len(flow.params):
+            return
+        param = flow.params[argument]
+        inner = _with_via(site, site.via or f"{flow.name}()")
+        for row_use in flow.row_uses:
+            if row_use.query.origin is Origin.PARAMETER and row_use.query.ref == param \
+                    and row_use.loop_line:
+                self._use(query, prefix, row_use.use, inner, Scope(module, class_of(module, flow.name)),
+                          depth + 1)
+
     def _inline(self, query: Resolved, prefix: str, module: str, flow: FunctionFlow, param: str,
                 site: Site, depth: int) -> None:
         scope = Scope(module, class_of(module, flow.name))
@@ -286,6 +312,8 @@ class Consumption:
         model = self._model_at(query.model, prefix)
         if model is None or depth > _INLINE_DEPTH:
             return
+        if registry.method(cls, "to_representation") is not None:
+            site = replace(site, custom=True)
         declared: dict[str, tuple[str, ClassAttribute]] = {}
         for owner in reversed(registry.lineage(cls)):
             _, facts = registry.classes[owner]

@@ -63,6 +63,8 @@ class Model:
     #: Manager attribute -> paths its ``get_queryset`` loads.
     manager_loads: dict[str, tuple[str, ...]] = field(default_factory=dict)
     parents: tuple[str, ...] = ()
+    #: ``association_proxy`` attribute -> the relation path it reads through.
+    proxies: dict[str, str] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -248,6 +250,9 @@ class Registry:
                                           attribute.many, attrs, attribute.line)
                 if relation is not None:
                     model.relations[relation.name] = relation
+                proxied = _proxy(attribute.value)
+                if proxied and model.orm == "sqlalchemy":
+                    model.proxies[attribute.name] = proxied
 
     def _relation(self, model: Model, name: str, value: Value, annotation: str, many: bool,
                   attrs: set[str], line: int) -> Relation | None:
@@ -348,3 +353,11 @@ def _lazy(value: Value | None) -> str:
     if value is None or not value.text:
         return "select"
     return _LEGACY_LAZY.get(value.text, value.text)
+
+
+def _proxy(value: Value) -> str:
+    """``association_proxy("keyword_links", "keyword")`` reads ``keyword_links__keyword``."""
+    if value.kind is not ValueKind.CALL or not value.text.endswith("association_proxy"):
+        return ""
+    names = [item.text for item in value.items[:2] if item.kind is ValueKind.STRING]
+    return "__".join(names) if len(names) == 2 else ""

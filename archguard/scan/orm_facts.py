@@ -23,7 +23,7 @@ from archguard.scan.web_names import Names, string
 #: Only modules that mention one of these can hold database facts.
 TRIGGERS = re.compile(
     rb"django|sqlalchemy|sqlmodel|rest_framework|pydantic|\.objects\b|\.query\b|session|Session"
-    rb"|relationship|select\(|ATOMIC_REQUESTS|DEFAULT_PAGINATION_CLASS"
+    rb"|relationship|select\(|ATOMIC_REQUESTS|DEFAULT_PAGINATION_CLASS|\bmodels\b"
 )
 _SETTINGS = ("ATOMIC_REQUESTS", "DEFAULT_PAGINATION_CLASS")
 _META_CLASSES = frozenset({"Meta", "Config"})

@@ -5,7 +5,7 @@ with the loop and transaction around each."""
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from archguard.core.orm import (
     PREFETCH_BYPASS,
@@ -55,6 +55,8 @@ _RESPONSE_WRAPPERS = frozenset({
     "fastapi.responses.ORJSONResponse", "starlette.responses.JSONResponse",
     "rest_framework.response.Response", "json.dumps",
 })
+_PREFETCH_OBJECTS = frozenset({"django.db.models.prefetch_related_objects",
+                               "django.db.models.query.prefetch_related_objects"})
 #: Builtins that reduce rows to one value.
 _REDUCERS = frozenset({f"builtins.{n}" for n in ("len", "sum", "min", "max", "any", "all", "bool")})
 
@@ -97,6 +99,7 @@ class FlowBuilder:
         self.reader = QueryReader(names, self.env, self.sessions)
         self.loops: list[_Loop] = []
         self.atomic = 0
+        self.memo = 0
         self.state = _State(paginated=bool(set(self.params) & _PAGE_PARAMS))
         self._consumed: set[int] = set()
 
@@ -138,6 +141,13 @@ class FlowBuilder:
             self._body(stmt.orelse)
         elif isinstance(stmt, (ast.With, ast.AsyncWith)):
             self._with(stmt)
+        elif isinstance(stmt, ast.If):
+            self._expr(stmt.test)
+            memo = _is_cache_miss(stmt.test)
+            self.memo += memo
+            self._body(stmt.body)
+            self.memo -= memo
+            self._body(stmt.orelse)
         elif isinstance(stmt, ast.Return):
             if stmt.value is not None:
                 self._expr(stmt.value)
@@ -155,8 +165,11 @@ class FlowBuilder:
         value = stmt.value
         if value is None:
             return
-        self._expr(value)
         targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+        memo = any(isinstance(t, ast.Subscript) for t in targets)  # ``cache[key] = query``
+        self.memo += memo
+        self._expr(value)
+        self.memo -= memo
         bound = self.reader.bound(value) if not isinstance(stmt, ast.AugAssign) else None
         tainted = self._mentions_tainted(value)
         for target in targets:
@@ -232,6 +245,12 @@ class FlowBuilder:
         query = self.reader.query(iterable)
         if query is not None and query.rows is Rows.MANY:
             return query
+        if isinstance(iterable, ast.Name) and iterable.id in self.params:
+            bound = self.env.get(iterable.id)
+            if isinstance(bound, Row) and bound.query.origin is Origin.PARAMETER \
+                    and bound.query.ref == iterable.id:
+                # Rows a caller hands in; the project pass knows which query they come from.
+                return replace(bound.query, rows=Rows.MANY)
         return None
 
     # -- expressions ------------------------------------------------------------
@@ -247,6 +266,8 @@ class FlowBuilder:
                 self._expr(operand, compare=True)
             return
         if isinstance(node, (ast.Attribute, ast.Call)) and self._row_chain(node, compare):
+            return
+        if isinstance(node, ast.Call) and self._map(node):
             return
         if isinstance(node, ast.Call):
             self._call(node)
@@ -282,6 +303,31 @@ class FlowBuilder:
                                                node.lineno, inner))
 
         visit(0)
+
+    def _map(self, call: ast.Call) -> bool:
+        """``map(lambda b: ..., rows)`` and ``map(to_dict, rows)`` consume every row, as a
+        comprehension does; True when handled."""
+        if len(call.args) != 2 or self.names.qualify(call.func) != "builtins.map":
+            return False
+        func, iterable = call.args
+        source = self._rows_of(iterable)
+        if source is None:
+            return False
+        self._expr(iterable)
+        if isinstance(func, ast.Lambda) and len(func.args.args) == 1 and not func.args.vararg:
+            parameter = func.args.args[0].arg
+            target = ast.Name(id=parameter, ctx=ast.Store())
+            body = func.body
+            self._loop(call.lineno, {parameter},
+                       lambda: self._bind_rows(target, iterable, source, call.lineno,
+                                               lambda: self._expr(body)))
+            return True
+        callee = self._callee(func)
+        if not callee or isinstance(func, ast.Lambda):
+            return False
+        self._use(Row(source, call.lineno), Use(call.lineno, call.col_offset + 1, UseKind.PASS, "",
+                                                callee=callee, argument=0))
+        return True
 
     def _row_chain(self, node: ast.Attribute | ast.Call, compare: bool) -> bool:
         """Records ``row.a.b`` / ``row.a.method()`` as a use; True when handled."""
@@ -334,6 +380,8 @@ class FlowBuilder:
         callee = self._callee(func)
         if callee.rsplit(".", 1)[-1] in ("Paginator", "paginate", "paginate_queryset"):
             self.state.paginated = True
+        if callee in _PREFETCH_OBJECTS and call.args and isinstance(call.args[0], ast.Name):
+            self._prefetch_objects(call.args[0].id, call)
         many = any(k.arg == "many" and isinstance(k.value, ast.Constant) and k.value.value is True
                    for k in call.keywords)
         if many and call.args:
@@ -346,12 +394,24 @@ class FlowBuilder:
             if isinstance(bound, Row) and callee:
                 self._use(bound, Use(call.lineno, call.col_offset + 1, UseKind.PASS, "",
                                      callee=callee, argument=index))
+            elif isinstance(bound, Query) and bound.rows is Rows.MANY and callee \
+                    and bound.origin is not Origin.PARAMETER and not callee.startswith("builtins.") \
+                    and callee not in _PREFETCH_OBJECTS:
+                use = Use(call.lineno, call.col_offset + 1, UseKind.ROWS, "", callee=callee, argument=index)
+                self.state.row_uses.append(RowUse(bound, use, call.lineno))
         if isinstance(func, ast.Attribute) and self._db_call(call, func):
             return
         if self.loops and self._is_function(func) and not callee.startswith("builtins."):
             self.state.loop_calls.append(DbCall(
                 callee, call.lineno, call.col_offset + 1, snippet(call), loop_line=self.loops[-1].line,
-                variant=self._mentions_tainted(call), atomic=self.atomic > 0))
+                variant=self._mentions_tainted(call), atomic=self.atomic > 0, memoised=self.memo > 0))
+
+    def _prefetch_objects(self, name: str, call: ast.Call) -> None:
+        """``prefetch_related_objects(books, "tags")`` loads into rows already fetched."""
+        rows = self.env.get(name)
+        if isinstance(rows, Query) and rows.rows is Rows.MANY:
+            lookups = ast.Call(func=call.func, args=call.args[1:], keywords=[])
+            self.env[name] = self.reader.loaded(rows, "prefetch_related", lookups)
 
     def _is_function(self, func: ast.expr) -> bool:
         """A call of a module-level function or a method of ``self``: something the
@@ -439,7 +499,7 @@ class FlowBuilder:
                 "commit", "flush", "add", "add_all", "merge") else ""),
             loop_line=loop.line if loop else 0,
             variant=bool(loop) and self._mentions_tainted(node, loop),
-            atomic=self.atomic > 0, bypass=bypass, query=query,
+            atomic=self.atomic > 0, bypass=bypass, query=query, memoised=self.memo > 0,
         ))
 
     def _mentions_tainted(self, node: ast.AST, loop: _Loop | None = None) -> bool:
@@ -573,3 +633,8 @@ def _is_dml(expr: ast.expr, names: Names) -> bool:
     if isinstance(root, ast.Name):
         return names.qualify(root).rsplit(".", 1)[-1] in ("insert", "update", "delete")
     return False
+
+
+def _is_cache_miss(test: ast.expr) -> bool:
+    """``key not in cache``: the body fills a per-key cache."""
+    return isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.NotIn)

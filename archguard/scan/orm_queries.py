@@ -318,7 +318,7 @@ class QueryReader:
         if query.rows is not Rows.MANY and method not in ("all", "scalars", "unique"):
             return None
         if method in LOADERS:
-            return self._loaded(query, method, link)
+            return self.loaded(query, method, link)
         if method in ("join", "outerjoin", "join_from"):
             paths = tuple(p for a in link.args for p in [_attribute_path(a)] if p)
             return replace(query, joins=query.joins + paths)
@@ -343,11 +343,17 @@ class QueryReader:
             return query
         return None
 
-    def _loaded(self, query: Query, method: str, call: ast.Call) -> Query:
+    def loaded(self, query: Query, method: str, call: ast.Call) -> Query:
+        """``query`` with what one loader call (``select_related(...)``, ``options(...)``) adds."""
         if method == "select_related" and not call.args:
             return replace(query, load_all=True)
         if method == "fetch_mode":
-            return replace(query, load_all=True)
+            # FETCH_PEERS loads a relation for every fetched row at once; RAISE refuses the
+            # lazy load. Only the default FETCH_ONE still queries per row.
+            mode = call.args[0] if call.args else None
+            one = isinstance(mode, (ast.Name, ast.Attribute)) and \
+                self.names.qualify(mode).endswith("FETCH_ONE")
+            return query if one else replace(query, load_all=True)
         loads = list(query.loads)
         dynamic = query.dynamic_loads
         load_all = query.load_all

@@ -97,6 +97,7 @@ _SQLMODEL_MODELS = """
         powers: list[PowerPublic] = []
 """
 
+
 class NPlusOneRelation(ProjectRule):
     """
     ## What it does
@@ -104,14 +105,19 @@ class NPlusOneRelation(ProjectRule):
     foreign key, one-to-one, many-to-many or reverse relation of a Django model, or a
     SQLAlchemy `relationship()` with the default `lazy="select"` (or `dynamic` /
     `write_only`, which query on every access). Rows are followed wherever they are
-    consumed: `for` and `async for` loops, comprehensions, model methods and helpers
-    the row is handed to (two calls deep), DRF serializers (`many=True`, list views,
-    nested serializers, `source=`, `SerializerMethodField`), Django admin
-    `list_display` callables and FastAPI `response_model=list[...]` schemas. Queries
-    are followed through assignments, function returns, `get_queryset()` and modules.
-    A `select_related`, `prefetch_related`, `Prefetch`, `list_select_related`,
-    loader option or eager `lazy=` strategy covering the path silences it. When the
-    loaded paths cannot be known (computed lookups) the confidence is low.
+    consumed: `for` and `async for` loops, comprehensions, `map()`, model methods and
+    helpers that a row or the whole result is handed to (two calls deep), DRF
+    serializers (`many=True`, list views, nested serializers, `source=`,
+    `SerializerMethodField`), Django admin `list_display` callables and FastAPI
+    `response_model=list[...]` schemas. Queries are followed through assignments,
+    function returns, `get_queryset()` and modules. SQLAlchemy `association_proxy`
+    attributes are read through the relation they proxy.
+
+    A `select_related`, `prefetch_related`, `Prefetch`, `prefetch_related_objects`,
+    `list_select_related`, `fetch_mode(FETCH_PEERS)`, loader option or eager `lazy=`
+    strategy covering the path silences it. When the loaded paths cannot be known
+    (computed lookups), or a serializer overrides `to_representation()`, the
+    confidence is low.
 
     ## Why is this bad?
     Each row pays its own round trip: listing 100 books with their authors runs 101
@@ -171,6 +177,52 @@ class NPlusOneRelation(ProjectRule):
             """,
         }, label="the fixed twin: both relations loaded with the query"),
         Valid(files={
+            "shop/models.py": _MODELS,
+            "shop/views.py": """
+                from django.db.models import prefetch_related_objects
+                from django.http import JsonResponse
+                from shop.models import Book
+
+                def book_list(request):
+                    books = list(Book.objects.select_related("author")[:50])
+                    prefetch_related_objects(books, "tags")
+                    return JsonResponse({"books": list(map(
+                        lambda b: {"author": b.author.name, "tags": [t.name for t in b.tags.all()]},
+                        books,
+                    ))})
+            """,
+        }, label="prefetch_related_objects on rows already fetched; map() over them"),
+        Valid(files={
+            "shop/models.py": _MODELS,
+            "shop/render.py": """
+                from shop.models import Book
+
+                def render_books(books):
+                    return [{"title": b.title, "author": b.author.name} for b in books]
+            """,
+            "shop/views.py": """
+                from django.http import JsonResponse
+                from shop.models import Book
+                from shop.render import render_books
+
+                def book_list(request):
+                    books = Book.objects.select_related("author").order_by("title")[:50]
+                    return JsonResponse({"books": render_books(books)})
+            """,
+        }, label="the rows handed to a helper that loops over them, with the author loaded"),
+        Valid(files={
+            "shop/models.py": _MODELS,
+            "shop/views.py": """
+                from django.db import models
+                from django.http import JsonResponse
+                from shop.models import Book
+
+                def book_list(request):
+                    books = Book.objects.fetch_mode(models.FETCH_PEERS)[:50]
+                    return JsonResponse({"authors": [b.author.name for b in books]})
+            """,
+        }, label="Django 6.1 fetch_mode(FETCH_PEERS): the first access loads the relation for every row"),
+        Valid(files={
             "heroes/models.py": _SQLMODEL_MODELS,
             "heroes/routes.py": """
                 from fastapi import APIRouter
@@ -214,6 +266,17 @@ class NPlusOneRelation(ProjectRule):
             """,
         }, path="shop/views.py", line=(7, 8), message="loaded lazily for every row"),
         Invalid(files={
+            "shop/models.py": _MODELS,
+            "shop/views.py": """
+                from django.http import JsonResponse
+                from shop.models import Book
+
+                def book_list(request):
+                    books = Book.objects.order_by("title")[:50]
+                    return JsonResponse({"authors": list(map(lambda b: b.author.name, books))})
+            """,
+        }, path="shop/views.py", line=6, message="Book.author is loaded lazily"),
+        Invalid(files={
             "blog/models.py": _SA_MODELS,
             "blog/api.py": """
                 from sqlalchemy import select
@@ -225,6 +288,59 @@ class NPlusOneRelation(ProjectRule):
                     return [(p.id, p.author.name) for p in posts]
             """,
         }, path="blog/api.py", line=7, message="joinedload(Post.author)"),
+        Invalid(files={
+            "shop/models.py": _MODELS,
+            "shop/render.py": """
+                from shop.models import Book
+
+                def render_books(books):
+                    return [{"title": b.title, "author": b.author.name} for b in books]
+            """,
+            "shop/views.py": """
+                from django.http import JsonResponse
+                from shop.models import Book
+                from shop.render import render_books
+
+                def book_list(request):
+                    books = Book.objects.order_by("title")[:50]
+                    return JsonResponse({"books": render_books(books)})
+            """,
+        }, path="shop/views.py", line=7, message="(through render_books())"),
+        Invalid(files={
+            "app/models.py": """
+                from sqlalchemy import ForeignKey
+                from sqlalchemy.ext.associationproxy import association_proxy
+                from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+                class Base(DeclarativeBase):
+                    pass
+
+                class Keyword(Base):
+                    __tablename__ = "keywords"
+                    id: Mapped[int] = mapped_column(primary_key=True)
+                    word: Mapped[str]
+
+                class UserKeyword(Base):
+                    __tablename__ = "user_keywords"
+                    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+                    keyword_id: Mapped[int] = mapped_column(ForeignKey("keywords.id"), primary_key=True)
+                    keyword: Mapped[Keyword] = relationship(lazy="joined")
+
+                class User(Base):
+                    __tablename__ = "users"
+                    id: Mapped[int] = mapped_column(primary_key=True)
+                    keyword_links: Mapped[list[UserKeyword]] = relationship()
+                    keywords = association_proxy("keyword_links", "keyword")
+            """,
+            "app/api.py": """
+                from sqlalchemy import select
+                from app.models import User
+
+                def tag_cloud(session):
+                    users = session.scalars(select(User).limit(100)).all()
+                    return {u.id: [k.word for k in u.keywords] for u in users}
+            """,
+        }, path="app/api.py", line=6, message="User.keyword_links is loaded lazily"),
         Invalid(files={
             "forum/extensions.py": """
                 from flask_sqlalchemy import SQLAlchemy
@@ -302,6 +418,10 @@ class NPlusOneRelation(ProjectRule):
             if query.model.orm == "sqlalchemy" and site.is_async:
                 severity = Severity.ERROR
                 message += " In async code this lazy load raises MissingGreenlet instead of querying."
+        if site.custom:
+            confidence = Confidence.LOW
+            message += (" The serializer overrides to_representation(), so this field may not be "
+                        "rendered.")
         if query.dynamic:
             confidence = Confidence.LOW
             severity = Severity.NOTE

@@ -26,6 +26,9 @@ _MODELS = """
         status = models.CharField(max_length=20)
 """
 
+#: Decorators that memoise a function per argument.
+_CACHES = frozenset({"functools.lru_cache", "functools.cache", "cachetools.cached",
+                     "cachetools.func.lru_cache", "cachetools.func.ttl_cache"})
 
 class QueryInLoop(ProjectRule):
     """
@@ -37,7 +40,9 @@ class QueryInLoop(ProjectRule):
     calls such as `.filter()` or `.first()` that ignore a `prefetch_related` cache.
     A query whose arguments depend on the loop variable (loop-variant) is a warning,
     with a bulk fetch as the fix; a loop-invariant query is a note: hoist it. Loops
-    over small literals (`for kind in ("a", "b")`, `range(3)`) are not reported.
+    over small literals (`for kind in ("a", "b")`, `range(3)`) are not reported. A
+    query cached per key (`if key not in cache: cache[key] = ...`, or a function under
+    `lru_cache`) runs once per distinct key, not per row: a note with low confidence.
 
     ## Why is this bad?
     The loop multiplies round trips: a page that resolves 200 order lines with
@@ -124,6 +129,19 @@ class QueryInLoop(ProjectRule):
                     return [sum(o.total for o in c.orders.filter(status="paid")) for c in customers]
             """,
         }, path="shop/services.py", line=5, message="bypasses"),
+        Invalid(files={
+            "shop/models.py": _MODELS,
+            "shop/services.py": """
+                from shop.models import Customer
+
+                def owners(orders):
+                    customers = {}
+                    for order in orders:
+                        if order.customer_id not in customers:
+                            customers[order.customer_id] = Customer.objects.get(pk=order.customer_id)
+                    return customers
+            """,
+        }, path="shop/services.py", line=7, message="once per distinct key"),
     )
 
     def check(self, project: Project) -> Iterable[Finding]:
@@ -145,7 +163,8 @@ class QueryInLoop(ProjectRule):
                 f"{site.via or 'a helper'} {why} (`{call.text}`) for every row of "
                 f"`{problem.query.origin.text or problem.query.model.name}`. Load what it needs with "
                 "the query (prefetch_related / Prefetch(to_attr=...) / annotate) and read it from the row.",
-                f"{site.function}:{site.via}:{call.text}", confidence=Confidence.MEDIUM,
+                f"{site.function}:{site.via}:{call.text}",
+                confidence=Confidence.LOW if site.custom else Confidence.MEDIUM,
                 related=(origin_location(project, problem.query),),
             )
 
@@ -181,7 +200,14 @@ class QueryInLoop(ProjectRule):
 
     def _loop_query(self, project: Project, module: str, flow: FunctionFlow, call: DbCall,
                     model: str) -> Finding:
-        if call.variant:
+        confidence = None
+        if call.memoised:
+            message = (f"`{call.text}` runs inside the loop at line {call.loop_line}, once per distinct "
+                       f"key since the result is cached: still one query per key. Fetch the {model} "
+                       "rows for all keys at once (filter(field__in=...), in_bulk()) before the loop.")
+            severity = Severity.NOTE
+            confidence = Confidence.LOW
+        elif call.variant:
             message = (f"`{call.text}` runs once per iteration of the loop at line {call.loop_line}, "
                        f"with arguments from the loop: fetch all {model} rows at once "
                        "(filter(field__in=...), in_bulk(), or a prefetch) before the loop.")
@@ -192,7 +218,7 @@ class QueryInLoop(ProjectRule):
             severity = Severity.NOTE
         return finding(
             self.meta, at(project, module, call.line, call.column), message,
-            f"{flow.name}:{call.text}", severity=severity,
+            f"{flow.name}:{call.text}", severity=severity, confidence=confidence,
             related=(at(project, module, call.loop_line, 1, "the loop"),),
         )
 
@@ -211,11 +237,14 @@ class QueryInLoop(ProjectRule):
             if inner is None:
                 continue
             severity = Severity.WARNING if call.variant else Severity.NOTE
+            confidence = Confidence.MEDIUM
+            if call.memoised or any(d.text in _CACHES for d in callee.decorators):
+                severity, confidence = Severity.NOTE, Confidence.LOW  # once per distinct key
             yield finding(
                 self.meta, at(project, module, call.line, call.column),
                 f"`{call.text}` runs a query (`{inner.text}` in {callee.name}()) once per iteration "
                 f"of the loop at line {call.loop_line}. Give {callee.name}() all the keys at once, "
                 "or fetch the rows before the loop.",
-                f"{flow.name}:{call.text}", severity=severity, confidence=Confidence.MEDIUM,
+                f"{flow.name}:{call.text}", severity=severity, confidence=confidence,
                 related=(at(project, callee_module, inner.line, inner.column, "the query"),),
             )
