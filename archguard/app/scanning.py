@@ -19,7 +19,12 @@ from archguard.app.suppressing import (
     unknown_suppressions,
 )
 from archguard.config.layer_sources import contracts_from_other_tools, read_in
-from archguard.config.loading import ConfigError, ConfigProblem, find_config, load_config
+from archguard.config.loading import (
+    ConfigError,
+    ConfigProblem,
+    find_config,
+    load_config,
+)
 from archguard.config.settings import Settings
 from archguard.core.findings import Finding
 from archguard.core.levels import Severity
@@ -33,8 +38,8 @@ from archguard.core.outcomes import (
 from archguard.core.report import BaselineEntry, ScanReport
 from archguard.graph.build import build_project
 from archguard.graph.metrics import repo_metrics
-from archguard.graph.roots import misconfigured_roots
 from archguard.graph.project import Project
+from archguard.graph.roots import misconfigured_roots
 from archguard.rules.project_rule import ProjectRule
 from archguard.rules.registry import all_rules
 from archguard.scan import git
@@ -373,6 +378,10 @@ def _with_line_hashes(findings: list[Finding], sources: dict[str, bytes]) -> lis
     """GitHub line hashes for findings that do not have one yet (file rules compute
     theirs in the per-file pass, where they are cached)."""
     cache: dict[str, dict[int, str]] = {}
+    last: dict[str, int] = {}
+    for finding in findings:
+        path = finding.location.path
+        last[path] = max(last.get(path, 0), finding.location.line)
     out = []
     for finding in findings:
         if finding.line_hash:
@@ -380,6 +389,6 @@ def _with_line_hashes(findings: list[Finding], sources: dict[str, bytes]) -> lis
             continue
         path = finding.location.path
         if path not in cache:
-            cache[path] = line_hashes(sources.get(path, b"").decode("utf-8", "replace"))
+            cache[path] = line_hashes(sources.get(path, b"").decode("utf-8", "replace"), last[path])
         out.append(replace(finding, line_hash=cache[path].get(finding.location.line, "")))
     return out

@@ -22,7 +22,10 @@ _OUTCOMES: dict[str, type] = {cls.__name__: cls for cls in (Analysed, Failed, Sk
 
 def encode(value: Any) -> Any:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: encode(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        # Fields at their default are left out: most facts are mostly defaults, and the
+        # cache is read back on every warm scan.
+        return {name: encode(field) for name, default in _defaults(type(value))
+                for field in (getattr(value, name),) if default is _REQUIRED or field != default}
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, (tuple, list)):
@@ -50,6 +53,22 @@ def decode_findings(data: Any) -> tuple[Finding, ...]:
 
 
 Decoder = Callable[[Any], Any]
+_REQUIRED = object()
+
+
+@lru_cache(maxsize=None)
+def _defaults(cls: type) -> tuple[tuple[str, Any], ...]:
+    """Each field's name and default (``_REQUIRED`` when it has none)."""
+    out = []
+    for f in dataclasses.fields(cls):
+        if f.default is not dataclasses.MISSING:
+            default = f.default
+        elif f.default_factory is not dataclasses.MISSING:
+            default = f.default_factory()
+        else:
+            default = _REQUIRED
+        out.append((f.name, default))
+    return tuple(out)
 
 
 def _decode(value: Any, hint: Any) -> Any:
@@ -103,17 +122,18 @@ def _decoder(hint: Any) -> Decoder:
         hints = typing.get_type_hints(hint)
         names = [f.name for f in dataclasses.fields(hint)]
         expected = set(names)
+        required = {name for name, default in _defaults(hint) if default is _REQUIRED}
         # Built on first use: a recursive type (a query inside a query) would otherwise
         # ask for its own decoder before lru_cache has it.
         fields: list[tuple[str, Decoder]] = []
         cls = hint
 
         def record(value: Any) -> Any:
-            if not isinstance(value, dict) or value.keys() != expected:
+            if not isinstance(value, dict) or not required <= value.keys() <= expected:
                 raise ValueError(f"expected the fields of {cls.__name__}")
             if not fields:
                 fields.extend((name, _decoder(hints[name])) for name in names)
-            return cls(**{name: decode(value[name]) for name, decode in fields})
+            return cls(**{name: decode(value[name]) for name, decode in fields if name in value})
 
         return record
     if isinstance(hint, type) and issubclass(hint, Enum):

@@ -23,8 +23,10 @@ def _kept_units(text: str) -> list[int]:
     return list(memoryview(data).cast("H"))
 
 
-def line_hashes(text: str) -> dict[int, str]:
-    """1-based line number -> ``"<hex>:<occurrence>"`` for every line of ``text``."""
+def line_hashes(text: str, upto: int = 0) -> dict[int, str]:
+    """1-based line number -> ``"<hex>:<occurrence>"`` for every line of ``text``, or
+    for lines 1 to ``upto`` when it is set (a line's hash depends only on what precedes
+    and follows it within 100 characters, its occurrence number on the lines before)."""
     units = _kept_units(text)
     units.append(_EOF)
     units.extend([0] * _BLOCK)
@@ -47,6 +49,8 @@ def line_hashes(text: str) -> dict[int, str]:
             digest = format(value, "x")
             counts[digest] = counts.get(digest, 0) + 1
             out[starts[start]] = f"{digest}:{counts[digest]}"
+            if starts[start] == upto:
+                break
         leaving = units[start] if start >= 0 else 0
         value = (37 * value + unit - _FIRST_MOD * leaving) & _MASK
     return out

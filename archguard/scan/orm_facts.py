@@ -11,6 +11,7 @@ from archguard.core.facts import ImportFact
 from archguard.core.orm import (
     ClassAttribute,
     ClassFacts,
+    FunctionFlow,
     Keyword,
     OrmFacts,
     Value,
@@ -57,6 +58,7 @@ def extract(tree: ast.Module, module: str, imports: tuple[ImportFact, ...]) -> O
             registration = _admin_registration(stmt.value, names)
             if registration is not None:
                 registrations.append(registration)
+    functions = [f for f in functions if _carries_facts(f)]
     settings = _settings(tree)
     if not (classes or functions or settings or factories):
         return None
@@ -64,6 +66,15 @@ def extract(tree: ast.Module, module: str, imports: tuple[ImportFact, ...]) -> O
         classes=tuple(classes), functions=tuple(functions), factories=tuple(factories),
         admin_registrations=tuple(registrations), settings=settings,
     )
+
+
+def _carries_facts(flow: FunctionFlow) -> bool:
+    """Whether the project pass can learn anything from the function. Most functions
+    touch no rows or queries; leaving them out keeps the cache small. A serializer's
+    ``to_representation`` counts by its mere presence."""
+    return bool(flow.returns or flow.returned_rows or flow.row_uses or flow.param_uses or flow.calls
+                or flow.loop_calls or flow.serializations or flow.response_schema
+                or flow.name.endswith(".to_representation"))
 
 
 def _class(node: ast.ClassDef, reader: QueryReader) -> ClassFacts:

@@ -116,7 +116,7 @@ class FlowBuilder:
             decorators=decorators, returns=state.returns,
             returned_rows=tuple(dict.fromkeys(state.returned)),
             response_schema=schema, response_many=many,
-            row_uses=tuple(state.row_uses), param_uses=tuple(state.param_uses),
+            row_uses=tuple(state.row_uses), param_uses=_distinct(state.param_uses),
             calls=tuple(state.calls), loop_calls=tuple(state.loop_calls),
             serializations=tuple(state.serializations), atomic=atomic,
             paginated=state.paginated,
@@ -638,3 +638,14 @@ def _is_dml(expr: ast.expr, names: Names) -> bool:
 def _is_cache_miss(test: ast.expr) -> bool:
     """``key not in cache``: the body fills a per-key cache."""
     return isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.NotIn)
+
+
+def _distinct(uses: list[ParamUse]) -> tuple[ParamUse, ...]:
+    """One use per distinct read: a parameter's uses are judged at the caller's line, so
+    ``self.total`` read ten times is one fact, not ten."""
+    seen: dict[tuple[object, ...], ParamUse] = {}
+    for found in uses:
+        use = found.use
+        seen.setdefault((found.param, use.kind, use.path, use.call, use.compare, use.callee,
+                         use.argument), found)
+    return tuple(seen.values())

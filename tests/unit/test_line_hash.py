@@ -82,3 +82,11 @@ def _reference(text: str) -> dict[int, str]:
 )
 def test_matches_the_per_character_algorithm(text: str) -> None:
     assert line_hashes(text) == _reference(text)
+
+
+def test_stopping_at_a_line_gives_the_same_hashes_up_to_it() -> None:
+    text = "def f():\n    return 1\n" * 40 + "x = 1\n"
+    whole = line_hashes(text)
+    for upto in (1, 2, 17, 80, 81):
+        part = line_hashes(text, upto)
+        assert part == {line: h for line, h in whole.items() if line <= upto}
