@@ -50,8 +50,12 @@ def cache_dir(tree: Path) -> Path:
     return (config.parent if config else tree) / settings.cache_dir
 
 
-def touch_one(tree: Path, counter: int) -> None:
-    target = sorted(tree.rglob("*.py"))[len(list(tree.rglob("*.py"))) // 2]
+def middle_file(tree: Path) -> Path:
+    files = sorted(tree.rglob("*.py"))
+    return files[len(files) // 2]
+
+
+def touch(target: Path, counter: int) -> None:
     with target.open("a", encoding="utf-8") as handle:
         handle.write(f"\n# bench edit {counter}\n")
 
@@ -93,7 +97,12 @@ def main() -> None:
                                 "--json", "--output", os.devnull, *configs, str(tree)])
     run(scan)  # make sure the cache is complete
     record("warm", scan)
-    record("one-changed", scan, lambda i: touch_one(tree, i))
+    target = middle_file(tree)
+    original = target.read_bytes()
+    try:
+        record("one-changed", scan, lambda i: touch(target, i))
+    finally:
+        target.write_bytes(original)  # the tree is the user's: leave it as it was
     if not args.no_bandit and shutil.which("bandit"):
         record("bandit", ["bandit", "-r", str(tree), "-q", "-f", "json", "-o", os.devnull])
     if not args.no_ruff and shutil.which("ruff"):
