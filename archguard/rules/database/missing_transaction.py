@@ -6,9 +6,10 @@ from collections.abc import Iterable
 
 from archguard.core.findings import Finding
 from archguard.core.levels import Category, Confidence, Severity
-from archguard.core.orm import DbCall, FunctionFlow
+from archguard.core.orm import DbCall, FunctionFlow, Origin
 from archguard.core.rule_meta import Invalid, RuleMeta, Valid
 from archguard.graph.orm_analysis import OrmAnalysis
+from archguard.graph.orm_models import Model, Registry
 from archguard.graph.orm_resolve import Scope, class_of
 from archguard.graph.project import Project
 from archguard.rules.database._common import at, finding, written_model
@@ -43,6 +44,7 @@ class MissingTransaction(ProjectRule):
     `with` block) when `ATOMIC_REQUESTS` is not set, and SQLAlchemy handlers that
     `commit()` more than once, leaving the first part committed if the rest fails.
     A handler that writes one model, or stages everything and commits once, is fine.
+    In a DRF hook, `serializer.save()` writes the model of the view's serializer.
 
     ## Why is this bad?
     Without a transaction, a failure between the writes (a validation error, a
@@ -180,6 +182,20 @@ class MissingTransaction(ProjectRule):
         scope = Scope(module, class_of(module, flow.name))
         for call in writes:
             model = written_model(analysis, scope, call)
+            if model is None and call.op == "save" and call.query is not None \
+                    and call.query.origin is Origin.PARAMETER and scope.cls:
+                model = _serializer_model(analysis.registry, scope.cls)  # ``serializer.save()``
             if model is not None and model.orm == "django":
                 found.setdefault(model.name, call)
         return found
+
+
+def _serializer_model(registry: Registry, view: str) -> Model | None:
+    """The model a DRF view's ``serializer_class`` saves (its ``Meta.model``)."""
+    attribute = registry.attribute(view, "serializer_class")
+    serializer = registry.canonical(attribute[1].text) if attribute is not None else ""
+    for owner in registry.lineage(serializer) if serializer in registry.classes else ():
+        value = registry.classes[owner][1].meta_value("model")
+        if value is not None:
+            return registry.model(value.text)
+    return None
