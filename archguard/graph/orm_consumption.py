@@ -297,15 +297,9 @@ class Consumption:
     # -- serializers and schemas ---------------------------------------------------
 
     def _serializer_class(self, name: str, scope: Scope) -> str:
-        if name == "self.get_serializer" and scope.cls:
-            attribute = self.registry.attribute(scope.cls, "serializer_class")
-            name = attribute[1].text if attribute is not None else ""
-        name = self.registry.canonical(name)
-        if name in self.registry.classes and any(
-                "rest_framework" in b or b.rsplit(".", 1)[-1].endswith("Serializer")
-                for b in self.registry.external_bases(name)):
-            return name
-        return ""
+        if name == "self.get_serializer":
+            return self.registry.view_serializer(scope.cls)
+        return self.registry.serializer(name)
 
     def _serializer(self, cls: str, query: Resolved, prefix: str, site: Site, depth: int) -> None:
         registry = self.registry
@@ -409,7 +403,7 @@ class Consumption:
         attribute = self.registry.attribute(cls, "serializer_class")
         if attribute is None:
             return
-        serializer = self._serializer_class(attribute[1].text, Scope(module))
+        serializer = self.registry.serializer(attribute[1].text)
         scope = Scope(module, cls)
         resolved = self.resolver.resolve(Query(Origin.CLASS, "get_queryset", facts.line, 1, ""), scope)
         if not serializer or resolved is None:

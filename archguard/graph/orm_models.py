@@ -170,6 +170,30 @@ class Registry:
                 return self.classes[owner][0], found.value, found.line
         return None
 
+    # -- DRF serializers -------------------------------------------------------------
+
+    def serializer(self, name: str) -> str:
+        """``name`` canonical when it is a project DRF serializer class, else ""."""
+        name = self.canonical(name)
+        if name in self.classes and any(
+                "rest_framework" in b or b.rsplit(".", 1)[-1].endswith("Serializer")
+                for b in self.external_bases(name)):
+            return name
+        return ""
+
+    def view_serializer(self, view: str) -> str:
+        """The serializer class a DRF view declares in ``serializer_class``, or ""."""
+        attribute = self.attribute(view, "serializer_class") if view else None
+        return self.serializer(attribute[1].text) if attribute is not None else ""
+
+    def serializer_model(self, serializer: str) -> Model | None:
+        """The model a ModelSerializer saves: its ``Meta.model``."""
+        for owner in self.lineage(serializer) if serializer else ():
+            value = self.classes[owner][1].meta_value("model")
+            if value is not None:
+                return self.model(value.text)
+        return None
+
     # -- models ------------------------------------------------------------------
 
     def _orm_of_base(self, base: str) -> str:

@@ -9,7 +9,6 @@ from archguard.core.levels import Category, Confidence, Severity
 from archguard.core.orm import DbCall, FunctionFlow, Origin
 from archguard.core.rule_meta import Invalid, RuleMeta, Valid
 from archguard.graph.orm_analysis import OrmAnalysis
-from archguard.graph.orm_models import Model, Registry
 from archguard.graph.orm_resolve import Scope, class_of
 from archguard.graph.project import Project
 from archguard.rules.database._common import at, finding, written_model
@@ -184,18 +183,10 @@ class MissingTransaction(ProjectRule):
             model = written_model(analysis, scope, call)
             if model is None and call.op == "save" and call.query is not None \
                     and call.query.origin is Origin.PARAMETER and scope.cls:
-                model = _serializer_model(analysis.registry, scope.cls)  # ``serializer.save()``
+                # ``serializer.save()`` in a DRF hook saves the view's serializer's model.
+                registry = analysis.registry
+                model = registry.serializer_model(registry.view_serializer(scope.cls))
             if model is not None and model.orm == "django":
                 found.setdefault(model.name, call)
         return found
 
-
-def _serializer_model(registry: Registry, view: str) -> Model | None:
-    """The model a DRF view's ``serializer_class`` saves (its ``Meta.model``)."""
-    attribute = registry.attribute(view, "serializer_class")
-    serializer = registry.canonical(attribute[1].text) if attribute is not None else ""
-    for owner in registry.lineage(serializer) if serializer in registry.classes else ():
-        value = registry.classes[owner][1].meta_value("model")
-        if value is not None:
-            return registry.model(value.text)
-    return None
