@@ -90,8 +90,11 @@ def _fail(message: str) -> NoReturn:
 _Result = TypeVar("_Result")
 
 
-def _run(use_case: Callable[[ScanOptions, ProgressHook | None], _Result], options: ScanOptions,
-         quiet: bool) -> _Result:
+def _run(
+    use_case: Callable[[ScanOptions, ProgressHook | None], _Result],
+    options: ScanOptions,
+    quiet: bool,
+) -> _Result:
     """A scanning use case with the progress display; bad input exits 2."""
     progress = _Progress() if _Progress.wanted(quiet) else None
     try:
@@ -113,15 +116,31 @@ def main() -> None:
 def _scan_options(f: Callable[..., None]) -> Callable[..., None]:
     decorators = [
         click.argument("paths", nargs=-1, type=click.Path(path_type=Path)),
-        click.option("--config", "config_file", type=click.Path(path_type=Path),
-                     help="Settings file (default: nearest archguard.toml or pyproject.toml)."),
-        click.option("--select", multiple=True, help="Rule ids or prefixes to run (replaces the configured list)."),
+        click.option(
+            "--config",
+            "config_file",
+            type=click.Path(path_type=Path),
+            help="Settings file (default: nearest archguard.toml or pyproject.toml).",
+        ),
+        click.option(
+            "--select",
+            multiple=True,
+            help="Rule ids or prefixes to run (replaces the configured list).",
+        ),
         click.option("--extend-select", multiple=True, help="Rule ids or prefixes to add."),
         click.option("--ignore", multiple=True, help="Rule ids or prefixes to leave out."),
-        click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes (default: all cores)."),
+        click.option(
+            "--jobs",
+            "-j",
+            type=click.IntRange(min=1),
+            help="Worker processes (default: all cores).",
+        ),
         click.option("--no-cache", is_flag=True, help="Neither read nor write the cache."),
-        click.option("--no-semgrep", is_flag=True,
-                     help="Leave out the pattern rules that Semgrep runs (when it is not installed)."),
+        click.option(
+            "--no-semgrep",
+            is_flag=True,
+            help="Leave out the pattern rules that Semgrep runs (when it is not installed).",
+        ),
     ]
     for decorator in reversed(decorators):
         f = decorator(f)
@@ -130,29 +149,72 @@ def _scan_options(f: Callable[..., None]) -> Callable[..., None]:
 
 @main.command()
 @_scan_options
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "github", "html"]),
-              default="text", show_default=True, help="Format written to standard output (or --output).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "sarif", "github", "html"]),
+    default="text",
+    show_default=True,
+    help="Format written to standard output (or --output).",
+)
 @click.option("--output", "-o", type=click.Path(path_type=Path), help="Write the report to a file.")
-@click.option("--text-output", type=click.Path(path_type=Path), help="Also write a text report here.")
-@click.option("--json-output", type=click.Path(path_type=Path), help="Also write a JSON report here.")
-@click.option("--sarif-output", type=click.Path(path_type=Path), help="Also write a SARIF report here.")
-@click.option("--github-output", type=click.Path(path_type=Path), help="Also write GitHub annotations here.")
-@click.option("--html-output", type=click.Path(path_type=Path), help="Also write the HTML audit report here.")
-@click.option("--fail-on", type=_LEVELS, help="Lowest severity that makes the exit status 1 (default: warning).")
+@click.option(
+    "--text-output", type=click.Path(path_type=Path), help="Also write a text report here."
+)
+@click.option(
+    "--json-output", type=click.Path(path_type=Path), help="Also write a JSON report here."
+)
+@click.option(
+    "--sarif-output", type=click.Path(path_type=Path), help="Also write a SARIF report here."
+)
+@click.option(
+    "--github-output", type=click.Path(path_type=Path), help="Also write GitHub annotations here."
+)
+@click.option(
+    "--html-output", type=click.Path(path_type=Path), help="Also write the HTML audit report here."
+)
+@click.option(
+    "--fail-on",
+    type=_LEVELS,
+    help="Lowest severity that makes the exit status 1 (default: warning).",
+)
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when problems are found.")
-@click.option("--baseline", type=click.Path(path_type=Path), help="Report only findings missing from this baseline.")
-@click.option("--changed-only", is_flag=True,
-              help="Analyse the whole project; report only on the files given (pre-commit).")
+@click.option(
+    "--baseline",
+    type=click.Path(path_type=Path),
+    help="Report only findings missing from this baseline.",
+)
+@click.option(
+    "--changed-only",
+    is_flag=True,
+    help="Analyse the whole project; report only on the files given (pre-commit).",
+)
 @click.option("--since", metavar="REF", help="Report only on files changed since this git ref.")
 @click.option("--quiet", "-q", is_flag=True, help="Print findings only: no fixes, no summary.")
 @click.option("--statistics", is_flag=True, help="Print the number of findings per rule.")
 def scan(
-    paths: tuple[Path, ...], config_file: Path | None, select: tuple[str, ...],
-    extend_select: tuple[str, ...], ignore: tuple[str, ...], jobs: int | None, no_cache: bool,
-    no_semgrep: bool, fmt: str, output: Path | None, text_output: Path | None, json_output: Path | None,
-    sarif_output: Path | None, github_output: Path | None, html_output: Path | None, fail_on: str | None,
-    exit_zero: bool, baseline: Path | None, changed_only: bool, since: str | None,
-    quiet: bool, statistics: bool,
+    paths: tuple[Path, ...],
+    config_file: Path | None,
+    select: tuple[str, ...],
+    extend_select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    jobs: int | None,
+    no_cache: bool,
+    no_semgrep: bool,
+    fmt: str,
+    output: Path | None,
+    text_output: Path | None,
+    json_output: Path | None,
+    sarif_output: Path | None,
+    github_output: Path | None,
+    html_output: Path | None,
+    fail_on: str | None,
+    exit_zero: bool,
+    baseline: Path | None,
+    changed_only: bool,
+    since: str | None,
+    quiet: bool,
+    statistics: bool,
 ) -> None:
     """Scan PATHS (default: the current directory) and report problems."""
     if changed_only and not paths:
@@ -190,8 +252,13 @@ def scan(
             return _render_html(audit)
         return _FORMATS[kind](report)
 
-    extra = {"text": text_output, "json": json_output, "sarif": sarif_output, "github": github_output,
-             "html": html_output}
+    extra = {
+        "text": text_output,
+        "json": json_output,
+        "sarif": sarif_output,
+        "github": github_output,
+        "html": html_output,
+    }
     try:
         for kind, path in extra.items():
             if path is not None:
@@ -207,13 +274,26 @@ def scan(
 
 @main.command("audit")
 @_scan_options
-@click.option("--output", "-o", type=click.Path(path_type=Path), default=Path("archguard-report.html"),
-              show_default=True, help="Where to write the HTML report.")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(path_type=Path),
+    default=Path("archguard-report.html"),
+    show_default=True,
+    help="Where to write the HTML report.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress display.")
 def audit_command(
-    paths: tuple[Path, ...], config_file: Path | None, select: tuple[str, ...],
-    extend_select: tuple[str, ...], ignore: tuple[str, ...], jobs: int | None, no_cache: bool,
-    no_semgrep: bool, output: Path, quiet: bool,
+    paths: tuple[Path, ...],
+    config_file: Path | None,
+    select: tuple[str, ...],
+    extend_select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    jobs: int | None,
+    no_cache: bool,
+    no_semgrep: bool,
+    output: Path,
+    quiet: bool,
 ) -> None:
     """Audit PATHS (default: the current directory) into one self-contained HTML report:
     verdict, architecture picture, routes and their guards, findings with fixes.
@@ -221,9 +301,14 @@ def audit_command(
     from archguard.app.auditing import run_audit
 
     options = ScanOptions(
-        paths=paths or (Path("."),), config_file=config_file, select=_split(select) or None,
-        extend_select=_split(extend_select), ignore=_split(ignore), jobs=jobs,
-        use_cache=not no_cache, semgrep=not no_semgrep,
+        paths=paths or (Path("."),),
+        config_file=config_file,
+        select=_split(select) or None,
+        extend_select=_split(extend_select),
+        ignore=_split(ignore),
+        jobs=jobs,
+        use_cache=not no_cache,
+        semgrep=not no_semgrep,
     )
     audit = _run(run_audit, options, quiet)
     try:
@@ -233,14 +318,18 @@ def audit_command(
     counts = {s.value: 0 for s in Severity}
     for finding in audit.report.findings:
         counts[finding.severity.value] += 1
-    click.echo(f"archguard: wrote {output}: {len(audit.report.findings)} findings "
-               f"({counts['error']} errors, {counts['warning']} warnings, {counts['note']} notes), "
-               f"{len(audit.routes)} routes, {len(audit.architecture.boxes)} boxes in the picture")
+    click.echo(
+        f"archguard: wrote {output}: {len(audit.report.findings)} findings "
+        f"({counts['error']} errors, {counts['warning']} warnings, {counts['note']} notes), "
+        f"{len(audit.routes)} routes, {len(audit.architecture.boxes)} boxes in the picture"
+    )
 
 
 @main.command()
 @click.option("--explain", "explain_id", metavar="ID", help="Print the documentation of one rule.")
-@click.option("--format", "fmt", type=click.Choice(["table", "markdown"]), default="table", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "markdown"]), default="table", show_default=True
+)
 def rules(explain_id: str | None, fmt: str) -> None:
     """List every rule, or explain one."""
     try:
@@ -269,25 +358,42 @@ def init_command(path: Path, force: bool) -> None:
     found = ", ".join(result.frameworks) or "no known framework"
     click.echo(f"{verb} {result.path} (found {found}; source roots: {', '.join(result.src)}).")
     if result.layers:
-        click.echo("Inferred layers, top to bottom (edit [tool.archguard.layers] to keep or change):")
+        click.echo(
+            "Inferred layers, top to bottom (edit [tool.archguard.layers] to keep or change):"
+        )
         for layer in result.layers:
             click.echo(f"  {layer}")
 
 
 @main.command("baseline")
 @_scan_options
-@click.option("--output", "-o", type=click.Path(path_type=Path),
-              help="Baseline file (default: the configured one, else archguard-baseline.json).")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(path_type=Path),
+    help="Baseline file (default: the configured one, else archguard-baseline.json).",
+)
 def baseline_command(
-    paths: tuple[Path, ...], config_file: Path | None, select: tuple[str, ...],
-    extend_select: tuple[str, ...], ignore: tuple[str, ...], jobs: int | None, no_cache: bool,
-    no_semgrep: bool, output: Path | None,
+    paths: tuple[Path, ...],
+    config_file: Path | None,
+    select: tuple[str, ...],
+    extend_select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    jobs: int | None,
+    no_cache: bool,
+    no_semgrep: bool,
+    output: Path | None,
 ) -> None:
     """Record the current findings so that later scans report only new ones."""
     options = ScanOptions(
-        paths=paths or (Path("."),), config_file=config_file, select=_split(select) or None,
-        extend_select=_split(extend_select), ignore=_split(ignore), jobs=jobs,
-        use_cache=not no_cache, semgrep=not no_semgrep,
+        paths=paths or (Path("."),),
+        config_file=config_file,
+        select=_split(select) or None,
+        extend_select=_split(extend_select),
+        ignore=_split(ignore),
+        jobs=jobs,
+        use_cache=not no_cache,
+        semgrep=not no_semgrep,
     )
     try:
         target, count = write_baseline(options, output)
@@ -302,15 +408,33 @@ def baseline_command(
 
 @main.command("graph")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--config", "config_file", type=click.Path(path_type=Path), help="Use this config file.")
-@click.option("--format", "fmt", type=click.Choice(["dot", "mermaid", "json"]), default="dot",
-              show_default=True)
-@click.option("--level", type=click.Choice(["module", "package"]), default="module", show_default=True,
-              help="One node per module, or per package.")
-@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write to this file, not stdout.")
+@click.option(
+    "--config", "config_file", type=click.Path(path_type=Path), help="Use this config file."
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["dot", "mermaid", "json"]),
+    default="dot",
+    show_default=True,
+)
+@click.option(
+    "--level",
+    type=click.Choice(["module", "package"]),
+    default="module",
+    show_default=True,
+    help="One node per module, or per package.",
+)
+@click.option(
+    "-o", "--output", type=click.Path(path_type=Path), help="Write to this file, not stdout."
+)
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the per-file cache.")
 def graph_command(
-    paths: tuple[Path, ...], config_file: Path | None, fmt: str, level: str, output: Path | None,
+    paths: tuple[Path, ...],
+    config_file: Path | None,
+    fmt: str,
+    level: str,
+    output: Path | None,
     no_cache: bool,
 ) -> None:
     """Export the import graph, coloured by layer, with layering violations (red) and
@@ -318,7 +442,9 @@ def graph_command(
     from archguard.app.graphing import graph_of
     from archguard.report.graph_formats import RENDERERS
 
-    options = ScanOptions(paths=paths or (Path("."),), config_file=config_file, use_cache=not no_cache)
+    options = ScanOptions(
+        paths=paths or (Path("."),), config_file=config_file, use_cache=not no_cache
+    )
     try:
         text = RENDERERS[fmt](graph_of(options, level))
     except (UsageError, ConfigError) as exc:
@@ -335,23 +461,39 @@ def graph_command(
 
 @main.command("routes")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--config", "config_file", type=click.Path(path_type=Path), help="Use this config file.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@click.option("--unguarded", is_flag=True, help="List only routes with no authentication at any level.")
+@click.option(
+    "--config", "config_file", type=click.Path(path_type=Path), help="Use this config file."
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@click.option(
+    "--unguarded", is_flag=True, help="List only routes with no authentication at any level."
+)
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the per-file cache.")
 def routes_command(
-    paths: tuple[Path, ...], config_file: Path | None, fmt: str, unguarded: bool, no_cache: bool,
+    paths: tuple[Path, ...],
+    config_file: Path | None,
+    fmt: str,
+    unguarded: bool,
+    no_cache: bool,
 ) -> None:
     """List every HTTP route (FastAPI, Flask, Django, DRF, aiohttp) with its guards."""
     from archguard.app.listing_routes import list_routes
     from archguard.report import routes as routes_report
 
-    options = ScanOptions(paths=paths or (Path("."),), config_file=config_file, use_cache=not no_cache)
+    options = ScanOptions(
+        paths=paths or (Path("."),), config_file=config_file, use_cache=not no_cache
+    )
     try:
         listing = list_routes(options)
     except (UsageError, ConfigError) as exc:
         _fail(str(exc))
         return
-    shown = [r for r in listing.routes if not unguarded or routes_report.standing(r) == "no authentication"]
+    shown = [
+        r
+        for r in listing.routes
+        if not unguarded or routes_report.standing(r) == "no authentication"
+    ]
     render = routes_report.render_json if fmt == "json" else routes_report.render_text
     click.echo(render(shown, listing.diagnostics), nl=False)

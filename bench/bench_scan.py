@@ -25,7 +25,6 @@ import sys
 import time
 from pathlib import Path
 
-
 RULES = Path(__file__).resolve().parent.parent / "rules"
 
 
@@ -61,7 +60,9 @@ def touch(target: Path, counter: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("tree", type=Path)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--jobs", type=int, default=None)
@@ -71,11 +72,23 @@ def main() -> None:
     tree = args.tree.resolve()
     files = list(tree.rglob("*.py"))
     lines = sum(p.read_bytes().count(b"\n") for p in files)
-    print(f"tree: {tree.name}: {len(files)} Python files, {lines:,} lines; {os.cpu_count()} cores; "
-          f"{args.runs} runs each")
+    print(
+        f"tree: {tree.name}: {len(files)} Python files, {lines:,} lines; {os.cpu_count()} cores; "
+        f"{args.runs} runs each"
+    )
 
-    scan = [sys.executable, "-m", "archguard", "scan", str(tree), "--exit-zero", "--format", "json",
-            "--output", os.devnull]
+    scan = [
+        sys.executable,
+        "-m",
+        "archguard",
+        "scan",
+        str(tree),
+        "--exit-zero",
+        "--format",
+        "json",
+        "--output",
+        os.devnull,
+    ]
     if args.jobs:
         scan += ["--jobs", str(args.jobs)]
     cache = cache_dir(tree)
@@ -88,13 +101,32 @@ def main() -> None:
             results.setdefault(name, []).append(run(cmd))
 
     record("cold", scan, lambda i: shutil.rmtree(cache, ignore_errors=True))
-    record("cold-nocache", scan + ["--no-cache"])
-    record("cold-no-semgrep", scan + ["--no-semgrep"], lambda i: shutil.rmtree(cache, ignore_errors=True))
-    semgrep = shutil.which("semgrep", path=str(Path(sys.executable).parent)) or shutil.which("semgrep")
+    record("cold-nocache", [*scan, "--no-cache"])
+    record(
+        "cold-no-semgrep",
+        [*scan, "--no-semgrep"],
+        lambda i: shutil.rmtree(cache, ignore_errors=True),
+    )
+    semgrep = shutil.which("semgrep", path=str(Path(sys.executable).parent)) or shutil.which(
+        "semgrep"
+    )
     if semgrep:
         configs = [arg for path in sorted(RULES.glob("*.yaml")) for arg in ("--config", str(path))]
-        record("semgrep-only", [semgrep, "scan", "--metrics=off", "--disable-version-check", "--quiet",
-                                "--json", "--output", os.devnull, *configs, str(tree)])
+        record(
+            "semgrep-only",
+            [
+                semgrep,
+                "scan",
+                "--metrics=off",
+                "--disable-version-check",
+                "--quiet",
+                "--json",
+                "--output",
+                os.devnull,
+                *configs,
+                str(tree),
+            ],
+        )
     run(scan)  # make sure the cache is complete
     record("warm", scan)
     target = middle_file(tree)
@@ -106,7 +138,10 @@ def main() -> None:
     if not args.no_bandit and shutil.which("bandit"):
         record("bandit", ["bandit", "-r", str(tree), "-q", "-f", "json", "-o", os.devnull])
     if not args.no_ruff and shutil.which("ruff"):
-        record("ruff-S", ["ruff", "check", "--select", "S", "--no-cache", "--exit-zero", "-q", str(tree)])
+        record(
+            "ruff-S",
+            ["ruff", "check", "--select", "S", "--no-cache", "--exit-zero", "-q", str(tree)],
+        )
 
     medians = {name: statistics.median(t for t, _ in runs) for name, runs in results.items()}
     print(f"{'scenario':<14} {'median s':>9} {'min s':>7} {'max s':>7} {'peak MiB':>9}")
@@ -116,8 +151,10 @@ def main() -> None:
         print(f"{name:<14} {medians[name]:9.2f} {min(times):7.2f} {max(times):7.2f} {peak:9.0f}")
     for other in ("bandit", "ruff-S"):
         if other in medians:
-            print(f"cold / {other}: {medians['cold'] / medians[other]:.2f}x   "
-                  f"cold-nocache / {other}: {medians['cold-nocache'] / medians[other]:.2f}x")
+            print(
+                f"cold / {other}: {medians['cold'] / medians[other]:.2f}x   "
+                f"cold-nocache / {other}: {medians['cold-nocache'] / medians[other]:.2f}x"
+            )
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ import argparse
 import random
 from pathlib import Path
 
-MODEL = '''from sqlalchemy import Column, ForeignKey, Integer, String
+MODEL = """from sqlalchemy import Column, ForeignKey, Integer, String
 from sqlalchemy.orm import relationship
 
 from {pkg}.db import Base
@@ -26,8 +26,8 @@ class {Name}(Base):
     owner_id = Column(Integer, ForeignKey("users.id"))
     owner = relationship("User")
 {extra}
-'''
-SERVICE = '''from {pkg}.apps.{app}.repository import {Name}Repository
+"""
+SERVICE = """from {pkg}.apps.{app}.repository import {Name}Repository
 from {pkg}.apps.{app}.schemas import {Name}Create
 
 
@@ -43,8 +43,8 @@ class {Name}Service:
 
     def list_for(self, owner_id: int, limit: int = 50):
         return [item for item in self.repo.by_owner(owner_id)[:limit] if item.title]
-'''
-REPO = '''from sqlalchemy.orm import Session
+"""
+REPO = """from sqlalchemy.orm import Session
 
 from {pkg}.apps.{app}.models import {Name}
 
@@ -61,8 +61,8 @@ class {Name}Repository:
 
     def by_owner(self, owner_id: int):
         return self.db.query({Name}).filter({Name}.owner_id == owner_id).all()
-'''
-ROUTES = '''from fastapi import APIRouter, Depends
+"""
+ROUTES = """from fastapi import APIRouter, Depends
 
 from {pkg}.apps.{app}.schemas import {Name}Create, {Name}Out
 from {pkg}.apps.{app}.service import {Name}Service
@@ -79,8 +79,8 @@ def create_{name}(data: {Name}Create, service: {Name}Service = Depends(get_servi
 @router.get("/", response_model=list[{Name}Out])
 def list_{name}s(owner_id: int, service: {Name}Service = Depends(get_service)):
     return service.list_for(owner_id)
-'''
-SCHEMAS = '''from pydantic import BaseModel
+"""
+SCHEMAS = """from pydantic import BaseModel
 
 
 class {Name}Create(BaseModel):
@@ -90,21 +90,21 @@ class {Name}Create(BaseModel):
 class {Name}Out(BaseModel):
     id: int
     title: str
-'''
-TEST = '''from {pkg}.apps.{app}.service import {Name}Service
+"""
+TEST = """from {pkg}.apps.{app}.service import {Name}Service
 
 
 def test_create_{name}(fake_repo):
     service = {Name}Service(fake_repo)
     assert service.create(type("D", (), {{"title": "x y"}})()) is not None
-'''
-HELPER = '''def helper_{i}(values: list[int]) -> int:
+"""
+HELPER = """def helper_{i}(values: list[int]) -> int:
     total = 0
     for value in values:
         if value % {m} == 0:
             total += value
     return total
-'''
+"""
 
 
 def main() -> None:
@@ -114,12 +114,14 @@ def main() -> None:
     args = parser.parse_args()
     rng = random.Random(1234)
     pkg = "backend"
-    root = args.target / pkg
     (args.target / "pyproject.toml").parent.mkdir(parents=True, exist_ok=True)
-    (args.target / "pyproject.toml").write_text('[project]\nname = "backend"\nversion = "0"\n\n[tool.archguard]\n')
+    (args.target / "pyproject.toml").write_text(
+        '[project]\nname = "backend"\nversion = "0"\n\n[tool.archguard]\n'
+    )
     files = {
         f"{pkg}/__init__.py": "",
-        f"{pkg}/db.py": "from sqlalchemy.orm import DeclarativeBase\n\n\nclass Base(DeclarativeBase):\n    pass\n",
+        f"{pkg}/db.py": "from sqlalchemy.orm import DeclarativeBase\n\n\n"
+        "class Base(DeclarativeBase):\n    pass\n",
         f"{pkg}/deps.py": "def get_service():\n    raise NotImplementedError\n",
         f"{pkg}/settings.py": 'import os\n\nSECRET_KEY = os.environ.get("SECRET_KEY", "")\n'
         'STRIPE_API_KEY = "rk_prod_9fK2mQ7xL4pV8nB3tY6w"\n',
@@ -129,7 +131,7 @@ def main() -> None:
         app = f"app{a:03d}"
         name = f"item{a}"
         names = {"pkg": pkg, "app": app, "name": name, "Name": name.capitalize(), "n": a + 1}
-        extra = '    api_key = "k3y-%08x-live"\n' % rng.getrandbits(32) if a % 10 == 0 else ""
+        extra = f'    api_key = "k3y-{rng.getrandbits(32):08x}-live"\n' if a % 10 == 0 else ""
         base = f"{pkg}/apps/{app}"
         files[f"{base}/__init__.py"] = ""
         files[f"{base}/models.py"] = MODEL.format(**names, extra=extra)

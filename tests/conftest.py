@@ -6,8 +6,8 @@ import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
-import pytest
 import jsonschema
+import pytest
 from click.testing import CliRunner, Result
 
 from archguard.cli import main
@@ -24,7 +24,9 @@ def make_repo(tmp_path: Path) -> Callable[..., Path]:
     def make(files: dict[str, str | bytes], git: bool = False, config: str = "") -> Path:
         root = tmp_path / "proj"
         root.mkdir(exist_ok=True)
-        (root / "pyproject.toml").write_text(f"[tool.archguard]\n{textwrap.dedent(config)}", encoding="utf-8")
+        (root / "pyproject.toml").write_text(
+            f"[tool.archguard]\n{textwrap.dedent(config)}", encoding="utf-8"
+        )
         for rel, content in files.items():
             path = root / rel
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -43,9 +45,19 @@ def make_repo(tmp_path: Path) -> Callable[..., Path]:
 
 def git_run(root: Path, *args: str) -> None:
     subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", "-c", "commit.gpgsign=false",
-         *args],
-        cwd=root, check=True, capture_output=True,
+        [
+            "git",
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.invalid",
+            "-c",
+            "commit.gpgsign=false",
+            *args,
+        ],
+        cwd=root,
+        check=True,
+        capture_output=True,
     )
 
 
@@ -66,7 +78,9 @@ def assert_valid_sarif(text: str) -> dict:  # type: ignore[type-arg]
     """Every SARIF document the suite produces goes through the official schema."""
     global _SARIF_VALIDATOR
     if _SARIF_VALIDATOR is None:
-        schema = json.loads((SHARED / "sarif" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
+        schema = json.loads(
+            (SHARED / "sarif" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8")
+        )
         _SARIF_VALIDATOR = jsonschema.validators.validator_for(schema)(schema)
     data = json.loads(text)
     errors = [f"{list(e.absolute_path)}: {e.message}" for e in _SARIF_VALIDATOR.iter_errors(data)]

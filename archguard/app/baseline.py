@@ -33,10 +33,12 @@ class BaselineFile:
                 found.add(entry)
             else:
                 kept.append(finding)
-        fixed = tuple(sorted(
-            (e for e in self.entries - found if e.path in scope),
-            key=lambda e: (e.path, e.rule_id, e.fingerprint),
-        ))
+        fixed = tuple(
+            sorted(
+                (e for e in self.entries - found if e.path in scope),
+                key=lambda e: (e.path, e.rule_id, e.fingerprint),
+            )
+        )
         return kept, len(findings) - len(kept), fixed
 
 

@@ -29,14 +29,20 @@ def explain(rule_id: str) -> str:
 def rules_table() -> str:
     lines = []
     for m in rule_metas():
-        lines.append(f"{m.id}  {m.name:<28} {m.category.value:<20} {m.severity.value:<8} {m.summary}")
+        lines.append(
+            f"{m.id}  {m.name:<28} {m.category.value:<20} {m.severity.value:<8} {m.summary}"
+        )
     return "\n".join(lines) + "\n"
 
 
 def rules_markdown() -> str:
     """The rule list as it appears in README.md (between the generated-section marks)."""
-    lines = ["| id | name | category | severity | CWE | what it finds |", "|---|---|---|---|---|---|"]
+    lines = [
+        "| id | name | category | severity | CWE | what it finds |",
+        "|---|---|---|---|---|---|",
+    ]
     for m in rule_metas():
         cwe = ", ".join(f"CWE-{n}" for n in m.cwe) or "-"
-        lines.append(f"| {m.id} | `{m.name}` | {m.category.value} | {m.severity.value} | {cwe} | {m.summary} |")
+        cells = (m.id, f"`{m.name}`", m.category.value, m.severity.value, cwe, m.summary)
+        lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"

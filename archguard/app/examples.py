@@ -42,15 +42,17 @@ def example_settings(example: Example) -> Settings:
             raise ExampleError("; ".join(str(p) for p in problems))
     if not settings.layer_contracts:
         settings = replace(
-            settings, layer_contracts=contracts_from_other_tools(lambda name: texts.get(name, "")))
+            settings, layer_contracts=contracts_from_other_tools(lambda name: texts.get(name, ""))
+        )
     return settings
 
 
 def run_example(rule: AnyRule, example: Example) -> list[Finding]:
     settings = example_settings(example)
     paths = [path for path, _ in example.files if path.endswith(".py")]
-    nested = tuple(sorted({p.rpartition("/")[0] for p, _ in example.files
-                           if p.endswith("/pyproject.toml")}))
+    nested = tuple(
+        sorted({p.rpartition("/")[0] for p, _ in example.files if p.endswith("/pyproject.toml")})
+    )
     roots = default_source_roots(paths, settings.src, nested)
     if issubclass(rule, PatternRule):
         raise ExampleError(f"{rule.meta.id} is a pattern rule: semgrep --test runs its examples")
@@ -62,7 +64,9 @@ def run_example(rule: AnyRule, example: Example) -> list[Finding]:
         if path not in paths:
             continue
         module, is_package = module_name(path, roots)
-        outcome = analyze(FileJob(path, code.encode("utf-8"), module, is_package), ruleset, _MAX_SIZE)
+        outcome = analyze(
+            FileJob(path, code.encode("utf-8"), module, is_package), ruleset, _MAX_SIZE
+        )
         if not isinstance(outcome, Analysed):
             raise ExampleError(f"{path}: {outcome.diagnostic.message}")
         findings.extend(outcome.findings)

@@ -27,10 +27,17 @@ from archguard.scan.modules import default_source_roots, module_name
 
 #: Import roots that tell which framework a project uses, and the name shown for it.
 _FRAMEWORKS = {
-    "django": "Django", "rest_framework": "Django REST framework", "flask": "Flask",
-    "fastapi": "FastAPI", "starlette": "Starlette", "sqlalchemy": "SQLAlchemy",
-    "sqlmodel": "SQLModel", "flask_sqlalchemy": "Flask-SQLAlchemy", "celery": "Celery",
-    "aiohttp": "aiohttp", "pydantic": "Pydantic",
+    "django": "Django",
+    "rest_framework": "Django REST framework",
+    "flask": "Flask",
+    "fastapi": "FastAPI",
+    "starlette": "Starlette",
+    "sqlalchemy": "SQLAlchemy",
+    "sqlmodel": "SQLModel",
+    "flask_sqlalchemy": "Flask-SQLAlchemy",
+    "celery": "Celery",
+    "aiohttp": "aiohttp",
+    "pydantic": "Pydantic",
 }
 _IMPORT = re.compile(rb"^[ \t]*(?:from|import)[ \t]+([A-Za-z_]\w*)", re.M)
 _TEST_PARTS = {"tests", "test", "testing"}
@@ -52,7 +59,9 @@ def init_project(root: Path, force: bool = False) -> InitResult:
         raise UsageError(f"not a directory: {root}")
     target = root / "pyproject.toml"
     created = not target.exists()
-    document = tomlkit.parse(target.read_text(encoding="utf-8")) if not created else tomlkit.document()
+    document = (
+        tomlkit.parse(target.read_text(encoding="utf-8")) if not created else tomlkit.document()
+    )
     tool = document.get("tool")
     if tool is not None and "archguard" in tool and not force:
         raise UsageError(f"{target} already has [tool.archguard]; pass --force to replace it")
@@ -77,10 +86,14 @@ def init_project(root: Path, force: bool = False) -> InitResult:
         tomllib.loads(text)["tool"]["archguard"], "pyproject.toml", "tool.archguard."
     )
     if problems:  # never write a section that archguard itself would reject
-        raise UsageError("internal error: the generated settings do not load: "
-                         + "; ".join(str(p) for p in problems))
+        raise UsageError(
+            "internal error: the generated settings do not load: "
+            + "; ".join(str(p) for p in problems)
+        )
     target.write_text(text, encoding="utf-8")
-    return InitResult(target, created, tuple(_FRAMEWORKS[f] for f in frameworks), roots, tuple(order))
+    return InitResult(
+        target, created, tuple(_FRAMEWORKS[f] for f in frameworks), roots, tuple(order)
+    )
 
 
 def _inferred_order(root: Path, files: list[str]) -> list[str]:
@@ -94,7 +107,9 @@ def _inferred_order(root: Path, files: list[str]) -> list[str]:
         except OSError:
             continue
         module, is_package = module_name(path, roots)
-        outcome = analyze(FileJob(path, data, module, is_package), FileRuleSet([]), Settings().max_file_size)
+        outcome = analyze(
+            FileJob(path, data, module, is_package), FileRuleSet([]), Settings().max_file_size
+        )
         if isinstance(outcome, Analysed):
             facts.append(outcome.facts)
     return inferred_order(build_project(facts, Settings(), projects))
@@ -103,7 +118,9 @@ def _inferred_order(root: Path, files: list[str]) -> list[str]:
 def _layers_table(order: list[str]) -> Table:
     table = tomlkit.table()
     table.add(tomlkit.comment("Inferred from module names and content, top to bottom: a layer may"))
-    table.add(tomlkit.comment("import the layers below it. 'a | b': independent siblings; 'a : b':"))
+    table.add(
+        tomlkit.comment("import the layers below it. 'a | b': independent siblings; 'a : b':")
+    )
     table.add(tomlkit.comment("siblings that may import each other. Edit, then keep it in review."))
     array = tomlkit.array()
     array.extend(order)
@@ -125,18 +142,24 @@ def _frameworks(root: Path, files: list[str]) -> list[str]:
 def _section(frameworks: list[str], roots: tuple[str, ...], has_tests: bool) -> Table:
     section = tomlkit.table()
     names = ", ".join(_FRAMEWORKS[f] for f in frameworks) or "none recognised"
-    section.add(tomlkit.comment("Written by `archguard init`; edit freely. Docs: archguard rules --explain ID"))
+    section.add(
+        tomlkit.comment(
+            "Written by `archguard init`; edit freely. Docs: archguard rules --explain ID"
+        )
+    )
     section.add(tomlkit.comment(f"Frameworks found: {names}."))
     section.add("src", tomlkit.array().multiline(False))
     section["src"].extend(roots)
     section["src"].comment("where first-party packages start (module names are relative to these)")
     section.add("fail-on", "warning")
     section["fail-on"].comment("lowest severity that fails a scan: note, warning or error")
-    section.add(tomlkit.comment('baseline = "archguard-baseline.json"  # after `archguard baseline`'))
+    section.add(
+        tomlkit.comment('baseline = "archguard-baseline.json"  # after `archguard baseline`')
+    )
     if has_tests:
         ignores = tomlkit.inline_table()
         ignores["tests/**"] = ["AG1"]
         section.add("per-file-ignores", ignores)
         section["per-file-ignores"].comment("test credentials are fake on purpose")
-    section.add(tomlkit.comment("ignore = [\"AG509\"]  # rules or families to leave out"))
+    section.add(tomlkit.comment('ignore = ["AG509"]  # rules or families to leave out'))
     return section

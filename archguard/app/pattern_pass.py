@@ -41,9 +41,7 @@ class PatternPass:
         self.root = root
         self.rules = tuple(sorted(rules, key=lambda r: r.meta.id))
         self.max_file_size = max_file_size
-        self.cache = (
-            FileCache(cache_dir, _salt(self.rules, code_signature)) if cache_dir else None
-        )
+        self.cache = FileCache(cache_dir, _salt(self.rules, code_signature)) if cache_dir else None
         self._hits: list[Finding] = []
         self._stale: dict[str, str | None] = {}  # path -> cache key
         self._from_cache = 0
@@ -74,7 +72,8 @@ class PatternPass:
         if result.failure:
             ids = ", ".join(rule.meta.id for rule in self.rules)
             failed = Diagnostic(
-                "", DiagnosticKind.ENGINE_FAILED,
+                "",
+                DiagnosticKind.ENGINE_FAILED,
                 f"pattern rules {ids} did not run: {result.failure}. Install Semgrep "
                 "(pip install semgrep) or pass --no-semgrep to scan without them",
                 level="error",
@@ -121,14 +120,16 @@ def merge_engines(
     of those, the most confident one stays."""
     overlaps = {
         (rule.meta.id, sub.semgrep_id): sub.overlaps
-        for rule in rules for sub in rule.sub_rules.values()
+        for rule in rules
+        for sub in rule.sub_rules.values()
     }
     taken = {(f.location.path, f.location.line, f.category) for f in native}
     fired = {(f.location.path, f.location.line, f.rule_id) for f in native}
     seen: set[tuple[str, str, int]] = set()
     merged = list(native)
-    ranked = sorted(patterns, key=lambda f: (f.location.path, f.location.line,
-                                              -f.confidence.rank, f.sort_key))
+    ranked = sorted(
+        patterns, key=lambda f: (f.location.path, f.location.line, -f.confidence.rank, f.sort_key)
+    )
     for finding in ranked:
         loc = finding.location
         place = (finding.rule_id, loc.path, loc.line)

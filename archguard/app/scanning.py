@@ -141,7 +141,10 @@ def run_scan(options: ScanOptions, progress: ProgressHook | None = None) -> Scan
 
 
 def execute_scan(
-    options: ScanOptions, progress: ProgressHook | None = None, *, want_project: bool = False,
+    options: ScanOptions,
+    progress: ProgressHook | None = None,
+    *,
+    want_project: bool = False,
 ) -> ScanRun:
     project = locate_project(options)
     root = project.root
@@ -161,8 +164,11 @@ def execute_scan(
     signature = code_signature()
     workers = options.jobs or os.cpu_count() or 1
     patterns = PatternPass(
-        root, pattern_rules, root / settings.cache_dir if options.use_cache else None,
-        signature, settings.max_file_size,
+        root,
+        pattern_rules,
+        root / settings.cache_dir if options.use_cache else None,
+        signature,
+        settings.max_file_size,
     )
     # Pattern rules look at one file at a time, so a pre-commit run needs them only on
     # the files it reports on.
@@ -188,15 +194,22 @@ def execute_scan(
 
     graph_project = (
         build_project(facts, settings, nested_projects(root, files))
-        if project_rules or want_project else None
+        if project_rules or want_project
+        else None
     )
     if graph_project is not None:
         problem = misconfigured_roots(graph_project)
         if problem is not None and any("architecture" in r.meta.tags for r in project_rules):
             # Graph rules would pass vacuously on a graph without edges.
-            raise ConfigError([ConfigProblem(
-                project.config_source.name if project.config_source else "(no config file)",
-                "src", problem)])
+            raise ConfigError(
+                [
+                    ConfigProblem(
+                        project.config_source.name if project.config_source else "(no config file)",
+                        "src",
+                        problem,
+                    )
+                ]
+            )
         for rule_class in project_rules:
             findings.extend(rule_class().check(graph_project))
     findings = merge_engines(findings, pattern_results.findings, pattern_rules)
@@ -238,7 +251,9 @@ def execute_scan(
         baselined=baselined,
         fixed_baseline=fixed,
         suppressed=suppressed,
-        metrics=repo_metrics(graph_project) if graph_project is not None and report_only is None else (),
+        metrics=repo_metrics(graph_project)
+        if graph_project is not None and report_only is None
+        else (),
         fail_on=settings.fail_on,
     )
     return ScanRun(report, graph_project, sources, root.name)
@@ -280,8 +295,15 @@ def load_files(root: Path, settings: Settings, options: ScanOptions) -> LoadedFi
                 data = handle.read()
         except OSError as exc:
             unreadable.append(
-                Failed(path, Diagnostic(path, DiagnosticKind.UNREADABLE,
-                                        f"not analysed: cannot read: {exc.strerror}", level="error"))
+                Failed(
+                    path,
+                    Diagnostic(
+                        path,
+                        DiagnosticKind.UNREADABLE,
+                        f"not analysed: cannot read: {exc.strerror}",
+                        level="error",
+                    ),
+                )
             )
             continue
         sources[path] = data
@@ -291,14 +313,17 @@ def load_files(root: Path, settings: Settings, options: ScanOptions) -> LoadedFi
 
 
 def analyze_project(
-    options: ScanOptions, file_rules: list[type[FileRule]], progress: ProgressHook | None = None,
+    options: ScanOptions,
+    file_rules: list[type[FileRule]],
+    progress: ProgressHook | None = None,
 ) -> tuple[ProjectLocation, Settings, LoadedFiles, list[FileOutcome]]:
     """Every file's outcome, with the file rules given (none when only facts are wanted)."""
     project = locate_project(options)
     settings = effective_settings(project.settings, options)
     loaded = load_files(project.root, settings, options)
-    outcomes = _analyze(project.root, settings, options, code_signature(), file_rules,
-                        loaded.jobs, progress)
+    outcomes = _analyze(
+        project.root, settings, options, code_signature(), file_rules, loaded.jobs, progress
+    )
     return project, settings, loaded, outcomes + loaded.unreadable
 
 
@@ -325,8 +350,12 @@ def _analyze(
     progress: ProgressHook | None,
 ) -> list[FileOutcome]:
     salt = "|".join(
-        [__version__, signature, str(settings.max_file_size),
-         ",".join(r.meta.id for r in file_rules)]
+        [
+            __version__,
+            signature,
+            str(settings.max_file_size),
+            ",".join(r.meta.id for r in file_rules),
+        ]
     )
     cache = FileCache(root / settings.cache_dir, salt) if options.use_cache else None
     results: dict[int, FileOutcome] = {}
@@ -350,7 +379,7 @@ def _analyze(
     outcomes = analyze_files(
         [job for _, job, _ in misses], file_rules, settings.max_file_size, workers, cache, tick
     )
-    for (index, _, _), outcome in zip(misses, outcomes):
+    for (index, _, _), outcome in zip(misses, outcomes, strict=True):
         results[index] = outcome
     return [results[i] for i in range(len(jobs))]
 
@@ -363,7 +392,9 @@ def _number_duplicates(findings: list[Finding]) -> list[Finding]:
     for finding in sorted(findings, key=lambda f: f.sort_key):
         seen[finding.fingerprint] += 1
         n = seen[finding.fingerprint]
-        out.append(finding if n == 1 else replace(finding, fingerprint=f"{finding.fingerprint}-{n}"))
+        out.append(
+            finding if n == 1 else replace(finding, fingerprint=f"{finding.fingerprint}-{n}")
+        )
     return out
 
 

@@ -20,8 +20,10 @@ def unknown_suppressions(
             if rule_id not in known_ids:
                 out.append(
                     Diagnostic(
-                        path, DiagnosticKind.UNKNOWN_RULE_IN_SUPPRESSION,
-                        f"suppression names unknown rule '{rule_id}'", line=s.line,
+                        path,
+                        DiagnosticKind.UNKNOWN_RULE_IN_SUPPRESSION,
+                        f"suppression names unknown rule '{rule_id}'",
+                        line=s.line,
                     )
                 )
     return out

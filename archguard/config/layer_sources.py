@@ -20,8 +20,7 @@ def parse_layer_table(table: Any) -> tuple[LayerContract | None, tuple[str, ...]
     siblings, ``"a : b"`` for siblings that may import each other), optional
     ``containers`` and ``services``. Raises ValueError with the user's words."""
     if not isinstance(table, Mapping):
-        raise ValueError(  # noqa: TRY004 - the config loader reports ValueErrors to the user
-            "must be a table with 'order' (and optionally 'containers', 'services')")
+        raise ValueError("must be a table with 'order' (and optionally 'containers', 'services')")
     unknown = sorted(set(table) - _LAYER_KEYS)
     if unknown:
         raise ValueError(f"unknown key {unknown[0]!r}; expected one of {sorted(_LAYER_KEYS)}")
@@ -80,7 +79,9 @@ def contracts_from_other_tools(read: Callable[[str], str]) -> tuple[LayerContrac
     linter = pyproject.get("tool", {}).get("importlinter")
     if isinstance(linter, Mapping):
         for number, contract in enumerate(linter.get("contracts", []), start=1):
-            found.extend(_import_linter(contract, f"pyproject.toml [tool.importlinter] contract {number}"))
+            found.extend(
+                _import_linter(contract, f"pyproject.toml [tool.importlinter] contract {number}")
+            )
     for name in (".importlinter", "setup.cfg"):
         found.extend(_import_linter_ini(name, read(name)))
     tach = _toml(read("tach.toml"))
@@ -146,7 +147,13 @@ def _tach(data: Mapping[str, Any]) -> list[LayerContract]:
         return []
     members: dict[str, list[str]] = {n: [] for n in names if isinstance(n, str)}
     for module in data.get("modules", []):
-        if isinstance(module, Mapping) and module.get("layer") in members and isinstance(module.get("path"), str):
+        if (
+            isinstance(module, Mapping)
+            and module.get("layer") in members
+            and isinstance(module.get("path"), str)
+        ):
             members[module["layer"]].append(module["path"])
-    levels = tuple(LayerLevel((Layer(name, tuple(paths)),)) for name, paths in members.items() if paths)
+    levels = tuple(
+        LayerLevel((Layer(name, tuple(paths)),)) for name, paths in members.items() if paths
+    )
     return [LayerContract(levels, (), "tach.toml")] if len(levels) >= 2 else []

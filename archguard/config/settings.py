@@ -8,9 +8,25 @@ from archguard.core.levels import Severity
 
 DEFAULT_EXCLUDED_DIRS = frozenset(
     {
-        ".git", ".hg", ".svn", ".venv", "venv", ".env", "env", "node_modules", "build",
-        "dist", "__pycache__", "site-packages", ".tox", ".nox", ".mypy_cache",
-        ".pytest_cache", ".ruff_cache", ".eggs", ".archguard_cache",
+        ".git",
+        ".hg",
+        ".svn",
+        ".venv",
+        "venv",
+        ".env",
+        "env",
+        "node_modules",
+        "build",
+        "dist",
+        "__pycache__",
+        "site-packages",
+        ".tox",
+        ".nox",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        ".eggs",
+        ".archguard_cache",
     }
 )
 
@@ -18,7 +34,14 @@ DEFAULT_EXCLUDED_DIRS = frozenset(
 #: Left out of the module graph unless configured otherwise: tests and migrations
 #: import everything and nothing imports them, which says nothing about the design.
 DEFAULT_GRAPH_EXCLUDE = (
-    "tests", "test", "testing", "test_*.py", "*_test.py", "tests.py", "conftest.py", "migrations",
+    "tests",
+    "test",
+    "testing",
+    "test_*.py",
+    "*_test.py",
+    "tests.py",
+    "conftest.py",
+    "migrations",
     "alembic",
 )
 

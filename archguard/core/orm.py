@@ -12,9 +12,24 @@ from dataclasses import dataclass
 from enum import Enum
 
 #: Related-manager calls that query again even when the relation was prefetched.
-PREFETCH_BYPASS = frozenset({"filter", "exclude", "order_by", "first", "last", "get", "latest",
-                             "earliest", "values", "values_list", "aggregate", "annotate", "create",
-                             "get_or_create"})
+PREFETCH_BYPASS = frozenset(
+    {
+        "filter",
+        "exclude",
+        "order_by",
+        "first",
+        "last",
+        "get",
+        "latest",
+        "earliest",
+        "values",
+        "values_list",
+        "aggregate",
+        "annotate",
+        "create",
+        "get_or_create",
+    }
+)
 
 
 def lookup_prefixes(lookup: str) -> list[str]:

@@ -76,7 +76,7 @@ class Example:
     label: str = ""
 
 
-def Valid(  # noqa: N802 - reads as a declaration, like Fixit's
+def Valid(
     code: str = "",
     *,
     path: str = "app/module.py",
@@ -86,7 +86,7 @@ def Valid(  # noqa: N802 - reads as a declaration, like Fixit's
     return Example(_files(code, path, files), False, path=path, label=label)
 
 
-def Invalid(  # noqa: N802
+def Invalid(
     code: str = "",
     *,
     line: int | tuple[int, ...] = (),

@@ -70,13 +70,15 @@ def build_view(project: Project) -> ArchitectureView:
         box_of[name] = key
     boxes = []
     for key, names in sorted(members.items()):
-        boxes.append(Box(
-            name=key,
-            layer=layers[names[0]],
-            modules=tuple(names),
-            lines=sum(project.modules[m].line_count for m in names),
-            in_cycle=any(m in cycle_of for m in names),
-        ))
+        boxes.append(
+            Box(
+                name=key,
+                layer=layers[names[0]],
+                modules=tuple(names),
+                lines=sum(project.modules[m].line_count for m in names),
+                in_cycle=any(m in cycle_of for m in names),
+            )
+        )
 
     weights: Counter[tuple[str, str]] = Counter()
     kinds: dict[tuple[str, str], LinkKind] = {}

@@ -37,7 +37,9 @@ def resolve_target(fact: ImportFact, modules: set[str]) -> tuple[str, bool] | No
 
 
 def build_project(
-    facts: Iterable[ModuleFacts], settings: Settings | None = None, nested_projects: tuple[str, ...] = (),
+    facts: Iterable[ModuleFacts],
+    settings: Settings | None = None,
+    nested_projects: tuple[str, ...] = (),
 ) -> Project:
     import networkx as nx  # only scans that run project rules pay for importing it
 

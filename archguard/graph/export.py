@@ -43,11 +43,14 @@ def export_graph(project: Project, level: str = "module") -> ModuleGraph:
     for name, names in sorted(members.items()):
         layers = sorted({layer(m) for m in names})
         cycle_ids = sorted({cycle_of[m] for m in names if m in cycle_of})
-        nodes.append(GraphNode(
-            name=name, layer=layers[0] if len(layers) == 1 else "mixed",
-            lines=sum(project.modules[m].line_count for m in names),
-            cycle=cycle_ids[0] if cycle_ids else -1,
-        ))
+        nodes.append(
+            GraphNode(
+                name=name,
+                layer=layers[0] if len(layers) == 1 else "mixed",
+                lines=sum(project.modules[m].line_count for m in names),
+                cycle=cycle_ids[0] if cycle_ids else -1,
+            )
+        )
 
     counts: dict[tuple[str, str], int] = defaultdict(int)
     kinds: dict[tuple[str, str], set[str]] = defaultdict(set)
@@ -66,9 +69,22 @@ def export_graph(project: Project, level: str = "module") -> ModuleGraph:
         if a in cycle_of and cycle_of[a] == cycle_of.get(b) and runtime.has_edge(a, b):
             cyclic.add(pair)
     edges = tuple(
-        GraphEdge(a, b, counts[(a, b)], tuple(sorted(kinds[(a, b)])),
-                  violations.get((a, b), ""), (a, b) in cyclic)
+        GraphEdge(
+            a,
+            b,
+            counts[(a, b)],
+            tuple(sorted(kinds[(a, b)])),
+            violations.get((a, b), ""),
+            (a, b) in cyclic,
+        )
         for a, b in sorted(counts)
     )
-    return ModuleGraph(level, tuple(layering.levels), tuple(nodes), edges, tuple(cycles),
-                       repo_metrics(project), layering.source)
+    return ModuleGraph(
+        level,
+        tuple(layering.levels),
+        tuple(nodes),
+        edges,
+        tuple(cycles),
+        repo_metrics(project),
+        layering.source,
+    )

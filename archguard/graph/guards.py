@@ -95,13 +95,24 @@ KNOWN: dict[str, frozenset[GuardKind]] = {
     "slowapi.Limiter.shared_limit": LIMIT,
     "starlette.authentication.requires": AUTHN,
 }
-_PREFIXES = (
-    ("rest_framework.throttling.", LIMIT),
+_PREFIXES = (("rest_framework.throttling.", LIMIT),)
+_PERMISSION_BASES = frozenset(
+    {
+        "rest_framework.permissions.BasePermission",
+        "rest_framework.permissions.BasePermissionMetaclass",
+    }
 )
-_PERMISSION_BASES = frozenset({"rest_framework.permissions.BasePermission",
-                               "rest_framework.permissions.BasePermissionMetaclass"})
-_GUARD_METHODS = ("has_permission", "has_object_permission", "__call__", "dispatch",
-                  "process_request", "process_view", "test_func", "authenticate", "__init__")
+_GUARD_METHODS = (
+    "has_permission",
+    "has_object_permission",
+    "__call__",
+    "dispatch",
+    "process_request",
+    "process_view",
+    "test_func",
+    "authenticate",
+    "__init__",
+)
 _GUARDISH = re.compile(
     r"(?i)auth|login|token|permission|role|admin|staff|jwt|require|protect|guard|secur|"
     r"current_user|scope|limit|throttle"
@@ -122,8 +133,10 @@ class GuardResolver:
         found = self.of(ref.target, annotation=ref.how == "annotation")
         if any(a.startswith("scope:") for a in ref.args):
             found = found | AUTHZ
-        if ref.target.endswith(".current_user") and GuardKind.AUTHENTICATION in found and (
-            "superuser" in ref.args
+        if (
+            ref.target.endswith(".current_user")
+            and GuardKind.AUTHENTICATION in found
+            and ("superuser" in ref.args)
         ):
             found = found | AUTHZ
         return found
@@ -146,10 +159,9 @@ class GuardResolver:
     def _resolve(self, name: str, annotation: bool) -> frozenset[GuardKind]:
         index = self.index
         variable = index.variables.get(name)
-        if annotation:
-            # A parameter annotation guards only through an ``Annotated`` alias.
-            if variable is None or not variable[1].refs:
-                return NONE
+        # A parameter annotation guards only through an ``Annotated`` alias.
+        if annotation and (variable is None or not variable[1].refs):
+            return NONE
         if name in KNOWN:
             return KNOWN[name]
         for prefix, kinds in _PREFIXES:

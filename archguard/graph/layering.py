@@ -58,7 +58,8 @@ def inferred_layering(project: Project, modules: set[str]) -> Layering:
     layers = infer_layers({m: project.modules[m] for m in modules})
     placement = {
         m: Placement(LAYERS.index(layer), 0, layer)
-        for m, layer in layers.items() if layer != UNASSIGNED
+        for m, layer in layers.items()
+        if layer != UNASSIGNED
     }
     return Layering(False, INFERRED_SOURCE, LAYERS, placement, tuple(True for _ in LAYERS))
 
@@ -73,7 +74,9 @@ def _declared(contract: LayerContract, modules: set[str]) -> Layering:
                 for prefix in layer.modules:
                     full = f"{container}.{prefix}" if container else prefix
                     for module in modules:
-                        if (module == full or module.startswith(full + ".")) and len(full) > best.get(module, -1):
+                        if (module == full or module.startswith(full + ".")) and len(
+                            full
+                        ) > best.get(module, -1):
                             best[module] = len(full)
                             placement[module] = Placement(level, sibling, layer.label, container)
     labels = tuple(" | ".join(layer.label for layer in group.layers) for group in contract.levels)

@@ -14,16 +14,48 @@ from archguard.core.facts import ModuleFacts
 
 _VOCABULARY = {
     "presentation": (
-        "api", "apis", "routes", "routers", "views", "endpoints", "controllers", "handlers",
-        "graphql", "resolvers", "serializers", "web",
+        "api",
+        "apis",
+        "routes",
+        "routers",
+        "views",
+        "endpoints",
+        "controllers",
+        "handlers",
+        "graphql",
+        "resolvers",
+        "serializers",
+        "web",
         # Django's and FastAPI's conventional file names for the web edge.
-        "urls", "admin", "forms", "deps", "dependencies",
+        "urls",
+        "admin",
+        "forms",
+        "deps",
+        "dependencies",
     ),
-    "application": ("services", "service", "use_cases", "usecases", "interactors", "application",
-                    "workflows"),
+    "application": (
+        "services",
+        "service",
+        "use_cases",
+        "usecases",
+        "interactors",
+        "application",
+        "workflows",
+    ),
     "domain": ("domain", "entities", "business"),
-    "data": ("repositories", "repository", "repos", "crud", "dal", "dao", "persistence",
-             "models", "orm", "db", "database"),
+    "data": (
+        "repositories",
+        "repository",
+        "repos",
+        "crud",
+        "dal",
+        "dao",
+        "persistence",
+        "models",
+        "orm",
+        "db",
+        "database",
+    ),
     "infrastructure": ("config", "settings", "infra", "infrastructure", "adapters", "clients"),
 }
 _BY_SEGMENT = {word: layer for layer, words in _VOCABULARY.items() for word in words}
@@ -49,7 +81,9 @@ def infer_layer(facts: ModuleFacts) -> str:
     if web is not None:
         if web.routes or web.urlpatterns:
             return "presentation"
-        if any(base in _ORM_BASES or base.endswith(".Model") for c in web.classes for base in c.bases):
+        if any(
+            base in _ORM_BASES or base.endswith(".Model") for c in web.classes for base in c.bases
+        ):
             return "data"
     return UNASSIGNED
 

@@ -36,8 +36,15 @@ from archguard.graph.orm_models import (
 from archguard.graph.orm_resolve import Resolved, Resolver, Scope, class_of
 
 _INLINE_DEPTH = 2
-_RELATED_FIELDS = frozenset({"PrimaryKeyRelatedField", "SlugRelatedField", "StringRelatedField",
-                             "HyperlinkedRelatedField", "ManyRelatedField"})
+_RELATED_FIELDS = frozenset(
+    {
+        "PrimaryKeyRelatedField",
+        "SlugRelatedField",
+        "StringRelatedField",
+        "HyperlinkedRelatedField",
+        "ManyRelatedField",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -82,7 +89,7 @@ class Consumption:
 
     def run(self) -> list[Problem]:
         registry = self.registry
-        for qualified, (module, flow) in sorted(registry.functions.items()):
+        for _, (module, flow) in sorted(registry.functions.items()):
             self._flow(module, flow)
         for qualified in sorted(registry.classes):
             self._list_view(qualified)
@@ -103,16 +110,30 @@ class Consumption:
                 resolved, prefix = self._outer(row_use.query, scope, resolved)
             else:
                 prefix = ""
-            site = Site(module, row_use.use.line, row_use.use.column, flow.name, row_use.loop_line,
-                        module, is_async=flow.is_async)
+            site = Site(
+                module,
+                row_use.use.line,
+                row_use.use.column,
+                flow.name,
+                row_use.loop_line,
+                module,
+                is_async=flow.is_async,
+            )
             self._use(resolved, prefix, row_use.use, site, scope, 0)
         for serialization in flow.serializations:
             resolved = self.resolver.resolve(serialization.query, scope)
             if resolved is None or resolved.rows is not Rows.MANY:
                 continue
-            site = Site(module, serialization.line, serialization.column, flow.name,
-                        serialization.line, module, via=serialization.schema.rsplit(".", 1)[-1],
-                        is_async=flow.is_async)
+            site = Site(
+                module,
+                serialization.line,
+                serialization.column,
+                flow.name,
+                serialization.line,
+                module,
+                via=serialization.schema.rsplit(".", 1)[-1],
+                is_async=flow.is_async,
+            )
             serializer = self._serializer_class(serialization.schema, scope)
             if serializer:
                 self._serializer(serializer, resolved, "", site, 0)
@@ -121,8 +142,16 @@ class Consumption:
                 resolved = self.resolver.resolve(returned, scope)
                 if resolved is None or resolved.rows is not Rows.MANY:
                     continue
-                site = Site(module, returned.line, returned.column, flow.name, returned.line, module,
-                            via=flow.response_schema.rsplit(".", 1)[-1], is_async=flow.is_async)
+                site = Site(
+                    module,
+                    returned.line,
+                    returned.column,
+                    flow.name,
+                    returned.line,
+                    module,
+                    via=flow.response_schema.rsplit(".", 1)[-1],
+                    is_async=flow.is_async,
+                )
                 self._schema(flow.response_schema, resolved, "", site, 0)
 
     def _outer(self, query: Query, scope: Scope, resolved: Resolved) -> tuple[Resolved, str]:
@@ -138,7 +167,9 @@ class Consumption:
 
     # -- one use of a row ----------------------------------------------------------
 
-    def _use(self, query: Resolved, prefix: str, use: Use, site: Site, scope: Scope, depth: int) -> None:
+    def _use(
+        self, query: Resolved, prefix: str, use: Use, site: Site, scope: Scope, depth: int
+    ) -> None:
         model = self._model_at(query.model, prefix)
         if model is None:
             return
@@ -158,7 +189,9 @@ class Consumption:
             relation = model.relations.get(name)
             if relation is None:
                 if index == len(parts) - 1 and not use.call and name in model.facts.methods:
-                    self._method(query, _join(prefix, "__".join(parts[:index])), model, name, site, depth)
+                    self._method(
+                        query, _join(prefix, "__".join(parts[:index])), model, name, site, depth
+                    )
                 return
             full = _join(prefix, "__".join(parts[: index + 1]))
             last = index == len(parts) - 1
@@ -172,8 +205,13 @@ class Consumption:
             if relation.many and last and use.call in PREFETCH_BYPASS:
                 return  # reported as a query in the loop, with the prefetch it bypasses
             if not loaded:
-                if not relation.many and relation.id_attribute and after in ("id", "pk") \
-                        and index == len(parts) - 2 and not use.call:
+                if (
+                    not relation.many
+                    and relation.id_attribute
+                    and after in ("id", "pk")
+                    and index == len(parts) - 2
+                    and not use.call
+                ):
                     self._add("fk_id", site, query, full, relation)
                 elif not relation.many and last and use.compare and not use.call:
                     self._add("compare", site, query, full, relation)
@@ -206,15 +244,25 @@ class Consumption:
             model = target
         return model
 
-    def _add(self, kind: str, site: Site, query: Resolved, path: str, relation: Relation | None,
-             call: DbCall | None = None, prefetched: bool = False) -> None:
+    def _add(
+        self,
+        kind: str,
+        site: Site,
+        query: Resolved,
+        path: str,
+        relation: Relation | None,
+        call: DbCall | None = None,
+        prefetched: bool = False,
+    ) -> None:
         if kind in ("relation", "dynamic") and not site.loop_line:
             return
         self.problems.append(Problem(kind, site, query, path, relation, call, prefetched))
 
     # -- inlining ------------------------------------------------------------------
 
-    def _method(self, query: Resolved, prefix: str, model: Model, name: str, site: Site, depth: int) -> None:
+    def _method(
+        self, query: Resolved, prefix: str, model: Model, name: str, site: Site, depth: int
+    ) -> None:
         found = self.registry.method(model.qualname, name)
         if found is None or depth >= _INLINE_DEPTH:
             return
@@ -224,19 +272,24 @@ class Consumption:
         via = site.via or f"{model.name}.{name}()"
         self._inline(query, prefix, module, flow, flow.params[0], _with_via(site, via), depth + 1)
 
-    def _passed(self, query: Resolved, prefix: str, use: Use, site: Site, scope: Scope, depth: int) -> None:
+    def _passed(
+        self, query: Resolved, prefix: str, use: Use, site: Site, scope: Scope, depth: int
+    ) -> None:
         callee = use.callee
         found = self.registry.callee(callee, scope.cls)
         argument = use.argument + 1  # past ``self``
         if not callee.startswith("self."):
             serializer = self._serializer_class(callee, scope)
             if serializer:
-                self._serializer(serializer, query, prefix, _with_via(site, serializer.rsplit(".", 1)[-1]),
-                                 depth)
+                self._serializer(
+                    serializer, query, prefix, _with_via(site, serializer.rsplit(".", 1)[-1]), depth
+                )
                 return
             owner, _, method = callee.rpartition(".")
-            if method in ("model_validate", "from_orm", "validate") and self.registry.canonical(owner) \
-                    in self.registry.classes:
+            if (
+                method in ("model_validate", "from_orm", "validate")
+                and self.registry.canonical(owner) in self.registry.classes
+            ):
                 self._schema(owner, query, prefix, site, depth)
                 return
             argument = use.argument
@@ -246,10 +299,13 @@ class Consumption:
         if argument >= len(flow.params):
             return
         via = site.via or f"{flow.name}()"
-        self._inline(query, prefix, module, flow, flow.params[argument], _with_via(site, via), depth + 1)
+        self._inline(
+            query, prefix, module, flow, flow.params[argument], _with_via(site, via), depth + 1
+        )
 
-    def _rows_passed(self, query: Resolved, prefix: str, use: Use, site: Site, scope: Scope,
-                     depth: int) -> None:
+    def _rows_passed(
+        self, query: Resolved, prefix: str, use: Use, site: Site, scope: Scope, depth: int
+    ) -> None:
         """``render_books(books)``: what the callee reads from each row it loops over."""
         found = self.registry.callee(use.callee, scope.cls)
         if found is None or depth >= _INLINE_DEPTH:
@@ -261,37 +317,79 @@ class Consumption:
         param = flow.params[argument]
         inner = _with_via(site, site.via or f"{flow.name}()")
         for row_use in flow.row_uses:
-            if row_use.query.origin is Origin.PARAMETER and row_use.query.ref == param \
-                    and row_use.loop_line:
-                self._use(query, prefix, row_use.use, inner, Scope(module, class_of(module, flow.name)),
-                          depth + 1)
+            if (
+                row_use.query.origin is Origin.PARAMETER
+                and row_use.query.ref == param
+                and row_use.loop_line
+            ):
+                self._use(
+                    query,
+                    prefix,
+                    row_use.use,
+                    inner,
+                    Scope(module, class_of(module, flow.name)),
+                    depth + 1,
+                )
 
-    def _inline(self, query: Resolved, prefix: str, module: str, flow: FunctionFlow, param: str,
-                site: Site, depth: int) -> None:
+    def _inline(
+        self,
+        query: Resolved,
+        prefix: str,
+        module: str,
+        flow: FunctionFlow,
+        param: str,
+        site: Site,
+        depth: int,
+    ) -> None:
         scope = Scope(module, class_of(module, flow.name))
         for param_use in flow.param_uses:
             if param_use.param == param:
                 self._use(query, prefix, param_use.use, site, scope, depth)
         for row_use in flow.row_uses:
             parent = row_use.query.parent
-            if row_use.query.origin is Origin.RELATED and parent is not None \
-                    and parent.origin is Origin.PARAMETER and parent.ref == param:
-                nested = Use(row_use.use.line, row_use.use.column, row_use.use.kind,
-                             _join(row_use.query.ref, row_use.use.path), row_use.use.call,
-                             row_use.use.compare, row_use.use.callee, row_use.use.argument)
+            if (
+                row_use.query.origin is Origin.RELATED
+                and parent is not None
+                and parent.origin is Origin.PARAMETER
+                and parent.ref == param
+            ):
+                nested = Use(
+                    row_use.use.line,
+                    row_use.use.column,
+                    row_use.use.kind,
+                    _join(row_use.query.ref, row_use.use.path),
+                    row_use.use.call,
+                    row_use.use.compare,
+                    row_use.use.callee,
+                    row_use.use.argument,
+                )
                 self._use(query, prefix, nested, site, scope, depth)
         for call in flow.calls:
             if call.write or call.loop_line:
                 continue
-            if call.bypass and call.query is not None and call.query.parent is not None \
-                    and call.query.parent.origin is Origin.PARAMETER:
+            if (
+                call.bypass
+                and call.query is not None
+                and call.query.parent is not None
+                and call.query.parent.origin is Origin.PARAMETER
+            ):
                 path = _join(prefix, call.bypass)
                 model = self._model_at(query.model, prefix)
                 relation = model.relations.get(call.bypass) if model is not None else None
-                self._add("query", site, query, path, relation, call,
-                          prefetched=relation is not None and self._loaded(query, path, relation))
-            elif call.query is not None and call.query.origin is Origin.MODEL \
-                    and self.registry.model(call.query.ref) is not None:
+                self._add(
+                    "query",
+                    site,
+                    query,
+                    path,
+                    relation,
+                    call,
+                    prefetched=relation is not None and self._loaded(query, path, relation),
+                )
+            elif (
+                call.query is not None
+                and call.query.origin is Origin.MODEL
+                and self.registry.model(call.query.ref) is not None
+            ):
                 self._add("query", site, query, prefix, None, call)
 
     # -- serializers and schemas ---------------------------------------------------
@@ -328,8 +426,13 @@ class Consumption:
             if value.kind is not ValueKind.CALL:
                 continue
             source_value = value.keyword("source")
-            source = source_value.text.replace(".", "__") if source_value is not None \
-                and source_value.kind is ValueKind.STRING and source_value.text != "*" else name
+            source = (
+                source_value.text.replace(".", "__")
+                if source_value is not None
+                and source_value.kind is ValueKind.STRING
+                and source_value.text != "*"
+                else name
+            )
             many = (value.keyword("many") or _FALSE).text == "True"
             callee = value.text.rsplit(".", 1)[-1]
             nested = self._serializer_class(value.text, Scope(registry.classes[owner][0]))
@@ -343,8 +446,15 @@ class Consumption:
                 method = method_name.text if method_name is not None else f"get_{name}"
                 found = registry.method(cls, method)
                 if found is not None and len(found[1].params) > 1:
-                    self._inline(query, prefix, found[0], found[1], found[1].params[1],
-                                 _with_via(site, f"{cls.rsplit('.', 1)[-1]}.{method}()"), depth + 1)
+                    self._inline(
+                        query,
+                        prefix,
+                        found[0],
+                        found[1],
+                        found[1].params[1],
+                        _with_via(site, f"{cls.rsplit('.', 1)[-1]}.{method}()"),
+                        depth + 1,
+                    )
             elif callee in _RELATED_FIELDS:
                 if many:
                     self._read(query, prefix, source, "all", site, depth)
@@ -373,7 +483,9 @@ class Consumption:
             model = target
         return relation
 
-    def _read(self, query: Resolved, prefix: str, path: str, call: str, site: Site, depth: int) -> None:
+    def _read(
+        self, query: Resolved, prefix: str, path: str, call: str, site: Site, depth: int
+    ) -> None:
         use = Use(site.line, site.column, UseKind.READ, path, call)
         self._use(query, prefix, use, site, Scope(site.module), depth)
 
@@ -388,9 +500,13 @@ class Consumption:
                 relation = model.relations.get(attribute.name)
                 if relation is None:
                     continue
-                self._read(query, prefix, attribute.name, "all" if relation.many else "", site, depth)
+                self._read(
+                    query, prefix, attribute.name, "all" if relation.many else "", site, depth
+                )
                 nested = registry.canonical(attribute.annotation)
-                if nested in registry.classes and self._loaded(query, _join(prefix, attribute.name), relation):
+                if nested in registry.classes and self._loaded(
+                    query, _join(prefix, attribute.name), relation
+                ):
                     self._schema(nested, query, _join(prefix, attribute.name), site, depth + 1)
 
     # -- class-level consumers -----------------------------------------------------
@@ -405,11 +521,20 @@ class Consumption:
             return
         serializer = self.registry.serializer(attribute[1].text)
         scope = Scope(module, cls)
-        resolved = self.resolver.resolve(Query(Origin.CLASS, "get_queryset", facts.line, 1, ""), scope)
+        resolved = self.resolver.resolve(
+            Query(Origin.CLASS, "get_queryset", facts.line, 1, ""), scope
+        )
         if not serializer or resolved is None:
             return
-        site = Site(attribute[0], attribute[2], 5, facts.name, attribute[2], attribute[0],
-                    via=serializer.rsplit(".", 1)[-1])
+        site = Site(
+            attribute[0],
+            attribute[2],
+            5,
+            facts.name,
+            attribute[2],
+            attribute[0],
+            via=serializer.rsplit(".", 1)[-1],
+        )
         self._serializer(serializer, resolved, "", site, 0)
 
     def _admin(self, cls: str) -> None:

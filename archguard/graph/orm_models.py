@@ -10,27 +10,50 @@ from dataclasses import dataclass, field
 from archguard.core.facts import ModuleFacts
 from archguard.core.orm import ClassFacts, FunctionFlow, Value, ValueKind
 
-DJANGO_BASES = frozenset({
-    "django.db.models.Model", "django.db.models.base.Model",
-    "django.contrib.auth.models.AbstractUser", "django.contrib.auth.models.AbstractBaseUser",
-    "django.contrib.auth.base_user.AbstractBaseUser", "auto_prefetch.Model",
-    "model_utils.models.TimeStampedModel", "polymorphic.models.PolymorphicModel",
-    "mptt.models.MPTTModel", "treebeard.mp_tree.MP_Node", "treebeard.ns_tree.NS_Node",
-    "treebeard.al_tree.AL_Node", "wagtail.models.Page", "modelcluster.models.ClusterableModel",
-    "django_extensions.db.models.TimeStampedModel",
-})
-_SA_DECLARATIVE = frozenset({"sqlalchemy.orm.DeclarativeBase", "sqlalchemy.orm.DeclarativeBaseNoMeta",
-                             "sqlalchemy.orm.decl_api.DeclarativeBase", "sqlmodel.SQLModel"})
+DJANGO_BASES = frozenset(
+    {
+        "django.db.models.Model",
+        "django.db.models.base.Model",
+        "django.contrib.auth.models.AbstractUser",
+        "django.contrib.auth.models.AbstractBaseUser",
+        "django.contrib.auth.base_user.AbstractBaseUser",
+        "auto_prefetch.Model",
+        "model_utils.models.TimeStampedModel",
+        "polymorphic.models.PolymorphicModel",
+        "mptt.models.MPTTModel",
+        "treebeard.mp_tree.MP_Node",
+        "treebeard.ns_tree.NS_Node",
+        "treebeard.al_tree.AL_Node",
+        "wagtail.models.Page",
+        "modelcluster.models.ClusterableModel",
+        "django_extensions.db.models.TimeStampedModel",
+    }
+)
+_SA_DECLARATIVE = frozenset(
+    {
+        "sqlalchemy.orm.DeclarativeBase",
+        "sqlalchemy.orm.DeclarativeBaseNoMeta",
+        "sqlalchemy.orm.decl_api.DeclarativeBase",
+        "sqlmodel.SQLModel",
+    }
+)
 _SA_BASE_FACTORIES = ("declarative_base", "as_declarative", "generate_base")
 _DJANGO_RELATIONS = {
-    "ForeignKey": False, "OneToOneField": False, "ParentalKey": False, "TreeForeignKey": False,
-    "GenericForeignKey": False, "ManyToManyField": True, "ParentalManyToManyField": True,
-    "GenericRelation": True, "TreeManyToManyField": True,
+    "ForeignKey": False,
+    "OneToOneField": False,
+    "ParentalKey": False,
+    "TreeForeignKey": False,
+    "GenericForeignKey": False,
+    "ManyToManyField": True,
+    "ParentalManyToManyField": True,
+    "GenericRelation": True,
+    "TreeManyToManyField": True,
 }
 _MANAGER_BASES = ("Manager", "QuerySet", "BaseManager")
 #: DRF views and mixins that serialize their queryset as a list.
-DRF_LIST_VIEWS = frozenset({"ListAPIView", "ListCreateAPIView", "ModelViewSet",
-                            "ReadOnlyModelViewSet", "ListModelMixin"})
+DRF_LIST_VIEWS = frozenset(
+    {"ListAPIView", "ListCreateAPIView", "ModelViewSet", "ReadOnlyModelViewSet", "ListModelMixin"}
+)
 #: SQLAlchemy ``lazy=`` values that load with the parent, or never query.
 EAGER = frozenset({"joined", "selectin", "subquery", "immediate", "auto"})
 NO_QUERY = frozenset({"raise", "raise_on_sql", "noload"})
@@ -120,7 +143,7 @@ class Registry:
                 continue
             for imported in facts.imports:
                 if imported.alias == parts[cut] and imported.name:
-                    return ".".join([imported.module, imported.name, *parts[cut + 1:]])
+                    return ".".join([imported.module, imported.name, *parts[cut + 1 :]])
             return None
         return None
 
@@ -141,7 +164,7 @@ class Registry:
     def callee(self, name: str, cls: str) -> tuple[str, FunctionFlow] | None:
         """The function a call names: ``self.method`` through ``cls``, else a function."""
         if name.startswith("self."):
-            return self.method(cls, name[len("self."):]) if cls else None
+            return self.method(cls, name[len("self.") :]) if cls else None
         return self.function(name)
 
     def lineage(self, cls: str) -> list[str]:
@@ -160,7 +183,9 @@ class Registry:
         """Every base outside the project, through the project's own bases."""
         found: set[str] = set()
         for owner in self.lineage(cls):
-            found.update(b for b in self.classes[owner][1].bases if self.canonical(b) not in self.classes)
+            found.update(
+                b for b in self.classes[owner][1].bases if self.canonical(b) not in self.classes
+            )
         return found
 
     def attribute(self, cls: str, name: str) -> tuple[str, Value, int] | None:
@@ -176,8 +201,9 @@ class Registry:
         """``name`` canonical when it is a project DRF serializer class, else ""."""
         name = self.canonical(name)
         if name in self.classes and any(
-                "rest_framework" in b or b.rsplit(".", 1)[-1].endswith("Serializer")
-                for b in self.external_bases(name)):
+            "rest_framework" in b or b.rsplit(".", 1)[-1].endswith("Serializer")
+            for b in self.external_bases(name)
+        ):
             return name
         return ""
 
@@ -215,7 +241,7 @@ class Registry:
         changed = True
         while changed:
             changed = False
-            for name, (module, cls) in self.classes.items():
+            for name, (_, cls) in self.classes.items():
                 if name in kinds:
                     continue
                 for base in cls.bases:
@@ -223,7 +249,9 @@ class Registry:
                     if base == "sqlmodel.SQLModel" or kind == "sqlmodel":
                         # Only ``table=True`` maps a table; other SQLModel classes are schemas
                         # and shared field sets that tables inherit from.
-                        table = any(k.name == "table" and k.value.text == "True" for k in cls.keywords)
+                        table = any(
+                            k.name == "table" and k.value.text == "True" for k in cls.keywords
+                        )
                         kind = "sqlalchemy" if table else "sqlmodel"
                     elif kind == "sqlalchemy-base" and base in _SA_DECLARATIVE:
                         kinds[name] = "sqlalchemy-base"
@@ -239,8 +267,9 @@ class Registry:
             if kind not in ("django", "sqlalchemy"):
                 continue
             module, cls = self.classes[name]
-            abstract = any(m.name == "abstract" and m.value.text == "True" for m in cls.meta) or any(
-                a.name == "__abstract__" and a.value.text == "True" for a in cls.attributes)
+            abstract = any(
+                m.name == "abstract" and m.value.text == "True" for m in cls.meta
+            ) or any(a.name == "__abstract__" and a.value.text == "True" for a in cls.attributes)
             self.models[name] = Model(name, module, cls, kind, abstract)
             self._by_name.setdefault(cls.name, []).append(name)
 
@@ -270,16 +299,31 @@ class Registry:
             cls = self.classes[owner][1]
             attrs = {a.name for a in cls.attributes}
             for attribute in cls.attributes:
-                relation = self._relation(model, attribute.name, attribute.value, attribute.annotation,
-                                          attribute.many, attrs, attribute.line)
+                relation = self._relation(
+                    model,
+                    attribute.name,
+                    attribute.value,
+                    attribute.annotation,
+                    attribute.many,
+                    attrs,
+                    attribute.line,
+                )
                 if relation is not None:
                     model.relations[relation.name] = relation
                 proxied = _proxy(attribute.value)
                 if proxied and model.orm == "sqlalchemy":
                     model.proxies[attribute.name] = proxied
 
-    def _relation(self, model: Model, name: str, value: Value, annotation: str, many: bool,
-                  attrs: set[str], line: int) -> Relation | None:
+    def _relation(
+        self,
+        model: Model,
+        name: str,
+        value: Value,
+        annotation: str,
+        many: bool,
+        attrs: set[str],
+        line: int,
+    ) -> Relation | None:
         if value.kind is not ValueKind.CALL:
             return None
         callee = value.text.rsplit(".", 1)[-1]
@@ -287,10 +331,18 @@ class Registry:
             target = self._target(model, value.items[0] if value.items else value.keyword("to"), "")
             null = (value.keyword("null") or Value(ValueKind.OTHER)).text == "True"
             lazy = "auto" if value.text.startswith("auto_prefetch.") else "select"
-            return Relation(name, model.qualname, target, _DJANGO_RELATIONS[callee], "django", lazy,
-                            null=null, generic=callee.startswith("Generic"),
-                            id_attribute=callee not in ("GenericForeignKey",) and not _DJANGO_RELATIONS[callee],
-                            line=line)
+            return Relation(
+                name,
+                model.qualname,
+                target,
+                _DJANGO_RELATIONS[callee],
+                "django",
+                lazy,
+                null=null,
+                generic=callee.startswith("Generic"),
+                id_attribute=callee not in ("GenericForeignKey",) and not _DJANGO_RELATIONS[callee],
+                line=line,
+            )
         if model.orm == "sqlalchemy" and callee in ("relationship", "Relationship", "relation"):
             first = value.items[0] if value.items else None
             target = self._target(model, first, annotation)
@@ -303,8 +355,16 @@ class Registry:
                 many = uselist.text == "True"
             elif not annotation:
                 many = name.endswith("s")
-            return Relation(name, model.qualname, target, many, "sqlalchemy", _lazy(lazy_value),
-                            id_attribute=f"{name}_id" in attrs, line=line)
+            return Relation(
+                name,
+                model.qualname,
+                target,
+                many,
+                "sqlalchemy",
+                _lazy(lazy_value),
+                id_attribute=f"{name}_id" in attrs,
+                line=line,
+            )
         return None
 
     def _reverse_relations(self) -> None:
@@ -334,17 +394,36 @@ class Registry:
                 name = model.name.lower() + ("" if one else "_set")
             if "%(" in name:
                 name = name.replace("%(class)s", model.name.lower())
-            return Relation(name, relation.target, model.qualname, not one, "django", id_attribute=False)
+            return Relation(
+                name, relation.target, model.qualname, not one, "django", id_attribute=False
+            )
         backref = value.keyword("backref")
         if backref is None:
             return None
         if backref.kind is ValueKind.STRING:
-            return Relation(backref.text, relation.target, model.qualname, not relation.many,
-                            "sqlalchemy", id_attribute=False)
-        if backref.kind is ValueKind.CALL and backref.items and backref.items[0].kind is ValueKind.STRING:
+            return Relation(
+                backref.text,
+                relation.target,
+                model.qualname,
+                not relation.many,
+                "sqlalchemy",
+                id_attribute=False,
+            )
+        if (
+            backref.kind is ValueKind.CALL
+            and backref.items
+            and backref.items[0].kind is ValueKind.STRING
+        ):
             lazy = backref.keyword("lazy")
-            return Relation(backref.items[0].text, relation.target, model.qualname, not relation.many,
-                            "sqlalchemy", _lazy(lazy), id_attribute=False)
+            return Relation(
+                backref.items[0].text,
+                relation.target,
+                model.qualname,
+                not relation.many,
+                "sqlalchemy",
+                _lazy(lazy),
+                id_attribute=False,
+            )
         return None
 
     def _managers(self, model: Model) -> None:
@@ -359,7 +438,8 @@ class Registry:
                 cls = value.text.removesuffix(".as_manager")
                 cls = self.canonical(cls)
                 if cls not in self.classes or not any(
-                        b.rsplit(".", 1)[-1] in _MANAGER_BASES for b in self.external_bases(cls)):
+                    b.rsplit(".", 1)[-1] in _MANAGER_BASES for b in self.external_bases(cls)
+                ):
                     continue
                 found = self.method(cls, "get_queryset")
                 if found is not None and found[1].returns is not None:

@@ -57,13 +57,21 @@ class Resolver:
 
     def _with(self, base: Resolved, query: Query) -> Resolved:
         """``base`` plus what ``query``'s own chain adds."""
-        rows = query.rows if query.origin is not Origin.FUNCTION or query.rows is not Rows.MANY else base.rows
+        rows = (
+            query.rows
+            if query.origin is not Origin.FUNCTION or query.rows is not Rows.MANY
+            else base.rows
+        )
         if query.origin in (Origin.CLASS, Origin.FUNCTION) and query.rows is Rows.MANY:
             rows = base.rows
         return replace(
-            base, loads=base.loads | frozenset(query.loads), load_all=base.load_all or query.load_all,
-            dynamic=base.dynamic or query.dynamic_loads, rows=rows,
-            bounded=base.bounded or query.bounded, filtered=base.filtered or query.filtered,
+            base,
+            loads=base.loads | frozenset(query.loads),
+            load_all=base.load_all or query.load_all,
+            dynamic=base.dynamic or query.dynamic_loads,
+            rows=rows,
+            bounded=base.bounded or query.bounded,
+            filtered=base.filtered or query.filtered,
         )
 
     def _origin(self, query: Query, scope: Scope, depth: int) -> Resolved | None:
@@ -73,8 +81,17 @@ class Resolver:
             if model is None:
                 return None
             manager = model.manager_loads.get(query.manager or "objects", ())
-            return Resolved(model, frozenset(p for p in manager if p != "*"), "*" in manager, False,
-                            query, scope.module, Rows.MANY, False, False)
+            return Resolved(
+                model,
+                frozenset(p for p in manager if p != "*"),
+                "*" in manager,
+                False,
+                query,
+                scope.module,
+                Rows.MANY,
+                False,
+                False,
+            )
         if query.origin is Origin.FUNCTION:
             name = query.ref
             if name.startswith(scope.module + ".self."):
@@ -83,7 +100,9 @@ class Resolver:
             if found is None or found[1].returns is None:
                 return None
             module, flow = found
-            inner = self.resolve(found[1].returns, Scope(module, class_of(module, flow.name)), depth + 1)
+            inner = self.resolve(
+                found[1].returns, Scope(module, class_of(module, flow.name)), depth + 1
+            )
             return replace(inner, indirect=True) if inner is not None else None
         if query.origin is Origin.CLASS:
             return self._class_query(query.ref, scope, depth)
@@ -108,9 +127,19 @@ class Resolver:
                 return None
             model = target
         prefix = path + "__"
-        loads = frozenset(p[len(prefix):] for p in parent.loads if p.startswith(prefix))
-        return Resolved(model, loads, False, parent.dynamic, query, parent.origin_module, Rows.MANY,
-                        False, False, True)
+        loads = frozenset(p[len(prefix) :] for p in parent.loads if p.startswith(prefix))
+        return Resolved(
+            model,
+            loads,
+            False,
+            parent.dynamic,
+            query,
+            parent.origin_module,
+            Rows.MANY,
+            False,
+            False,
+            True,
+        )
 
     def _class_query(self, ref: str, scope: Scope, depth: int) -> Resolved | None:
         if not scope.cls:
@@ -119,7 +148,7 @@ class Resolver:
         lineage = registry.lineage(scope.cls)
         if ref.startswith("super."):
             lineage = lineage[1:]
-            ref = ref[len("super."):]
+            ref = ref[len("super.") :]
         if ref == "get_queryset":
             for owner in lineage:
                 flow = registry.functions.get(f"{owner}.get_queryset")
@@ -130,10 +159,14 @@ class Resolver:
         if ref == "queryset":
             for owner in lineage:
                 attribute = registry.classes[owner][1].attribute("queryset")
-                if attribute is not None and attribute.value.kind is ValueKind.QUERY \
-                        and attribute.value.query is not None:
-                    found = self.resolve(attribute.value.query, Scope(registry.classes[owner][0], owner),
-                                         depth + 1)
+                if (
+                    attribute is not None
+                    and attribute.value.kind is ValueKind.QUERY
+                    and attribute.value.query is not None
+                ):
+                    found = self.resolve(
+                        attribute.value.query, Scope(registry.classes[owner][0], owner), depth + 1
+                    )
                     return replace(found, indirect=True) if found is not None else None
             return self._admin_query(lineage)
         return None
@@ -148,16 +181,28 @@ class Resolver:
         if model is None:
             return None
         module = self.registry.classes[admin][0]
-        origin = Query(Origin.MODEL, model.qualname, self.registry.classes[admin][1].line, 1,
-                       f"{model.name}.objects.all()", orm="django")
-        found = Resolved(model, frozenset(), False, False, origin, module, Rows.MANY, False, False, True)
+        origin = Query(
+            Origin.MODEL,
+            model.qualname,
+            self.registry.classes[admin][1].line,
+            1,
+            f"{model.name}.objects.all()",
+            orm="django",
+        )
+        found = Resolved(
+            model, frozenset(), False, False, origin, module, Rows.MANY, False, False, True
+        )
         return self.with_list_select_related(admin, found)
 
     def admin_model(self, admin: str) -> Model | None:
         registry = self.registry
         _, facts = registry.classes[admin]
         for decorator in facts.decorators:
-            if decorator.kind is ValueKind.CALL and decorator.text.endswith("register") and decorator.items:
+            if (
+                decorator.kind is ValueKind.CALL
+                and decorator.text.endswith("register")
+                and decorator.items
+            ):
                 return registry.model(decorator.items[0].text)
         for facts_module in registry.modules.values():
             if facts_module.orm is None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -24,13 +24,14 @@ class Project:
     #: ``external=True``); each edge has ``imports``: the ImportFacts behind it.
     graph: nx.DiGraph
     #: The scan's settings, for rules that take options (public routes, layers).
-    settings: Settings = Settings()
+    settings: Settings = field(default_factory=Settings)
     #: Directories below the root with a pyproject.toml of their own: services.
     nested_projects: tuple[str, ...] = ()
 
     def first_party_edges(self) -> list[tuple[str, str]]:
         return [
-            (a, b) for a, b in self.graph.edges
+            (a, b)
+            for a, b in self.graph.edges
             if not self.graph.nodes[b].get("external") and not self.graph.nodes[a].get("external")
         ]
 

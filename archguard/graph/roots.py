@@ -26,7 +26,7 @@ def misconfigured_roots(project: Project) -> str | None:
                     return (
                         f"no imports between the project's own modules were found, yet "
                         f"{facts.path} imports {fact.module!r}, which is {other!r} here: "
-                        f"the source roots are wrong. Set src = [\"{root}\"] in "
+                        f'the source roots are wrong. Set src = ["{root}"] in '
                         "[tool.archguard] (the directory that holds the top-level packages)."
                     )
     return None

@@ -19,27 +19,43 @@ from archguard.graph.web_index import WebIndex, at
 
 _VERBS = ("get", "post", "put", "patch", "delete", "head", "options")
 _DRF_GENERICS = {
-    "ListAPIView": {"list"}, "CreateAPIView": {"create"}, "RetrieveAPIView": {"retrieve"},
-    "DestroyAPIView": {"destroy"}, "UpdateAPIView": {"update", "partial_update"},
+    "ListAPIView": {"list"},
+    "CreateAPIView": {"create"},
+    "RetrieveAPIView": {"retrieve"},
+    "DestroyAPIView": {"destroy"},
+    "UpdateAPIView": {"update", "partial_update"},
     "ListCreateAPIView": {"list", "create"},
     "RetrieveUpdateAPIView": {"retrieve", "update", "partial_update"},
     "RetrieveDestroyAPIView": {"retrieve", "destroy"},
     "RetrieveUpdateDestroyAPIView": {"retrieve", "update", "partial_update", "destroy"},
     "ModelViewSet": {"list", "create", "retrieve", "update", "partial_update", "destroy"},
     "ReadOnlyModelViewSet": {"list", "retrieve"},
-    "ListModelMixin": {"list"}, "CreateModelMixin": {"create"},
-    "RetrieveModelMixin": {"retrieve"}, "UpdateModelMixin": {"update", "partial_update"},
+    "ListModelMixin": {"list"},
+    "CreateModelMixin": {"create"},
+    "RetrieveModelMixin": {"retrieve"},
+    "UpdateModelMixin": {"update", "partial_update"},
     "DestroyModelMixin": {"destroy"},
 }
 _DJANGO_GENERICS = {
-    "TemplateView": {"get"}, "ListView": {"get"}, "DetailView": {"get"}, "RedirectView": {"get"},
-    "CreateView": {"get", "post"}, "UpdateView": {"get", "post"}, "FormView": {"get", "post"},
-    "DeleteView": {"get", "post", "delete"}, "LoginView": {"get", "post"},
-    "LogoutView": {"post"}, "PasswordResetView": {"get", "post"},
+    "TemplateView": {"get"},
+    "ListView": {"get"},
+    "DetailView": {"get"},
+    "RedirectView": {"get"},
+    "CreateView": {"get", "post"},
+    "UpdateView": {"get", "post"},
+    "FormView": {"get", "post"},
+    "DeleteView": {"get", "post", "delete"},
+    "LoginView": {"get", "post"},
+    "LogoutView": {"post"},
+    "PasswordResetView": {"get", "post"},
 }
 _ACTION_METHODS = {
-    "list": "GET", "create": "POST", "retrieve": "GET", "update": "PUT",
-    "partial_update": "PATCH", "destroy": "DELETE",
+    "list": "GET",
+    "create": "POST",
+    "retrieve": "GET",
+    "update": "PUT",
+    "partial_update": "PATCH",
+    "destroy": "DELETE",
 }
 _DETAIL_ACTIONS = frozenset({"retrieve", "update", "partial_update", "destroy"})
 _METHOD_DECORATORS = {
@@ -139,12 +155,19 @@ class _Builder:
             [r for r in info.dependencies if r.how in ("dependency", "annotation")], "handler", path
         )
         for ref in info.calls:
-            for kind in self.resolver.kinds(ref) & {GuardKind.AUTHENTICATION, GuardKind.AUTHORIZATION}:
+            for kind in self.resolver.kinds(ref) & {
+                GuardKind.AUTHENTICATION,
+                GuardKind.AUTHORIZATION,
+            }:
                 out.append(Guard(kind, f"{_short(ref.target)}()", "body", at(path, ref.line)))
         if "authn" in info.signals:
-            out.append(Guard(GuardKind.AUTHENTICATION, "check in handler", "body", at(path, info.line)))
+            out.append(
+                Guard(GuardKind.AUTHENTICATION, "check in handler", "body", at(path, info.line))
+            )
         if "role" in info.signals:
-            out.append(Guard(GuardKind.AUTHORIZATION, "check in handler", "body", at(path, info.line)))
+            out.append(
+                Guard(GuardKind.AUTHORIZATION, "check in handler", "body", at(path, info.line))
+            )
         return out
 
     def hook_guards(self, router: str, origin: str) -> list[Guard]:
@@ -173,11 +196,17 @@ class _Builder:
         out = []
         for path, mount in parents:
             for chain in self.chains(self.index.canonical(mount.parent), depth + 1):
-                out.append(_Chain(
-                    _join(chain.prefix, mount.prefix, own.prefix),
-                    [*chain.guards, *self.guards(mount.refs, "include", path), *own.guards],
-                    [*chain.scopes, at(path, mount.line, f"mounted on {_short(mount.parent)}"), *own.scopes],
-                ))
+                out.append(
+                    _Chain(
+                        _join(chain.prefix, mount.prefix, own.prefix),
+                        [*chain.guards, *self.guards(mount.refs, "include", path), *own.guards],
+                        [
+                            *chain.scopes,
+                            at(path, mount.line, f"mounted on {_short(mount.parent)}"),
+                            *own.scopes,
+                        ],
+                    )
+                )
         return out
 
     def framework_of(self, owner: str, module: str) -> str:
@@ -192,7 +221,10 @@ class _Builder:
 
     def decorator_routes(self) -> None:
         flask_app_hooks = [
-            g for owner, hooks in self.hooks.items() for (_, _, _, app_wide) in hooks if app_wide
+            g
+            for owner, hooks in self.hooks.items()
+            for (_, _, _, app_wide) in hooks
+            if app_wide
             for g in self.hook_guards(owner, "app")
             if self.index.routers.get(owner, ("", None))[1] is not None
             and self.index.routers[owner][1].kind == "flask-blueprint"
@@ -206,7 +238,9 @@ class _Builder:
                 extra = flask_app_hooks if framework == "flask" else []
                 self.route(framework, path, decl, chain, extra)
 
-    def route(self, framework: str, path: str, decl: RouteDecl, chain: _Chain, extra: list[Guard]) -> None:
+    def route(
+        self, framework: str, path: str, decl: RouteDecl, chain: _Chain, extra: list[Guard]
+    ) -> None:
         handler = self.index.canonical(decl.handler)
         full = _join(chain.prefix, decl.path) if decl.path not in ("", "/") or chain.prefix else "/"
         if decl.path.endswith("/") and not full.endswith("/"):
@@ -221,19 +255,36 @@ class _Builder:
                 if decl.methods and method.upper() not in decl.methods:
                     continue
                 function = f"{handler}.{method}"
-                self.add(Route(
-                    framework, (method.upper(),), full, function,
-                    self.index.defined_at(function) or at(kpath, klass.line),
-                    declared, tuple(sorted({*common, *view, *self.body_guards(function)})),
-                    tuple(chain.scopes), (function,), bool(_PARAM.search(decl.path)), handler,
-                ))
+                self.add(
+                    Route(
+                        framework,
+                        (method.upper(),),
+                        full,
+                        function,
+                        self.index.defined_at(function) or at(kpath, klass.line),
+                        declared,
+                        tuple(sorted({*common, *view, *self.body_guards(function)})),
+                        tuple(chain.scopes),
+                        (function,),
+                        bool(_PARAM.search(decl.path)),
+                        handler,
+                    )
+                )
             return
-        self.add(Route(
-            framework, decl.methods or ("GET",), full, handler,
-            self.index.defined_at(handler) or declared, declared,
-            tuple(sorted({*common, *self.body_guards(handler)})), tuple(chain.scopes),
-            (handler,), bool(_PARAM.search(decl.path)),
-        ))
+        self.add(
+            Route(
+                framework,
+                decl.methods or ("GET",),
+                full,
+                handler,
+                self.index.defined_at(handler) or declared,
+                declared,
+                tuple(sorted({*common, *self.body_guards(handler)})),
+                tuple(chain.scopes),
+                (handler,),
+                bool(_PARAM.search(decl.path)),
+            )
+        )
 
     def add(self, route: Route) -> None:
         self.routes.append(route)
@@ -289,13 +340,21 @@ class _Builder:
             roots = sorted(m for m in self.index.urlpatterns if m not in included)
         middleware = self.setting("MIDDLEWARE")
         if middleware and _LOGIN_REQUIRED_MIDDLEWARE in middleware[1]:
-            self.django_site.append(Guard(GuardKind.AUTHENTICATION, "LoginRequiredMiddleware", "settings",
-                                          at(middleware[0], middleware[2])))
+            self.django_site.append(
+                Guard(
+                    GuardKind.AUTHENTICATION,
+                    "LoginRequiredMiddleware",
+                    "settings",
+                    at(middleware[0], middleware[2]),
+                )
+            )
         apps = self.setting("INSTALLED_APPS")
         if (apps and "axes" in apps[1]) or (middleware and any("axes" in m for m in middleware[1])):
             where = apps or middleware
             assert where is not None
-            self.django_site.append(Guard(GuardKind.RATE_LIMIT, "django-axes", "settings", at(where[0], where[2])))
+            self.django_site.append(
+                Guard(GuardKind.RATE_LIMIT, "django-axes", "settings", at(where[0], where[2]))
+            )
         for module in roots:
             self.urlconf(module, "", [], 0)
 
@@ -306,10 +365,13 @@ class _Builder:
             where = at(path, pattern.line)
             full = prefix + pattern.path
             if pattern.include.startswith("router:"):
-                router = self.index.canonical(pattern.include[len("router:"):])
+                router = self.index.canonical(pattern.include[len("router:") :])
                 for rpath, registration in self.registrations(router):
-                    self.viewset(full + registration.prefix.strip("^$"), self.index.canonical(registration.viewset),
-                                 at(rpath, registration.line))
+                    self.viewset(
+                        full + registration.prefix.strip("^$"),
+                        self.index.canonical(registration.viewset),
+                        at(rpath, registration.line),
+                    )
             elif pattern.include:
                 if depth < 8:
                     self.urlconf(pattern.include, full, wraps, depth + 1)
@@ -350,7 +412,9 @@ class _Builder:
             path, info = self.index.classes[owner]
             out += self.guards([r for r in info.guards if r.how == how], "view", path)
         if any(f"{c}.get_permissions" in self.index.functions for c in ours):
-            out.append(Guard(GuardKind.UNRESOLVED, "get_permissions()", "view", self.class_location(view)))
+            out.append(
+                Guard(GuardKind.UNRESOLVED, "get_permissions()", "view", self.class_location(view))
+            )
         return out
 
     def django_class(self, view: str, path: str, where: Location, wrappers: list[Guard]) -> None:
@@ -364,14 +428,28 @@ class _Builder:
         if not methods:
             methods = ["ANY"]
         ours, _ = self.mro(view)
-        functions = tuple(f"{c}.{m}" for c in ours for m in (*_VERBS, *_ACTION_METHODS)
-                          if f"{c}.{m}" in self.index.functions)
+        functions = tuple(
+            f"{c}.{m}"
+            for c in ours
+            for m in (*_VERBS, *_ACTION_METHODS)
+            if f"{c}.{m}" in self.index.functions
+        )
         body = [g for f in functions for g in self.body_guards(f)]
-        self.add(Route(
-            "drf" if drf else "django", tuple(methods), "/" + path.lstrip("^/").rstrip("$"), view,
-            self.class_location(view), where, tuple(sorted({*guards, *body})), self.django_scopes(),
-            functions, bool(_PARAM.search(path)) or bool(actions & _DETAIL_ACTIONS), view,
-        ))
+        self.add(
+            Route(
+                "drf" if drf else "django",
+                tuple(methods),
+                "/" + path.lstrip("^/").rstrip("$"),
+                view,
+                self.class_location(view),
+                where,
+                tuple(sorted({*guards, *body})),
+                self.django_scopes(),
+                functions,
+                bool(_PARAM.search(path)) or bool(actions & _DETAIL_ACTIONS),
+                view,
+            )
+        )
 
     def drf_actions(self, view: str) -> set[str]:
         ours, external = self.mro(view)
@@ -393,24 +471,47 @@ class _Builder:
             names = sorted(a for a in actions if (a in _DETAIL_ACTIONS) == detail)
             if not names:
                 continue
-            functions = tuple(f"{c}.{a}" for c in ours for a in names if f"{c}.{a}" in self.index.functions)
+            functions = tuple(
+                f"{c}.{a}" for c in ours for a in names if f"{c}.{a}" in self.index.functions
+            )
             body = [g for f in functions for g in self.body_guards(f)]
-            self.add(Route(
-                "drf", tuple(sorted({_ACTION_METHODS[a] for a in names})), path, view,
-                self.class_location(view), where, tuple(sorted({*guards, *body})),
-                self.django_scopes(), functions, detail, view,
-            ))
+            self.add(
+                Route(
+                    "drf",
+                    tuple(sorted({_ACTION_METHODS[a] for a in names})),
+                    path,
+                    view,
+                    self.class_location(view),
+                    where,
+                    tuple(sorted({*guards, *body})),
+                    self.django_scopes(),
+                    functions,
+                    detail,
+                    view,
+                )
+            )
         for current in ours:
             cpath, info = self.index.classes[current]
             for action in info.actions:
                 function = f"{current}.{action.method_name}"
-                path = (base + "{pk}/" if action.detail else base) + action.url_path.strip("/") + "/"
-                self.add(Route(
-                    "drf", action.http_methods, path, function,
-                    at(cpath, action.line), where,
-                    tuple(sorted({*guards, *self.body_guards(function)})),
-                    self.django_scopes(), (function,), action.detail, view,
-                ))
+                path = (
+                    (base + "{pk}/" if action.detail else base) + action.url_path.strip("/") + "/"
+                )
+                self.add(
+                    Route(
+                        "drf",
+                        action.http_methods,
+                        path,
+                        function,
+                        at(cpath, action.line),
+                        where,
+                        tuple(sorted({*guards, *self.body_guards(function)})),
+                        self.django_scopes(),
+                        (function,),
+                        action.detail,
+                        view,
+                    )
+                )
 
     def django_function(self, view: str, path: str, where: Location, wrappers: list[Guard]) -> None:
         entry = self.index.functions.get(view)
@@ -435,10 +536,20 @@ class _Builder:
                     guards += self.drf_defaults("PERMISSION", "permission")
                 if not any(r.how == "throttle" for r in info.decorators):
                     guards += self.drf_defaults("THROTTLE", "throttle")
-        self.add(Route(
-            "drf" if drf else "django", methods, "/" + path.lstrip("^/").rstrip("$"), view, location, where,
-            tuple(sorted(set(guards))), self.django_scopes(), (view,), bool(_PARAM.search(path)),
-        ))
+        self.add(
+            Route(
+                "drf" if drf else "django",
+                methods,
+                "/" + path.lstrip("^/").rstrip("$"),
+                view,
+                location,
+                where,
+                tuple(sorted(set(guards))),
+                self.django_scopes(),
+                (view,),
+                bool(_PARAM.search(path)),
+            )
+        )
 
     def django_scopes(self) -> tuple[Location, ...]:
         out = []

@@ -12,8 +12,23 @@ from archguard.graph.project import Project
 #: Where services live when the project does not say.
 DEFAULT_SERVICE_ROOTS = ("services/*", "apps/*", "packages/*", "src/services/*")
 #: Module names that are a service's contract with the others.
-PUBLIC_NAMES = frozenset({"api", "client", "clients", "schemas", "contracts", "events",
-                          "interface", "interfaces", "public", "sdk", "protocol", "dto", "dtos"})
+PUBLIC_NAMES = frozenset(
+    {
+        "api",
+        "client",
+        "clients",
+        "schemas",
+        "contracts",
+        "events",
+        "interface",
+        "interfaces",
+        "public",
+        "sdk",
+        "protocol",
+        "dto",
+        "dtos",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -26,7 +41,7 @@ class Service:
 
     def is_public(self, module: str) -> bool:
         """The package itself, or any module under a public name (``orders.api.v1``)."""
-        rest = module[len(self.package):].lstrip(".") if self.package else module
+        rest = module[len(self.package) :].lstrip(".") if self.package else module
         return not rest or bool(PUBLIC_NAMES & set(rest.split(".")))
 
 
@@ -45,7 +60,7 @@ def find_services(project: Project, modules: set[str]) -> dict[str, Service]:
     for directory, names in members.items():
         package = _common_prefix(names)
         service = Service(directory, package, tuple(names))
-        out.update({name: service for name in names})
+        out.update(dict.fromkeys(names, service))
     return out
 
 
@@ -53,15 +68,16 @@ def _service_directory(path: str, globs: tuple[str, ...], projects: tuple[str, .
     parts = path.split("/")[:-1]
     for depth in range(1, len(parts) + 1):
         directory = "/".join(parts[:depth])
-        if directory in projects or any(matches(g, directory) and g.count("/") == directory.count("/")
-                                        for g in globs):
+        if directory in projects or any(
+            matches(g, directory) and g.count("/") == directory.count("/") for g in globs
+        ):
             return directory
     return None
 
 
 def _common_prefix(names: list[str]) -> str:
     split = [n.split(".") for n in names]
-    common = os.path.commonprefix(split)
+    common = os.path.commonprefix(split)  # noqa: RUF071 - lists of parts, not strings
     # A lone module's prefix is its package, not itself.
     if len(names) == 1:
         common = common[:-1]

@@ -21,8 +21,10 @@ def architecture_modules(project: Project) -> set[str]:
     names, and minus empty package markers."""
     excluded = project.settings.graph_exclude
     return {
-        name for name, facts in project.modules.items()
-        if not matches_any(excluded, facts.path) and not (facts.is_package and facts.line_count == 0)
+        name
+        for name, facts in project.modules.items()
+        if not matches_any(excluded, facts.path)
+        and not (facts.is_package and facts.line_count == 0)
     }
 
 
@@ -30,7 +32,9 @@ def imports_between(project: Project, a: str, b: str) -> list[ImportFact]:
     return sorted(project.graph.edges[a, b]["imports"]) if project.graph.has_edge(a, b) else []
 
 
-def module_graph(project: Project, modules: set[str], kinds: Iterable[ImportKind] = RUNTIME_KINDS) -> nx.DiGraph:
+def module_graph(
+    project: Project, modules: set[str], kinds: Iterable[ImportKind] = RUNTIME_KINDS
+) -> nx.DiGraph:
     """Edges between ``modules`` carried by at least one import of ``kinds``; each edge's
     ``imports`` holds those imports."""
     wanted = frozenset(kinds)
@@ -51,7 +55,8 @@ def strongly_connected(graph: nx.DiGraph) -> list[tuple[str, ...]]:
 
 
 def feedback_arcs(
-    graph: nx.DiGraph, cost: Callable[[str, str], float] | None = None,
+    graph: nx.DiGraph,
+    cost: Callable[[str, str], float] | None = None,
 ) -> list[tuple[str, str]]:
     """A small set of edges whose removal leaves ``graph`` acyclic: the greedy
     heuristic of Eades, Lin and Smyth (1993), weighted by ``cost`` (by default how
@@ -80,8 +85,13 @@ def feedback_arcs(
                 changed = True
         if not work:
             break
-        node = max(sorted(work), key=lambda n: sum(weight(n, s) for s in work.successors(n))
-                   - sum(weight(p, n) for p in work.predecessors(n)))
+        node = max(
+            sorted(work),
+            key=lambda n: (
+                sum(weight(n, s) for s in work.successors(n))
+                - sum(weight(p, n) for p in work.predecessors(n))
+            ),
+        )
         left.append(node)
         work.remove_node(node)
     order = {node: i for i, node in enumerate(left + right[::-1])}

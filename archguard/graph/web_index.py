@@ -35,7 +35,9 @@ class WebIndex:
     routes: list[tuple[str, str, RouteDecl]] = field(default_factory=list)  # (path, module, decl)
     hooks: dict[str, list[tuple[str, Hook]]] = field(default_factory=lambda: defaultdict(list))
     urlpatterns: dict[str, list[UrlPattern]] = field(default_factory=dict)
-    registrations: dict[str, list[tuple[str, Registration]]] = field(default_factory=lambda: defaultdict(list))
+    registrations: dict[str, list[tuple[str, Registration]]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
     #: Settings by name: (path, value); the settings module proper wins over others.
     settings: dict[str, tuple[str, SettingValue]] = field(default_factory=dict)
     #: ``module.alias`` -> what it was imported from.
@@ -47,7 +49,12 @@ class WebIndex:
         """Follow re-exports: ``app.api.deps.get_user`` imported into ``app.api`` and
         used as ``app.api.get_user`` is the same function."""
         for _ in range(8):
-            if name in self.functions or name in self.classes or name in self.variables or name in self.routers:
+            if (
+                name in self.functions
+                or name in self.classes
+                or name in self.variables
+                or name in self.routers
+            ):
                 return name
             target = self.exports.get(name)
             if target is None:

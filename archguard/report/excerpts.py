@@ -19,8 +19,12 @@ MASK = "•••"
 CONTEXT = 2
 MAX_LINE = 160
 
-_STRING = re.compile(r"""(?P<prefix>[rRbBuUfF]{0,2})(?P<quote>'''|\"\"\"|'|")(?P<body>.*?)(?:(?P=quote)|$)""")
-_CREDENTIAL_WORD = re.compile(r"(?i)pass(?:wd|word)?|secret|token|api[_-]?key|private|credential|auth|bearer|dsn|signing")
+_STRING = re.compile(
+    r"""(?P<prefix>[rRbBuUfF]{0,2})(?P<quote>'''|\"\"\"|'|")(?P<body>.*?)(?:(?P=quote)|$)"""
+)
+_CREDENTIAL_WORD = re.compile(
+    r"(?i)pass(?:wd|word)?|secret|token|api[_-]?key|private|credential|auth|bearer|dsn|signing"
+)
 _TOKENISH = re.compile(r"[A-Za-z0-9_\-+/=.]{16,}")
 _TOKEN_PART = re.compile(r"[A-Za-z0-9_\-+=]{16,}")
 _URL_PASSWORD = re.compile(r"(://[^/\s:@'\"]*:)[^@\s'\"]+@")
@@ -35,8 +39,11 @@ class Excerpt:
 
 
 def _looks_like_token(text: str) -> bool:
-    return bool(_TOKENISH.fullmatch(text)) and any(c.isdigit() for c in text) \
+    return (
+        bool(_TOKENISH.fullmatch(text))
+        and any(c.isdigit() for c in text)
         and any(c.isalpha() for c in text)
+    )
 
 
 def _holds_token(body: str) -> bool:
@@ -52,8 +59,12 @@ def redact(line: str, *, force: bool) -> str:
         body = match.group("body")
         if not body or not (strict or _holds_token(body) or _URL_PASSWORD.search(body)):
             return match.group(0)
-        closing = match.group("quote") if match.group(0).endswith(match.group("quote")) \
-            and len(match.group(0)) > len(match.group("prefix")) + len(match.group("quote")) else ""
+        closing = (
+            match.group("quote")
+            if match.group(0).endswith(match.group("quote"))
+            and len(match.group(0)) > len(match.group("prefix")) + len(match.group("quote"))
+            else ""
+        )
         return f"{match.group('prefix')}{match.group('quote')}{MASK}{closing}"
 
     out = _STRING.sub(blank, line)
@@ -70,7 +81,8 @@ def excerpts(findings: Iterable[Finding], sources: Mapping[str, bytes]) -> dict[
     for f in findings:
         if f.category is Category.HARDCODED_SECRET:
             secret_lines.setdefault(f.location.path, set()).update(
-                range(f.location.line, f.location.end_line + 1))
+                range(f.location.line, f.location.end_line + 1)
+            )
     split: dict[str, list[str]] = {}
     out: dict[str, Excerpt] = {}
     for f in findings:
@@ -90,6 +102,7 @@ def excerpts(findings: Iterable[Finding], sources: Mapping[str, bytes]) -> dict[
         for number in range(first, last + 1):
             text = redact(lines[number - 1], force=number in forced)
             shown.append(text if len(text) <= MAX_LINE else text[:MAX_LINE] + "…")
-        out[f.fingerprint] = Excerpt(first, tuple(shown),
-                                     frozenset(range(loc.line, last_marked + 1)))
+        out[f.fingerprint] = Excerpt(
+            first, tuple(shown), frozenset(range(loc.line, last_marked + 1))
+        )
     return out

@@ -43,11 +43,13 @@ def render_dot(graph: ModuleGraph) -> str:
         if not members:
             continue
         lines.append(f"  subgraph cluster_{index} {{")
-        lines.append(f"    label={_quote(layer)}; style=dashed; color=\"#bbbbbb\";")
+        lines.append(f'    label={_quote(layer)}; style=dashed; color="#bbbbbb";')
         for node in members:
             border = f', color="{_CYCLE}", penwidth=2' if node.cycle >= 0 else ""
-            lines.append(f"    {_quote(node.name)} [fillcolor=\"{_fill(graph, node.layer)}\""
-                         f", tooltip={_quote(f'{node.lines} lines')}{border}];")
+            lines.append(
+                f'    {_quote(node.name)} [fillcolor="{_fill(graph, node.layer)}"'
+                f", tooltip={_quote(f'{node.lines} lines')}{border}];"
+            )
         lines.append("  }")
     for edge in graph.edges:
         attributes = [f"tooltip={_quote(_edge_label(edge))}"]
@@ -87,8 +89,11 @@ def render_mermaid(graph: ModuleGraph) -> str:
         elif edge.in_cycle:
             styles.append(f"  linkStyle {number} stroke:{_CYCLE},stroke-width:2px")
     lines.extend(styles)
-    lines.extend(f"  style {ids[n.name]} stroke:{_CYCLE},stroke-width:2px"
-                 for n in graph.nodes if n.cycle >= 0)
+    lines.extend(
+        f"  style {ids[n.name]} stroke:{_CYCLE},stroke-width:2px"
+        for n in graph.nodes
+        if n.cycle >= 0
+    )
     return "\n".join(lines) + "\n"
 
 
@@ -101,11 +106,26 @@ def render_json(graph: ModuleGraph) -> str:
         "level": graph.level,
         "layers": list(graph.layers),
         "layer_source": graph.layer_source,
-        "nodes": [{"name": n.name, "layer": n.layer, "lines": n.lines,
-                   "cycle": n.cycle if n.cycle >= 0 else None} for n in graph.nodes],
-        "edges": [{"source": e.source, "target": e.target, "imports": e.imports,
-                   "kinds": list(e.kinds), "violation": e.violation or None,
-                   "in_cycle": e.in_cycle} for e in graph.edges],
+        "nodes": [
+            {
+                "name": n.name,
+                "layer": n.layer,
+                "lines": n.lines,
+                "cycle": n.cycle if n.cycle >= 0 else None,
+            }
+            for n in graph.nodes
+        ],
+        "edges": [
+            {
+                "source": e.source,
+                "target": e.target,
+                "imports": e.imports,
+                "kinds": list(e.kinds),
+                "violation": e.violation or None,
+                "in_cycle": e.in_cycle,
+            }
+            for e in graph.edges
+        ],
         "cycles": [list(c) for c in graph.cycles],
         "metrics": dict(graph.metrics),
     }

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from html import escape
+from importlib import resources
 
 from archguard import __version__
 from archguard.core.architecture import ArchitectureView, LinkKind
@@ -22,13 +23,19 @@ from archguard.report.summary import by_severity
 
 _SEVERITIES = ("error", "warning", "note")
 _STANDING_CLASS = {
-    "authorized": "ok", "authenticated": "ok", "public on purpose": "info",
-    "guard not resolved": "unknown", "no authentication": "bad",
+    "authorized": "ok",
+    "authenticated": "ok",
+    "public on purpose": "info",
+    "guard not resolved": "unknown",
+    "no authentication": "bad",
 }
 _METRIC_LABELS = {
-    "modules": "modules", "edges": "imports between modules", "cycles": "import cycles",
+    "modules": "modules",
+    "edges": "imports between modules",
+    "cycles": "import cycles",
     "largest_cycle_share": "share of modules in the largest cycle",
-    "layer_coverage": "modules with a layer", "upward_imports": "upward imports",
+    "layer_coverage": "modules with a layer",
+    "upward_imports": "upward imports",
 }
 
 
@@ -39,11 +46,15 @@ def _verdict(report: ScanReport) -> tuple[str, str]:
     else:
         incomplete = ""
     if counts["error"]:
-        return "bad", (f"Not ready to ship: {counts['error']} error{'s' if counts['error'] != 1 else ''} "
-                       "to fix first." + incomplete)
+        return "bad", (
+            f"Not ready to ship: {counts['error']} error{'s' if counts['error'] != 1 else ''} "
+            "to fix first." + incomplete
+        )
     if counts["warning"]:
-        return "warn", (f"Needs work: {counts['warning']} warning"
-                        f"{'s' if counts['warning'] != 1 else ''}, no errors." + incomplete)
+        return "warn", (
+            f"Needs work: {counts['warning']} warning"
+            f"{'s' if counts['warning'] != 1 else ''}, no errors." + incomplete
+        )
     return "ok", "No errors or warnings found." + incomplete
 
 
@@ -52,32 +63,46 @@ def _where(loc: Location) -> str:
 
 
 def _counts_table(report: ScanReport) -> str:
-    grid: Counter[tuple[str, str]] = Counter((f.category.value, f.severity.value) for f in report.findings)
+    grid: Counter[tuple[str, str]] = Counter(
+        (f.category.value, f.severity.value) for f in report.findings
+    )
     categories = sorted({c for c, _ in grid})
     head = "".join(f"<th>{s}</th>" for s in _SEVERITIES)
     rows = []
     for category in categories:
-        cells = "".join(f'<td class="num sev-{s}">{grid[(category, s)] or ""}</td>' for s in _SEVERITIES)
+        cells = "".join(
+            f'<td class="num sev-{s}">{grid[(category, s)] or ""}</td>' for s in _SEVERITIES
+        )
         total = sum(grid[(category, s)] for s in _SEVERITIES)
-        rows.append(f'<tr><th scope="row"><a href="#cat-{escape(category)}">{escape(category)}</a></th>'
-                    f'{cells}<td class="num">{total}</td></tr>')
+        rows.append(
+            f'<tr><th scope="row"><a href="#cat-{escape(category)}">{escape(category)}</a></th>'
+            f'{cells}<td class="num">{total}</td></tr>'
+        )
     totals = by_severity(report)
     foot = "".join(f'<td class="num">{totals[s]}</td>' for s in _SEVERITIES)
-    return (f'<table class="counts"><thead><tr><th>category</th>{head}<th>total</th></tr></thead>'
-            f'<tbody>{"".join(rows)}</tbody><tfoot><tr><th>all</th>{foot}'
-            f'<td class="num">{len(report.findings)}</td></tr></tfoot></table>')
+    return (
+        f'<table class="counts"><thead><tr><th>category</th>{head}<th>total</th></tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody><tfoot><tr><th>all</th>{foot}"
+        f'<td class="num">{len(report.findings)}</td></tr></tfoot></table>'
+    )
 
 
 def _filters(report: ScanReport) -> str:
     severities = "".join(
-        f'<label><input type="checkbox" class="f-sev" value="{s}" checked> {s}</label>' for s in _SEVERITIES)
+        f'<label><input type="checkbox" class="f-sev" value="{s}" checked> {s}</label>'
+        for s in _SEVERITIES
+    )
     categories = "".join(
-        f'<label><input type="checkbox" class="f-cat" value="{escape(c)}" checked> {escape(c)}</label>'
-        for c in sorted({f.category.value for f in report.findings}))
-    return (f'<div class="filters" id="filters"><div><strong>Severity</strong> {severities}</div>'
-            f'<div><strong>Category</strong> {categories}</div>'
-            f'<div>Showing <span id="shown-count">{len(report.findings)}</span> of '
-            f'<span id="total-count">{len(report.findings)}</span> findings</div></div>')
+        f'<label><input type="checkbox" class="f-cat" value="{escape(c)}" checked> '
+        f"{escape(c)}</label>"
+        for c in sorted({f.category.value for f in report.findings})
+    )
+    return (
+        f'<div class="filters" id="filters"><div><strong>Severity</strong> {severities}</div>'
+        f"<div><strong>Category</strong> {categories}</div>"
+        f'<div>Showing <span id="shown-count">{len(report.findings)}</span> of '
+        f'<span id="total-count">{len(report.findings)}</span> findings</div></div>'
+    )
 
 
 def _excerpt_html(excerpt: Excerpt | None) -> str:
@@ -86,18 +111,21 @@ def _excerpt_html(excerpt: Excerpt | None) -> str:
     rows = []
     for offset, text in enumerate(excerpt.lines):
         number = excerpt.first_line + offset
-        mark = " class=\"hit\"" if number in excerpt.marked else ""
+        mark = ' class="hit"' if number in excerpt.marked else ""
         rows.append(f'<span{mark}><span class="ln">{number}</span>{escape(text)}</span>')
     return f'<pre class="excerpt">{"".join(rows)}</pre>'
 
 
 def _finding_html(f: Finding, excerpt: Excerpt | None) -> str:
     related = "".join(
-        f"<li><code>{escape(_where(r))}</code> {escape(r.message)}</li>" for r in f.related)
+        f"<li><code>{escape(_where(r))}</code> {escape(r.message)}</li>" for r in f.related
+    )
     flows = "".join(
-        "<ol class=\"flow\">" + "".join(f"<li><code>{escape(_where(s))}</code> {escape(s.message)}</li>"
-                                        for s in flow) + "</ol>"
-        for flow in f.code_flows)
+        '<ol class="flow">'
+        + "".join(f"<li><code>{escape(_where(s))}</code> {escape(s.message)}</li>" for s in flow)
+        + "</ol>"
+        for flow in f.code_flows
+    )
     cwe = " ".join(f'<span class="tag">CWE-{n}</span>' for n in f.cwe)
     fix = f'<p class="fix"><strong>Fix:</strong> {inline(f.fix)}</p>' if f.fix else ""
     more = f'<ul class="related">{related}</ul>' if related else ""
@@ -108,7 +136,8 @@ def _finding_html(f: Finding, excerpt: Excerpt | None) -> str:
         f'<a class="rule" href="#rule-{f.rule_id}">{f.rule_id} {escape(f.rule_name)}</a> '
         f'<code class="where">{escape(_where(f.location))}</code> '
         f'<span class="tag">confidence: {f.confidence.value}</span> {cwe}</header>'
-        f'<p class="message">{escape(f.message)}</p>{_excerpt_html(excerpt)}{fix}{more}{flows}</article>'
+        f'<p class="message">{escape(f.message)}</p>'
+        f"{_excerpt_html(excerpt)}{fix}{more}{flows}</article>"
     )
 
 
@@ -122,25 +151,37 @@ def _findings_html(report: ScanReport, shown: Mapping[str, Excerpt]) -> str:
     for category in sorted(groups):
         items = sorted(groups[category], key=lambda f: (-f.severity.rank, f.sort_key))
         body = "".join(_finding_html(f, shown.get(f.fingerprint)) for f in items)
-        out.append(f'<section class="category" id="cat-{escape(category)}" data-category="{escape(category)}">'
-                   f'<h3>{escape(category)} <span class="count">({len(items)})</span></h3>{body}</section>')
+        out.append(
+            f'<section class="category" id="cat-{escape(category)}" '
+            f'data-category="{escape(category)}">'
+            f'<h3>{escape(category)} <span class="count">({len(items)})</span></h3>{body}</section>'
+        )
     return "".join(out)
 
 
 def _architecture_html(view: ArchitectureView) -> str:
     metrics = dict(view.metrics)
     items = "".join(
-        f"<li><strong>{_metric_text(name, value)}</strong> {escape(_METRIC_LABELS.get(name, name))}</li>"
-        for name, value in metrics.items())
-    grain = ("Each box is a module." if view.grain == "module"
-             else "Each box is the modules of one package in one layer.")
+        f"<li><strong>{_metric_text(name, value)}</strong> "
+        f"{escape(_METRIC_LABELS.get(name, name))}</li>"
+        for name, value in metrics.items()
+    )
+    grain = (
+        "Each box is a module."
+        if view.grain == "module"
+        else "Each box is the modules of one package in one layer."
+    )
     left_out = svg.omitted(view)
     note = f" The {left_out} smallest boxes are left out of the picture." if left_out else ""
     upward = [link for link in view.links if link.kind is LinkKind.UPWARD]
-    upward_list = "".join(f"<li><code>{escape(link.source)}</code> imports "
-                          f"<code>{escape(link.target)}</code></li>" for link in upward)
-    cycles = "".join("<li>" + " · ".join(f"<code>{escape(m)}</code>" for m in cycle) + "</li>"
-                     for cycle in view.cycles)
+    upward_list = "".join(
+        f"<li><code>{escape(link.source)}</code> imports <code>{escape(link.target)}</code></li>"
+        for link in upward
+    )
+    cycles = "".join(
+        "<li>" + " · ".join(f"<code>{escape(m)}</code>" for m in cycle) + "</li>"
+        for cycle in view.cycles
+    )
     return (
         f'<ul class="metrics">{items}</ul>'
         f'<p class="legend">Layers are inferred from module names and content, top to bottom. '
@@ -165,20 +206,31 @@ def _routes_html(routes: Sequence[Route]) -> str:
     rows = []
     for route in routes:
         word = standing(route)
-        guards = "<br>".join(
-            f'<span class="tag">{g.kind.value}</span> <code>{escape(g.name)}</code> '
-            f'<small>{escape(g.origin)}</small>' for g in route.guards) or "—"
+        guards = (
+            "<br>".join(
+                f'<span class="tag">{g.kind.value}</span> <code>{escape(g.name)}</code> '
+                f"<small>{escape(g.origin)}</small>"
+                for g in route.guards
+            )
+            or "—"
+        )
         rows.append(
-            f'<tr class="route"><td>{escape(" ".join(route.methods))}</td><td><code>{escape(route.path)}</code></td>'
-            f'<td><code>{escape(route.handler)}</code><br><small>{escape(route.location.path)}:'
-            f'{route.location.line}</small></td>'
+            f'<tr class="route"><td>{escape(" ".join(route.methods))}</td>'
+            f"<td><code>{escape(route.path)}</code></td>"
+            f"<td><code>{escape(route.handler)}</code><br><small>{escape(route.location.path)}:"
+            f"{route.location.line}</small></td>"
             f'<td><span class="standing {_STANDING_CLASS.get(word, "")}">{escape(word)}</span></td>'
-            f'<td>{guards}</td></tr>')
+            f"<td>{guards}</td></tr>"
+        )
     counts = Counter(standing(r) for r in routes)
-    summary = ", ".join(f"{n} {word}" for word, n in sorted(counts.items(), key=lambda x: (-x[1], x[0])))
-    return (f"<p>{len(routes)} routes: {escape(summary)}.</p>"
-            '<table class="routes"><thead><tr><th>methods</th><th>path</th><th>handler</th>'
-            f'<th>standing</th><th>guards</th></tr></thead><tbody>{"".join(rows)}</tbody></table>')
+    summary = ", ".join(
+        f"{n} {word}" for word, n in sorted(counts.items(), key=lambda x: (-x[1], x[0]))
+    )
+    return (
+        f"<p>{len(routes)} routes: {escape(summary)}.</p>"
+        '<table class="routes"><thead><tr><th>methods</th><th>path</th><th>handler</th>'
+        f"<th>standing</th><th>guards</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    )
 
 
 def _rule_docs(report: ScanReport) -> str:
@@ -192,19 +244,27 @@ def _rule_docs(report: ScanReport) -> str:
 
 def _rule_doc(meta: RuleMeta) -> str:
     cwe = ", ".join(f"CWE-{n}" for n in meta.cwe) or "none"
-    return (f'<details class="rule-doc" id="rule-{meta.id}"><summary><strong>{meta.id} '
-            f'{escape(meta.name)}</strong> — {inline(meta.summary)}</summary>'
-            f'<p class="facts">Category {escape(meta.category.value)} · default severity '
-            f'{meta.severity.value} · confidence {meta.confidence.value} · {cwe}</p>'
-            f'{to_html(meta.doc)}</details>')
+    return (
+        f'<details class="rule-doc" id="rule-{meta.id}"><summary><strong>{meta.id} '
+        f"{escape(meta.name)}</strong> — {inline(meta.summary)}</summary>"
+        f'<p class="facts">Category {escape(meta.category.value)} · default severity '
+        f"{meta.severity.value} · confidence {meta.confidence.value} · {cwe}</p>"
+        f"{to_html(meta.doc)}</details>"
+    )
 
 
 def _diagnostics_html(report: ScanReport) -> str:
     if not report.diagnostics:
         return ""
-    items = "".join(f'<li class="diag-{escape(d.level)}"><code>{escape(d.path)}</code>: '
-                    f'{escape(d.message)}</li>' for d in report.diagnostics)
-    return f'<section id="diagnostics"><h2>Files and engines not fully analysed</h2><ul>{items}</ul></section>'
+    items = "".join(
+        f'<li class="diag-{escape(d.level)}"><code>{escape(d.path)}</code>: '
+        f"{escape(d.message)}</li>"
+        for d in report.diagnostics
+    )
+    return (
+        '<section id="diagnostics"><h2>Files and engines not fully analysed</h2>'
+        f"<ul>{items}</ul></section>"
+    )
 
 
 def render(
@@ -217,26 +277,34 @@ def render(
     tone, verdict = _verdict(report)
     name = escape(title or "project")
     severity_counts = by_severity(report)
-    chips = "".join(f'<span class="chip sev-{s}">{severity_counts[s]} {s}</span>' for s in _SEVERITIES
-                    if s != Severity.NOTE.value or severity_counts[s])
+    chips = "".join(
+        f'<span class="chip sev-{s}">{severity_counts[s]} {s}</span>'
+        for s in _SEVERITIES
+        if s != Severity.NOTE.value or severity_counts[s]
+    )
     shown = excerpts(report.findings, sources)
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">
+<meta http-equiv="Content-Security-Policy"
+ content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">
 <title>archguard audit: {name}</title>
 <style>{_CSS}</style>
 </head>
 <body>
 <header class="top">
 <h1>archguard audit: {name}</h1>
-<p class="meta">archguard {escape(__version__)} · {report.files_analysed} of {report.files_total} files analysed
-· {report.files_failed} failed · {report.files_skipped} skipped · {report.suppressed} suppressed · {report.baselined} baselined</p>
+<p class="meta">archguard {escape(__version__)}
+· {report.files_analysed} of {report.files_total} files analysed
+· {report.files_failed} failed · {report.files_skipped} skipped
+· {report.suppressed} suppressed · {report.baselined} baselined</p>
 <p class="verdict {tone}" id="verdict">{escape(verdict)}</p>
 <p>{chips}</p>
-<nav><a href="#summary">Summary</a> · <a href="#architecture">Architecture</a> · <a href="#routes">Routes</a> · <a href="#findings">Findings</a> · <a href="#rules">Rule docs</a></nav>
+<nav><a href="#summary">Summary</a> · <a href="#architecture">Architecture</a>
+· <a href="#routes">Routes</a> · <a href="#findings">Findings</a>
+· <a href="#rules">Rule docs</a></nav>
 </header>
 <main>
 <section id="summary"><h2>Findings by category and severity</h2>{_counts_table(report)}</section>
@@ -252,65 +320,11 @@ def render(
 """
 
 
-_CSS = """
-body{font:14px/1.45 -apple-system,"Segoe UI",Helvetica,Arial,sans-serif;color:#1f2328;margin:0;background:#fff}
-header.top{padding:16px 28px;border-bottom:1px solid #d0d7de;background:#f6f8fa}
-main{padding:0 28px 40px}h1{font-size:22px;margin:0 0 4px}h2{border-bottom:1px solid #d0d7de;padding-bottom:4px;margin-top:32px}
-.meta{color:#57606a;margin:0 0 8px}.verdict{font-size:18px;font-weight:600;padding:8px 12px;border-radius:6px;display:inline-block}
-.verdict.bad{background:#ffebe9;color:#a40e26}.verdict.warn{background:#fff8c5;color:#7d4e00}.verdict.ok{background:#dafbe1;color:#116329}
-.chip,.badge{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;font-weight:600;margin-right:6px}
-.sev-error.chip,.badge.sev-error{background:#cf222e;color:#fff}.sev-warning.chip,.badge.sev-warning{background:#bf8700;color:#fff}
-.sev-note.chip,.badge.sev-note{background:#6e7781;color:#fff}
-table{border-collapse:collapse;margin:8px 0}th,td{border:1px solid #d0d7de;padding:4px 10px;text-align:left;vertical-align:top}
-td.num{text-align:right}thead th{background:#f6f8fa}
-.filters{position:sticky;top:0;background:#fff;padding:8px 0;border-bottom:1px solid #d0d7de;z-index:1}
-.filters label{margin-right:10px;white-space:nowrap}
-.finding{border:1px solid #d0d7de;border-left:4px solid #6e7781;border-radius:6px;padding:8px 12px;margin:10px 0}
-.finding.sev-error{border-left-color:#cf222e}.finding.sev-warning{border-left-color:#bf8700}
-.finding header{display:flex;flex-wrap:wrap;gap:6px;align-items:center}.finding .rule{font-weight:600}
-.message{margin:6px 0}.fix{margin:6px 0;color:#116329}
-.tag{background:#eaeef2;border-radius:4px;padding:0 6px;font-size:12px}
-pre{background:#f6f8fa;border-radius:6px;padding:8px;overflow-x:auto;font-size:12.5px}
-pre.excerpt>span{display:block}pre.excerpt .hit{background:#fff8c5}
-.ln{display:inline-block;width:3.5em;color:#8c959f;user-select:none}
-.standing{font-weight:600}.standing.bad{color:#cf222e}.standing.ok{color:#116329}.standing.unknown{color:#7d4e00}.standing.info{color:#0969da}
-.picture{overflow-x:auto;border:1px solid #d0d7de;border-radius:6px}
-.architecture .band-label{font-weight:600;font-size:13px;fill:#57606a;text-transform:uppercase}
-.architecture .box-name{font:600 12px ui-monospace,Menlo,monospace;fill:#1f2328}.architecture .box-detail{font-size:11px;fill:#57606a}
-.metrics{display:flex;flex-wrap:wrap;gap:18px;list-style:none;padding:0}
-.key{font-weight:600}.key.upward{color:#d1242f}.key.cycle{color:#e07b00}.key.normal{color:#8a94a6}
-.rule-doc{border:1px solid #d0d7de;border-radius:6px;padding:6px 12px;margin:8px 0}.rule-doc:target{outline:2px solid #0969da}
-.hidden{display:none}
-"""
+def _asset(name: str) -> str:
+    """The report's stylesheet and script, kept as files of their own so they read as CSS
+    and JavaScript; they are inlined because the report must open without any fetch."""
+    return resources.files("archguard.report").joinpath("assets", name).read_text("utf-8")
 
-_JS = """
-(function () {
-  "use strict";
-  var boxes = document.querySelectorAll(".filters input");
-  function checked(cls) {
-    var out = {};
-    document.querySelectorAll("input." + cls).forEach(function (el) { out[el.value] = el.checked; });
-    return out;
-  }
-  function apply() {
-    var sev = checked("f-sev"), cat = checked("f-cat"), shown = 0;
-    document.querySelectorAll("article.finding").forEach(function (el) {
-      var visible = sev[el.dataset.severity] && cat[el.dataset.category];
-      el.classList.toggle("hidden", !visible);
-      if (visible) { shown += 1; }
-    });
-    document.querySelectorAll("section.category").forEach(function (section) {
-      section.classList.toggle("hidden", !section.querySelector("article.finding:not(.hidden)"));
-    });
-    document.getElementById("shown-count").textContent = String(shown);
-  }
-  boxes.forEach(function (el) { el.addEventListener("change", apply); });
-  document.querySelectorAll("a.rule").forEach(function (link) {
-    link.addEventListener("click", function () {
-      var doc = document.getElementById(link.getAttribute("href").slice(1));
-      if (doc) { doc.open = true; }
-    });
-  });
-  apply();
-})();
-"""
+
+_CSS = _asset("report.css")
+_JS = _asset("report.js")

@@ -16,8 +16,11 @@ SCHEMA = "archguard-report/1"
 
 def _location(loc: Location) -> dict[str, Any]:
     out: dict[str, Any] = {
-        "path": loc.path, "line": loc.line, "column": loc.column,
-        "end_line": loc.end_line, "end_column": loc.end_column,
+        "path": loc.path,
+        "line": loc.line,
+        "column": loc.column,
+        "end_line": loc.end_line,
+        "end_column": loc.end_column,
     }
     if loc.message:
         out["message"] = loc.message
@@ -58,7 +61,13 @@ def as_dict(report: ScanReport) -> dict[str, Any]:
         },
         "findings": [_finding(f) for f in report.findings],
         "diagnostics": [
-            {"path": d.path, "line": d.line, "kind": d.kind.value, "level": d.level, "message": d.message}
+            {
+                "path": d.path,
+                "line": d.line,
+                "kind": d.kind.value,
+                "level": d.level,
+                "message": d.message,
+            }
             for d in report.diagnostics
         ],
         "fixed_baseline_entries": [

@@ -12,7 +12,7 @@ _INLINE = re.compile(r"`([^`]+)`|\[([^\]]+)\]\((https?://[^)\s]+)\)|(https?://[^
 def inline(text: str) -> str:
     out, last = [], 0
     for match in _INLINE.finditer(text):
-        out.append(escape(text[last:match.start()]))
+        out.append(escape(text[last : match.start()]))
         code, label, url, bare = match.groups()
         if code is not None:
             out.append(f"<code>{escape(code)}</code>")

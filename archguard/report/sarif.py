@@ -84,7 +84,9 @@ def _descriptor(meta: RuleMeta) -> sarif.ReportingDescriptor:
         name=meta.name,
         short_description=sarif.MultiformatMessageString(text=_clip(meta.summary)),
         full_description=sarif.MultiformatMessageString(text=_clip(what)),
-        help=sarif.MultiformatMessageString(text=meta.doc or meta.summary, markdown=meta.doc or None),
+        help=sarif.MultiformatMessageString(
+            text=meta.doc or meta.summary, markdown=meta.doc or None
+        ),
         help_uri=meta.help_uri,
         default_configuration=sarif.ReportingConfiguration(level=meta.severity.value),
         properties=properties,
@@ -93,9 +95,13 @@ def _descriptor(meta: RuleMeta) -> sarif.ReportingDescriptor:
 
 def _physical(loc: Location) -> sarif.PhysicalLocation:
     return sarif.PhysicalLocation(
-        artifact_location=sarif.ArtifactLocation(uri=quote(loc.path, safe="/"), uri_base_id=_SRCROOT),
+        artifact_location=sarif.ArtifactLocation(
+            uri=quote(loc.path, safe="/"), uri_base_id=_SRCROOT
+        ),
         region=sarif.Region(
-            start_line=loc.line, start_column=loc.column, end_line=loc.end_line,
+            start_line=loc.line,
+            start_column=loc.column,
+            end_line=loc.end_line,
             end_column=loc.end_column,
         ),
     )
@@ -103,16 +109,27 @@ def _physical(loc: Location) -> sarif.PhysicalLocation:
 
 def _result(finding: Finding, index: int) -> sarif.Result:
     related = [
-        sarif.Location(id=i, physical_location=_physical(r), message=sarif.Message(text=r.message or "related"))
+        sarif.Location(
+            id=i, physical_location=_physical(r), message=sarif.Message(text=r.message or "related")
+        )
         for i, r in enumerate(finding.related, start=1)
     ]
     flows = [
-        sarif.CodeFlow(thread_flows=[sarif.ThreadFlow(locations=[
-            sarif.ThreadFlowLocation(location=sarif.Location(
-                physical_location=_physical(step), message=sarif.Message(text=step.message or "step"),
-            ))
-            for step in flow
-        ])])
+        sarif.CodeFlow(
+            thread_flows=[
+                sarif.ThreadFlow(
+                    locations=[
+                        sarif.ThreadFlowLocation(
+                            location=sarif.Location(
+                                physical_location=_physical(step),
+                                message=sarif.Message(text=step.message or "step"),
+                            )
+                        )
+                        for step in flow
+                    ]
+                )
+            ]
+        )
         for flow in finding.code_flows
     ]
     message = finding.message + (f" Fix: {finding.fix}" if finding.fix else "")
@@ -141,10 +158,16 @@ def _notification(path: str, line: int, level: str, text: str) -> sarif.Notifica
     return sarif.Notification(
         level=level,
         message=sarif.Message(text=f"{path}: {text}"),
-        locations=[sarif.Location(physical_location=sarif.PhysicalLocation(
-            artifact_location=sarif.ArtifactLocation(uri=quote(path, safe="/"), uri_base_id=_SRCROOT),
-            region=region,
-        ))],
+        locations=[
+            sarif.Location(
+                physical_location=sarif.PhysicalLocation(
+                    artifact_location=sarif.ArtifactLocation(
+                        uri=quote(path, safe="/"), uri_base_id=_SRCROOT
+                    ),
+                    region=region,
+                )
+            )
+        ],
     )
 
 
@@ -154,39 +177,49 @@ def build(
     rules = sorted(report.rules, key=lambda m: m.id)
     index = {m.id: i for i, m in enumerate(rules)}
     findings = list(report.findings)
-    notifications = [
-        _notification(d.path, d.line, d.level, d.message) for d in report.diagnostics
-    ]
+    notifications = [_notification(d.path, d.line, d.level, d.message) for d in report.diagnostics]
     if len(findings) > max_results:
         keep = sorted(findings, key=lambda f: (-f.severity.rank, -f.confidence.rank, f.sort_key))
-        kept = set(id(f) for f in keep[:max_results])
+        kept = {id(f) for f in keep[:max_results]}
         reason = cut_reason or f"GitHub accepts at most {MAX_RESULTS} per run"
-        notifications.append(sarif.Notification(
-            level="warning",
-            message=sarif.Message(text=(
-                f"{len(findings) - max_results} of {len(findings)} results were left out: "
-                f"{reason}. The most severe were kept."
-            )),
-        ))
+        notifications.append(
+            sarif.Notification(
+                level="warning",
+                message=sarif.Message(
+                    text=(
+                        f"{len(findings) - max_results} of {len(findings)} results were left out: "
+                        f"{reason}. The most severe were kept."
+                    )
+                ),
+            )
+        )
         findings = [f for f in findings if id(f) in kept]
     run = sarif.Run(
-        tool=sarif.Tool(driver=sarif.ToolComponent(
-            name="archguard",
-            semantic_version=__version__,
-            information_uri=INFORMATION_URI,
-            rules=[_descriptor(m) for m in rules],
-        )),
+        tool=sarif.Tool(
+            driver=sarif.ToolComponent(
+                name="archguard",
+                semantic_version=__version__,
+                information_uri=INFORMATION_URI,
+                rules=[_descriptor(m) for m in rules],
+            )
+        ),
         automation_details=sarif.RunAutomationDetails(id="archguard/"),
         column_kind="unicodeCodePoints",
-        original_uri_base_ids={_SRCROOT: sarif.ArtifactLocation(
-            description=sarif.Message(text="The project root: the folder holding its configuration.")
-        )},
-        invocations=[sarif.Invocation(
-            # False when a whole engine failed: GitHub then shows the run as broken
-            # instead of as clean.
-            execution_successful=not report.incomplete,
-            tool_execution_notifications=notifications or None,
-        )],
+        original_uri_base_ids={
+            _SRCROOT: sarif.ArtifactLocation(
+                description=sarif.Message(
+                    text="The project root: the folder holding its configuration."
+                )
+            )
+        },
+        invocations=[
+            sarif.Invocation(
+                # False when a whole engine failed: GitHub then shows the run as broken
+                # instead of as clean.
+                execution_successful=not report.incomplete,
+                tool_execution_notifications=notifications or None,
+            )
+        ],
         results=[_result(f, index[f.rule_id]) for f in findings],
         properties={"metrics": dict(report.metrics)} if report.metrics else None,
     )

@@ -18,4 +18,6 @@ def by_category(report: ScanReport) -> dict[str, int]:
 
 def by_rule(report: ScanReport) -> list[tuple[str, str, int]]:
     counts = Counter((f.rule_id, f.rule_name) for f in report.findings)
-    return sorted(((rid, name, n) for (rid, name), n in counts.items()), key=lambda t: (-t[2], t[0]))
+    return sorted(
+        ((rid, name, n) for (rid, name), n in counts.items()), key=lambda t: (-t[2], t[0])
+    )

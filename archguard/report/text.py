@@ -46,10 +46,17 @@ def render(
     if total:
         parts = ", ".join(f"{n} {level}" for level, n in counts.items() if n)
         lines.append(style(f"Found {_count(total, 'problem')} ({parts}).", bold=True))
-        lines.append("By category: " + ", ".join(f"{c} {n}" for c, n in by_category(report).items()))
+        lines.append(
+            "By category: " + ", ".join(f"{c} {n}" for c, n in by_category(report).items())
+        )
     elif report.incomplete:
-        lines.append(style("No problems found by the rules that ran, but the scan is incomplete "
-                           "(see above).", fg="red", bold=True))
+        lines.append(
+            style(
+                "No problems found by the rules that ran, but the scan is incomplete (see above).",
+                fg="red",
+                bold=True,
+            )
+        )
     else:
         lines.append(style("No problems found.", fg="green", bold=True))
     files = f"{report.files_analysed} of {_count(report.files_total, 'file')} analysed"
@@ -63,11 +70,18 @@ def render(
     if report.baselined:
         extra.append(f"{_count(report.baselined, 'finding')} in the baseline")
     if report.fixed_baseline:
-        extra.append(f"{_count(len(report.fixed_baseline), 'baseline entry', 'baseline entries')} now fixed")
+        extra.append(
+            f"{_count(len(report.fixed_baseline), 'baseline entry', 'baseline entries')} now fixed"
+        )
     lines.append(files + (f"; {', '.join(extra)}" if extra else "") + ".")
     if report.metrics:
-        lines.append("Architecture: " + ", ".join(
-            f"{name.replace('_', ' ')} {_metric(value)}" for name, value in report.metrics) + ".")
+        lines.append(
+            "Architecture: "
+            + ", ".join(
+                f"{name.replace('_', ' ')} {_metric(value)}" for name, value in report.metrics
+            )
+            + "."
+        )
     return "\n".join(lines) + "\n"
 
 

@@ -29,7 +29,7 @@ from archguard.scan.file_rule import FileRule
 from archguard.scan.line_hash import line_hashes
 from archguard.scan.locate import locate
 from archguard.scan.resolver import ImportTable
-from archguard.scan.source import Text, decode_source
+from archguard.scan.source import decode_source
 from archguard.scan.suppressions import find_suppressions
 from archguard.scan.walker import Dispatch, walk
 
@@ -73,7 +73,8 @@ def analyze(job: FileJob, rules: FileRuleSet, max_size: int) -> FileOutcome:
         return Failed(
             job.path,
             Diagnostic(
-                job.path, DiagnosticKind.INTERNAL_ERROR,
+                job.path,
+                DiagnosticKind.INTERNAL_ERROR,
                 f"internal error while analysing: {type(exc).__name__}: {exc} "
                 f"({where.filename.rsplit('/', 1)[-1]}:{where.lineno}); please report it",
                 level="error",
@@ -134,8 +135,11 @@ def _facts_from_ast(job: FileJob, text: str, lines: list[str]) -> ModuleFacts | 
 
 
 def _with_ast_facts(
-    job: FileJob, base: ModuleFacts, tree: ast.Module | str,
-    imports: tuple[ImportFact, ...], defs: tuple[Definition, ...],
+    job: FileJob,
+    base: ModuleFacts,
+    tree: ast.Module | str,
+    imports: tuple[ImportFact, ...],
+    defs: tuple[Definition, ...],
 ) -> ModuleFacts:
     """The module's facts with those that always come from ``ast``: web facts,
     function shapes and framework references. They need a line on most nodes, which
@@ -148,11 +152,18 @@ def _with_ast_facts(
                 tree = ast.parse(tree, filename=job.path)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return replace(base, imports=imports, definitions=defs)
-    references = structure.framework_references(tree) if _REFERENCE_TRIGGERS.search(job.data) else ()
+    references = (
+        structure.framework_references(tree) if _REFERENCE_TRIGGERS.search(job.data) else ()
+    )
     return replace(
-        base, imports=tuple(sorted(imports + references)), definitions=defs,
-        web=_web(job, tree, imports), functions=structure.function_shapes(tree, job.module, imports),
-        orm=orm_facts.extract(tree, job.module, imports) if orm_facts.TRIGGERS.search(job.data) else None,
+        base,
+        imports=tuple(sorted(imports + references)),
+        definitions=defs,
+        web=_web(job, tree, imports),
+        functions=structure.function_shapes(tree, job.module, imports),
+        orm=orm_facts.extract(tree, job.module, imports)
+        if orm_facts.TRIGGERS.search(job.data)
+        else None,
     )
 
 
@@ -182,7 +193,8 @@ def _web_diagnostics(job: FileJob, facts: ModuleFacts) -> tuple[Diagnostic, ...]
         return ()
     return (
         Diagnostic(
-            job.path, DiagnosticKind.INTERNAL_ERROR,
+            job.path,
+            DiagnosticKind.INTERNAL_ERROR,
             "routes and guards of this file were not extracted (internal error); "
             "its other findings stand; please report it",
         ),
@@ -199,9 +211,11 @@ def _analyze_with_libcst(
         return Failed(
             job.path,
             Diagnostic(
-                job.path, DiagnosticKind.SYNTAX_ERROR,
+                job.path,
+                DiagnosticKind.SYNTAX_ERROR,
                 f"not analysed: syntax error at line {line}, column {column}: {message}",
-                line=line, level="error",
+                line=line,
+                level="error",
             ),
         )
     names = ImportTable()
@@ -213,14 +227,20 @@ def _analyze_with_libcst(
     reports = [(rule, report) for rule in instances for report in rule.reports]
     spans = locate(
         module,
-        [*collector.nodes_to_locate(), *(n for n, _, _ in def_nodes), *(r.node for _, r in reports)],
+        [
+            *collector.nodes_to_locate(),
+            *(n for n, _, _ in def_nodes),
+            *(r.node for _, r in reports),
+        ],
     )
     findings = []
     hashes = line_hashes(text) if reports else {}
     for rule, report in reports:
         span = spans[report.node]
-        key = report.symbol if report.symbol is not None else normalize_snippet(
-            module.code_for_node(report.node)
+        key = (
+            report.symbol
+            if report.symbol is not None
+            else normalize_snippet(module.code_for_node(report.node))
         )
         meta = rule.meta
         findings.append(
@@ -239,9 +259,15 @@ def _analyze_with_libcst(
             )
         )
     facts = _with_ast_facts(
-        job, _base_facts(job, text, lines), text, collector.imports(spans),
+        job,
+        _base_facts(job, text, lines),
+        text,
+        collector.imports(spans),
         definitions(def_nodes, spans),
     )
     return Analysed(
-        job.path, facts, tuple(sorted(findings, key=lambda f: f.sort_key)), _web_diagnostics(job, facts)
+        job.path,
+        facts,
+        tuple(sorted(findings, key=lambda f: f.sort_key)),
+        _web_diagnostics(job, facts),
     )

@@ -11,7 +11,7 @@ import types
 import typing
 from collections.abc import Callable
 from enum import Enum
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from archguard.core.findings import Finding
@@ -24,8 +24,12 @@ def encode(value: Any) -> Any:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         # Fields at their default are left out: most facts are mostly defaults, and the
         # cache is read back on every warm scan.
-        return {name: encode(field) for name, default in _defaults(type(value))
-                for field in (getattr(value, name),) if default is _REQUIRED or field != default}
+        return {
+            name: encode(field)
+            for name, default in _defaults(type(value))
+            for field in (getattr(value, name),)
+            if default is _REQUIRED or field != default
+        }
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, (tuple, list)):
@@ -56,7 +60,7 @@ Decoder = Callable[[Any], Any]
 _REQUIRED = object()
 
 
-@lru_cache(maxsize=None)
+@cache
 def _defaults(cls: type) -> tuple[tuple[str, Any], ...]:
     """Each field's name and default (``_REQUIRED`` when it has none)."""
     out = []
@@ -75,7 +79,7 @@ def _decode(value: Any, hint: Any) -> Any:
     return _decoder(hint)(value)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _decoder(hint: Any) -> Decoder:
     """A decoding function per type, built once: warm scans decode thousands of entries,
     and reflecting on type hints for every value cost more than the rest of the scan."""
@@ -112,7 +116,7 @@ def _decoder(hint: Any) -> Decoder:
         def fixed(value: Any) -> Any:
             if not isinstance(value, list) or len(value) != len(parts):
                 raise ValueError("expected a list of fixed length")
-            return tuple([decode(v) for decode, v in zip(parts, value)])
+            return tuple([decode(v) for decode, v in zip(parts, value, strict=True)])
 
         return fixed
     if origin is frozenset:

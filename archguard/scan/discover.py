@@ -19,8 +19,19 @@ from archguard.config.settings import DEFAULT_EXCLUDED_DIRS, Settings
 def _git_files(root: Path) -> list[str] | None:
     try:
         done = subprocess.run(
-            ["git", "-C", str(root), "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-            capture_output=True, timeout=60, check=False,
+            [
+                "git",
+                "-C",
+                str(root),
+                "ls-files",
+                "-z",
+                "--cached",
+                "--others",
+                "--exclude-standard",
+            ],
+            capture_output=True,
+            timeout=60,
+            check=False,
         )
     except (OSError, subprocess.TimeoutExpired):
         return None
@@ -67,7 +78,8 @@ def discover(root: Path, targets: list[Path], settings: Settings) -> list[str]:
             base = str(root)
             # git also lists files deleted from the work tree but not from the index.
             chosen.update(
-                p for p in listed
+                p
+                for p in listed
                 if p.startswith(prefix) and _wanted(p, settings) and os.path.isfile(f"{base}/{p}")
             )
     return sorted(chosen)

@@ -118,7 +118,9 @@ def _definitions(tree: ast.Module) -> tuple[Definition, ...]:
             found.append(Definition(stmt.name, kind, stmt.lineno, tuple(decorators)))
         elif isinstance(stmt, ast.Assign):
             found.extend(
-                Definition(t.id, "variable", t.lineno) for t in stmt.targets if isinstance(t, ast.Name)
+                Definition(t.id, "variable", t.lineno)
+                for t in stmt.targets
+                if isinstance(t, ast.Name)
             )
         elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
             found.append(Definition(stmt.target.id, "variable", stmt.target.lineno))

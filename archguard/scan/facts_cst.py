@@ -138,6 +138,4 @@ def _decorator_name(expr: cst.BaseExpression) -> str | None:
 def definitions(
     nodes: list[tuple[cst.Name, str, tuple[str, ...]]], spans: dict[cst.CSTNode, Span]
 ) -> tuple[Definition, ...]:
-    return tuple(
-        sorted(Definition(n.value, kind, spans[n].line, decs) for n, kind, decs in nodes)
-    )
+    return tuple(sorted(Definition(n.value, kind, spans[n].line, decs) for n, kind, decs in nodes))

@@ -24,7 +24,9 @@ def _git(root: Path, *args: str) -> str:
 
 def toplevel(path: Path) -> Path | None:
     try:
-        return Path(_git(path if path.is_dir() else path.parent, "rev-parse", "--show-toplevel").strip())
+        return Path(
+            _git(path if path.is_dir() else path.parent, "rev-parse", "--show-toplevel").strip()
+        )
     except GitError:
         return None
 

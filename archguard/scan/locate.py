@@ -32,7 +32,9 @@ class Span:
 
 class _LocatingState(CodegenState):
     def __init__(self, module: cst.Module, targets: set[cst.CSTNode]) -> None:
-        super().__init__(default_indent=module.default_indent, default_newline=module.default_newline)
+        super().__init__(
+            default_indent=module.default_indent, default_newline=module.default_newline
+        )
         self.line = 1
         self.column = 0
         self.targets = targets

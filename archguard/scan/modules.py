@@ -7,7 +7,9 @@ from pathlib import PurePosixPath
 
 
 def default_source_roots(
-    files: Iterable[str], configured: tuple[str, ...], projects: tuple[str, ...] = (),
+    files: Iterable[str],
+    configured: tuple[str, ...],
+    projects: tuple[str, ...] = (),
 ) -> tuple[str, ...]:
     """Configured roots, else ``src`` when it holds code, the folders of ``manage.py``
     files (Django projects), the folders of nested projects (directories with their own

@@ -28,8 +28,21 @@ TRIGGERS = re.compile(
 )
 _SETTINGS = ("ATOMIC_REQUESTS", "DEFAULT_PAGINATION_CLASS")
 _META_CLASSES = frozenset({"Meta", "Config"})
-_CONTAINERS = frozenset({"list", "List", "set", "Set", "Sequence", "Iterable", "tuple", "Tuple",
-                         "frozenset", "DynamicMapped", "WriteOnlyMapped"})
+_CONTAINERS = frozenset(
+    {
+        "list",
+        "List",
+        "set",
+        "Set",
+        "Sequence",
+        "Iterable",
+        "tuple",
+        "Tuple",
+        "frozenset",
+        "DynamicMapped",
+        "WriteOnlyMapped",
+    }
+)
 _WRAPPERS = frozenset({"Mapped", "Optional", "ClassVar", "Annotated"})
 
 
@@ -63,8 +76,11 @@ def extract(tree: ast.Module, module: str, imports: tuple[ImportFact, ...]) -> O
     if not (classes or functions or settings or factories):
         return None
     return OrmFacts(
-        classes=tuple(classes), functions=tuple(functions), factories=tuple(factories),
-        admin_registrations=tuple(registrations), settings=settings,
+        classes=tuple(classes),
+        functions=tuple(functions),
+        factories=tuple(factories),
+        admin_registrations=tuple(registrations),
+        settings=settings,
     )
 
 
@@ -72,16 +88,22 @@ def _carries_facts(flow: FunctionFlow) -> bool:
     """Whether the project pass can learn anything from the function. Most functions
     touch no rows or queries; leaving them out keeps the cache small. A serializer's
     ``to_representation`` counts by its mere presence."""
-    return bool(flow.returns or flow.returned_rows or flow.row_uses or flow.param_uses or flow.calls
-                or flow.loop_calls or flow.serializations or flow.response_schema
-                or flow.name.endswith(".to_representation"))
+    return bool(
+        flow.returns
+        or flow.returned_rows
+        or flow.row_uses
+        or flow.param_uses
+        or flow.calls
+        or flow.loop_calls
+        or flow.serializations
+        or flow.response_schema
+        or flow.name.endswith(".to_representation")
+    )
 
 
 def _class(node: ast.ClassDef, reader: QueryReader) -> ClassFacts:
     names = reader.names
-    bases = tuple(
-        names.qualify(b.value if isinstance(b, ast.Subscript) else b) for b in node.bases
-    )
+    bases = tuple(names.qualify(b.value if isinstance(b, ast.Subscript) else b) for b in node.bases)
     attributes: list[ClassAttribute] = []
     meta: list[ClassAttribute] = []
     methods: list[str] = []
@@ -93,12 +115,18 @@ def _class(node: ast.ClassDef, reader: QueryReader) -> ClassFacts:
         else:
             for attribute in _attributes(item, reader):
                 if attribute.name == "model_config":
-                    meta.extend(ClassAttribute(k.name, attribute.line, k.value)
-                                for k in attribute.value.keywords)
+                    meta.extend(
+                        ClassAttribute(k.name, attribute.line, k.value)
+                        for k in attribute.value.keywords
+                    )
                 attributes.append(attribute)
     return ClassFacts(
-        name=node.name, line=node.lineno, end_line=node.end_lineno or node.lineno, bases=bases,
-        attributes=tuple(attributes), meta=tuple(meta),
+        name=node.name,
+        line=node.lineno,
+        end_line=node.end_lineno or node.lineno,
+        bases=bases,
+        attributes=tuple(attributes),
+        meta=tuple(meta),
         keywords=tuple(Keyword(k.arg, value_of(k.value, reader)) for k in node.keywords if k.arg),
         decorators=tuple(value_of(d, reader) for d in node.decorator_list),
         methods=tuple(methods),
@@ -108,8 +136,11 @@ def _class(node: ast.ClassDef, reader: QueryReader) -> ClassFacts:
 def _attributes(stmt: ast.stmt, reader: QueryReader) -> list[ClassAttribute]:
     if isinstance(stmt, ast.Assign):
         value = value_of(stmt.value, reader)
-        return [ClassAttribute(t.id, stmt.lineno, value) for t in stmt.targets
-                if isinstance(t, ast.Name)]
+        return [
+            ClassAttribute(t.id, stmt.lineno, value)
+            for t in stmt.targets
+            if isinstance(t, ast.Name)
+        ]
     if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
         target, many = _annotated(stmt.annotation, reader.names)
         value = value_of(stmt.value, reader) if stmt.value is not None else Value(ValueKind.OTHER)
@@ -131,7 +162,11 @@ def _annotated(expr: ast.expr, names: Names) -> tuple[str, bool]:
         return "", False
     if isinstance(expr, ast.Subscript):
         head = names.qualify(expr.value).rsplit(".", 1)[-1]
-        inner = expr.slice.elts[0] if isinstance(expr.slice, ast.Tuple) and expr.slice.elts else expr.slice
+        inner = (
+            expr.slice.elts[0]
+            if isinstance(expr.slice, ast.Tuple) and expr.slice.elts
+            else expr.slice
+        )
         if head in _CONTAINERS:
             target, _ = _annotated(inner, names)
             return target, True
@@ -155,8 +190,10 @@ def _settings(tree: ast.Module) -> tuple[str, ...]:
     found: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Dict):
-            for key, value in zip(node.keys, node.values):
+            for key, value in zip(node.keys, node.values, strict=True):
                 name = string(key)
-                if name in _SETTINGS and not (isinstance(value, ast.Constant) and value.value in (None, False)):
+                if name in _SETTINGS and not (
+                    isinstance(value, ast.Constant) and value.value in (None, False)
+                ):
                     found.add(name)
     return tuple(sorted(found))

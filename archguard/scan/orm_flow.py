@@ -35,28 +35,64 @@ from archguard.scan.orm_queries import (
 )
 from archguard.scan.web_names import Names
 
-_SA_EVALUATE = frozenset({"all", "first", "one", "one_or_none", "scalar", "scalar_one",
-                          "scalar_one_or_none", "scalars", "execute", "exec", "get", "count",
-                          "paginate", "get_or_404", "first_or_404", "one_or_404", "fetchall"})
-_SESSION_WRITES = frozenset({"add", "add_all", "delete", "merge", "bulk_save_objects",
-                             "bulk_insert_mappings", "bulk_update_mappings"})
+_SA_EVALUATE = frozenset(
+    {
+        "all",
+        "first",
+        "one",
+        "one_or_none",
+        "scalar",
+        "scalar_one",
+        "scalar_one_or_none",
+        "scalars",
+        "execute",
+        "exec",
+        "get",
+        "count",
+        "paginate",
+        "get_or_404",
+        "first_or_404",
+        "one_or_404",
+        "fetchall",
+    }
+)
+_SESSION_WRITES = frozenset(
+    {
+        "add",
+        "add_all",
+        "delete",
+        "merge",
+        "bulk_save_objects",
+        "bulk_insert_mappings",
+        "bulk_update_mappings",
+    }
+)
 _INSTANCE_WRITES = frozenset({"save", "delete", "asave", "adelete"})
 _M2M_WRITES = frozenset({"add", "remove", "set", "clear", "create", "aadd", "aremove", "aset"})
 _ATOMIC = frozenset({"django.db.transaction.atomic", "django.db.transaction.non_atomic_requests"})
-_PAGE_PARAMS = frozenset({"limit", "offset", "page", "per_page", "page_size", "skip", "cursor",
-                          "size", "first", "after"})
+_PAGE_PARAMS = frozenset(
+    {"limit", "offset", "page", "per_page", "page_size", "skip", "cursor", "size", "first", "after"}
+)
 _SESSION_TYPES = ("Session", "AsyncSession", "scoped_session")
 _SMALL_RANGE = 10
 
 #: Calls that hand their argument to the client as the response body.
-_RESPONSE_WRAPPERS = frozenset({
-    "flask.jsonify", "flask.make_response", "django.http.JsonResponse",
-    "django.http.response.JsonResponse", "fastapi.responses.JSONResponse",
-    "fastapi.responses.ORJSONResponse", "starlette.responses.JSONResponse",
-    "rest_framework.response.Response", "json.dumps",
-})
-_PREFETCH_OBJECTS = frozenset({"django.db.models.prefetch_related_objects",
-                               "django.db.models.query.prefetch_related_objects"})
+_RESPONSE_WRAPPERS = frozenset(
+    {
+        "flask.jsonify",
+        "flask.make_response",
+        "django.http.JsonResponse",
+        "django.http.response.JsonResponse",
+        "fastapi.responses.JSONResponse",
+        "fastapi.responses.ORJSONResponse",
+        "starlette.responses.JSONResponse",
+        "rest_framework.response.Response",
+        "json.dumps",
+    }
+)
+_PREFETCH_OBJECTS = frozenset(
+    {"django.db.models.prefetch_related_objects", "django.db.models.query.prefetch_related_objects"}
+)
 #: Builtins that reduce rows to one value.
 _REDUCERS = frozenset({f"builtins.{n}" for n in ("len", "sum", "min", "max", "any", "all", "bool")})
 
@@ -80,15 +116,16 @@ class _State:
 
 
 class FlowBuilder:
-    def __init__(self, names: Names, qualified: str,
-                 node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+    def __init__(
+        self, names: Names, qualified: str, node: ast.FunctionDef | ast.AsyncFunctionDef
+    ) -> None:
         self.names = names
         self.node = node
         self.qualified = qualified
         self.env: dict[str, Bound] = {}
         self.sessions: set[str] = set()
         args = node.args
-        params = [a for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)]
+        params = [*args.posonlyargs, *args.args, *args.kwonlyargs]
         self.params = tuple(a.arg for a in params)
         for arg in params:
             annotation = ast.unparse(arg.annotation) if arg.annotation is not None else ""
@@ -106,19 +143,29 @@ class FlowBuilder:
     def build(self, name: str) -> FunctionFlow:
         node = self.node
         decorators = tuple(value_of(d, self.reader) for d in node.decorator_list)
-        atomic = any(d.text in _ATOMIC for d in decorators if d.kind in (ValueKind.REF, ValueKind.CALL))
+        atomic = any(
+            d.text in _ATOMIC for d in decorators if d.kind in (ValueKind.REF, ValueKind.CALL)
+        )
         self._body(node.body)
         schema, many = self._response(node, decorators)
         state = self.state
         return FunctionFlow(
-            name=name, line=node.lineno, end_line=node.end_lineno or node.lineno,
-            params=self.params, is_async=isinstance(node, ast.AsyncFunctionDef),
-            decorators=decorators, returns=state.returns,
+            name=name,
+            line=node.lineno,
+            end_line=node.end_lineno or node.lineno,
+            params=self.params,
+            is_async=isinstance(node, ast.AsyncFunctionDef),
+            decorators=decorators,
+            returns=state.returns,
             returned_rows=tuple(dict.fromkeys(state.returned)),
-            response_schema=schema, response_many=many,
-            row_uses=tuple(state.row_uses), param_uses=_distinct(state.param_uses),
-            calls=tuple(state.calls), loop_calls=tuple(state.loop_calls),
-            serializations=tuple(state.serializations), atomic=atomic,
+            response_schema=schema,
+            response_many=many,
+            row_uses=tuple(state.row_uses),
+            param_uses=_distinct(state.param_uses),
+            calls=tuple(state.calls),
+            loop_calls=tuple(state.loop_calls),
+            serializations=tuple(state.serializations),
+            atomic=atomic,
             paginated=state.paginated,
         )
 
@@ -178,23 +225,34 @@ class FlowBuilder:
                 if tainted and self.loops:
                     self.loops[-1].tainted.add(name)
             if isinstance(target, ast.Name) and bound is not None:
-                self.env[target.id] = bound if not isinstance(bound, Query) or bound.rows is not Rows.ONE \
+                self.env[target.id] = (
+                    bound
+                    if not isinstance(bound, Query) or bound.rows is not Rows.ONE
                     else Row(bound)
+                )
             if isinstance(target, ast.Name) and _creates_session(value, self.names):
                 self.sessions.add(target.id)
 
     def _for(self, stmt: ast.For | ast.AsyncFor) -> None:
         self._expr(stmt.iter)
         source = self._rows_of(stmt.iter)
-        if source is not None and self.loops and source.origin not in (Origin.PARAMETER, Origin.RELATED):
+        if (
+            source is not None
+            and self.loops
+            and source.origin not in (Origin.PARAMETER, Origin.RELATED)
+        ):
             self._record(stmt.iter, "iterate", source, write=False)
         if _is_small_literal(stmt.iter):
             self._body(stmt.body)
         else:
             names = set(_target_names(stmt.target))
-            self._loop(stmt.lineno, names,
-                       lambda: self._bind_rows(stmt.target, stmt.iter, source, stmt.lineno,
-                                               lambda: self._body(stmt.body)))
+            self._loop(
+                stmt.lineno,
+                names,
+                lambda: self._bind_rows(
+                    stmt.target, stmt.iter, source, stmt.lineno, lambda: self._body(stmt.body)
+                ),
+            )
         self._body(stmt.orelse)
 
     def _with(self, stmt: ast.With | ast.AsyncWith) -> None:
@@ -203,8 +261,11 @@ class FlowBuilder:
             self._expr(item.context_expr)
             if _is_transaction(item.context_expr, self.names):
                 atomic = True
-            if item.optional_vars is not None and isinstance(item.optional_vars, ast.Name) \
-                    and _creates_session(item.context_expr, self.names):
+            if (
+                item.optional_vars is not None
+                and isinstance(item.optional_vars, ast.Name)
+                and _creates_session(item.context_expr, self.names)
+            ):
                 self.sessions.add(item.optional_vars.id)
         self.atomic += atomic
         self._body(stmt.body)
@@ -217,8 +278,9 @@ class FlowBuilder:
         finally:
             self.loops.pop()
 
-    def _bind_rows(self, target: ast.expr, iterable: ast.expr, source: Query | None,
-                   line: int, visit: object) -> None:
+    def _bind_rows(
+        self, target: ast.expr, iterable: ast.expr, source: Query | None, line: int, visit: object
+    ) -> None:
         saved = dict(self.env)
         names = _target_names(target)
         for name in names:
@@ -247,8 +309,11 @@ class FlowBuilder:
             return query
         if isinstance(iterable, ast.Name) and iterable.id in self.params:
             bound = self.env.get(iterable.id)
-            if isinstance(bound, Row) and bound.query.origin is Origin.PARAMETER \
-                    and bound.query.ref == iterable.id:
+            if (
+                isinstance(bound, Row)
+                and bound.query.origin is Origin.PARAMETER
+                and bound.query.ref == iterable.id
+            ):
                 # Rows a caller hands in; the project pass knows which query they come from.
                 return replace(bound.query, rows=Rows.MANY)
         return None
@@ -277,17 +342,25 @@ class FlowBuilder:
             elif isinstance(child, ast.keyword):
                 self._expr(child.value)
 
-    def _comprehension(self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp) -> None:
+    def _comprehension(
+        self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp
+    ) -> None:
         def visit(index: int) -> None:
             if index == len(node.generators):
-                for part in ((node.key, node.value) if isinstance(node, ast.DictComp) else (node.elt,)):
+                for part in (
+                    (node.key, node.value) if isinstance(node, ast.DictComp) else (node.elt,)
+                ):
                     self._expr(part)
                 return
             generator = node.generators[index]
             self._expr(generator.iter)
             source = self._rows_of(generator.iter)
-            if source is not None and self.loops and index == 0 \
-                    and source.origin not in (Origin.PARAMETER, Origin.RELATED):
+            if (
+                source is not None
+                and self.loops
+                and index == 0
+                and source.origin not in (Origin.PARAMETER, Origin.RELATED)
+            ):
                 self._record(generator.iter, "iterate", source, write=False)
 
             def inner() -> None:
@@ -298,9 +371,13 @@ class FlowBuilder:
             if _is_small_literal(generator.iter):
                 inner()
                 return
-            self._loop(node.lineno, set(_target_names(generator.target)),
-                       lambda: self._bind_rows(generator.target, generator.iter, source,
-                                               node.lineno, inner))
+            self._loop(
+                node.lineno,
+                set(_target_names(generator.target)),
+                lambda: self._bind_rows(
+                    generator.target, generator.iter, source, node.lineno, inner
+                ),
+            )
 
         visit(0)
 
@@ -318,15 +395,21 @@ class FlowBuilder:
             parameter = func.args.args[0].arg
             target = ast.Name(id=parameter, ctx=ast.Store())
             body = func.body
-            self._loop(call.lineno, {parameter},
-                       lambda: self._bind_rows(target, iterable, source, call.lineno,
-                                               lambda: self._expr(body)))
+            self._loop(
+                call.lineno,
+                {parameter},
+                lambda: self._bind_rows(
+                    target, iterable, source, call.lineno, lambda: self._expr(body)
+                ),
+            )
             return True
         callee = self._callee(func)
         if not callee or isinstance(func, ast.Lambda):
             return False
-        self._use(Row(source, call.lineno), Use(call.lineno, call.col_offset + 1, UseKind.PASS, "",
-                                                callee=callee, argument=0))
+        self._use(
+            Row(source, call.lineno),
+            Use(call.lineno, call.col_offset + 1, UseKind.PASS, "", callee=callee, argument=0),
+        )
         return True
 
     def _row_chain(self, node: ast.Attribute | ast.Call, compare: bool) -> bool:
@@ -344,7 +427,7 @@ class FlowBuilder:
             attrs.append(link.attr)
         if not attrs:
             return False
-        rest = links[len(attrs):]
+        rest = links[len(attrs) :]
         called = bool(rest) and isinstance(rest[0], ast.Call)
         if called:
             call = rest[0]
@@ -357,8 +440,14 @@ class FlowBuilder:
             use = Use(node.lineno, node.col_offset + 1, UseKind.METHOD, attrs[0])
         else:
             path = attrs[:-1] if called else attrs
-            use = Use(node.lineno, node.col_offset + 1, UseKind.READ, "__".join(path),
-                      call=attrs[-1] if called else "", compare=compare)
+            use = Use(
+                node.lineno,
+                node.col_offset + 1,
+                UseKind.READ,
+                "__".join(path),
+                call=attrs[-1] if called else "",
+                compare=compare,
+            )
         self._use(bound, use)
         for link in rest:
             for child in ast.iter_child_nodes(link):
@@ -382,29 +471,62 @@ class FlowBuilder:
             self.state.paginated = True
         if callee in _PREFETCH_OBJECTS and call.args and isinstance(call.args[0], ast.Name):
             self._prefetch_objects(call.args[0].id, call)
-        many = any(k.arg == "many" and isinstance(k.value, ast.Constant) and k.value.value is True
-                   for k in call.keywords)
+        many = any(
+            k.arg == "many" and isinstance(k.value, ast.Constant) and k.value.value is True
+            for k in call.keywords
+        )
         if many and call.args:
             rows = self.reader.query(call.args[0])
             if rows is not None and rows.rows is Rows.MANY:
                 self.state.serializations.append(
-                    Serialization(callee, rows, call.lineno, call.col_offset + 1))
+                    Serialization(callee, rows, call.lineno, call.col_offset + 1)
+                )
         for index, arg in enumerate(call.args):
             bound = self.env.get(arg.id) if isinstance(arg, ast.Name) else None
             if isinstance(bound, Row) and callee:
-                self._use(bound, Use(call.lineno, call.col_offset + 1, UseKind.PASS, "",
-                                     callee=callee, argument=index))
-            elif isinstance(bound, Query) and bound.rows is Rows.MANY and callee \
-                    and bound.origin is not Origin.PARAMETER and not callee.startswith("builtins.") \
-                    and callee not in _PREFETCH_OBJECTS:
-                use = Use(call.lineno, call.col_offset + 1, UseKind.ROWS, "", callee=callee, argument=index)
+                self._use(
+                    bound,
+                    Use(
+                        call.lineno,
+                        call.col_offset + 1,
+                        UseKind.PASS,
+                        "",
+                        callee=callee,
+                        argument=index,
+                    ),
+                )
+            elif (
+                isinstance(bound, Query)
+                and bound.rows is Rows.MANY
+                and callee
+                and bound.origin is not Origin.PARAMETER
+                and not callee.startswith("builtins.")
+                and callee not in _PREFETCH_OBJECTS
+            ):
+                use = Use(
+                    call.lineno,
+                    call.col_offset + 1,
+                    UseKind.ROWS,
+                    "",
+                    callee=callee,
+                    argument=index,
+                )
                 self.state.row_uses.append(RowUse(bound, use, call.lineno))
         if isinstance(func, ast.Attribute) and self._db_call(call, func):
             return
         if self.loops and self._is_function(func) and not callee.startswith("builtins."):
-            self.state.loop_calls.append(DbCall(
-                callee, call.lineno, call.col_offset + 1, snippet(call), loop_line=self.loops[-1].line,
-                variant=self._mentions_tainted(call), atomic=self.atomic > 0, memoised=self.memo > 0))
+            self.state.loop_calls.append(
+                DbCall(
+                    callee,
+                    call.lineno,
+                    call.col_offset + 1,
+                    snippet(call),
+                    loop_line=self.loops[-1].line,
+                    variant=self._mentions_tainted(call),
+                    atomic=self.atomic > 0,
+                    memoised=self.memo > 0,
+                )
+            )
 
     def _prefetch_objects(self, name: str, call: ast.Call) -> None:
         """``prefetch_related_objects(books, "tags")`` loads into rows already fetched."""
@@ -421,10 +543,14 @@ class FlowBuilder:
         root, links = chain(func)
         if not isinstance(root, ast.Name) or not all(isinstance(x, ast.Attribute) for x in links):
             return False
-        return root.id == "self" and len(links) == 1 or self.names.is_imported(root.id)
+        return (root.id == "self" and len(links) == 1) or self.names.is_imported(root.id)
 
     def _callee(self, func: ast.expr) -> str:
-        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self":
+        if (
+            isinstance(func, ast.Attribute)
+            and isinstance(func.value, ast.Name)
+            and func.value.id == "self"
+        ):
             return f"self.{func.attr}"
         if isinstance(func, (ast.Name, ast.Attribute)):
             return self.names.qualify(func)
@@ -434,8 +560,9 @@ class FlowBuilder:
         method = func.attr
         receiver = unwrap(func.value)
         receiver_root, _ = chain(receiver)
-        if isinstance(receiver_root, ast.Name) and (receiver_root.id in self.sessions
-                                                    or self.reader._is_session([_last(receiver)])):
+        if isinstance(receiver_root, ast.Name) and (
+            receiver_root.id in self.sessions or self.reader._is_session([_last(receiver)])
+        ):
             if method in _SESSION_WRITES or method in ("commit", "flush"):
                 model = ""
                 if call.args and isinstance(call.args[0], ast.Name):
@@ -452,8 +579,13 @@ class FlowBuilder:
                 self._consume(call)
                 return True
         whole = self.reader.bound(call)
-        if isinstance(whole, Query) and whole.origin is Origin.RELATED and whole.parent is not None \
-                and unwrap(call.func) is func and _related_head(receiver):
+        if (
+            isinstance(whole, Query)
+            and whole.origin is Origin.RELATED
+            and whole.parent is not None
+            and unwrap(call.func) is func
+            and _related_head(receiver)
+        ):
             if method in PREFETCH_BYPASS or method in _M2M_WRITES:
                 self._record(call, method, whole, write=method in _M2M_WRITES, bypass=whole.ref)
             self._consume(call)
@@ -461,10 +593,19 @@ class FlowBuilder:
         bound = self.reader.bound(receiver)
         if isinstance(bound, (Row, NewObject)) and method in _INSTANCE_WRITES:
             target = receiver.id if isinstance(receiver, ast.Name) else snippet(receiver)
-            model = bound.model if isinstance(bound, NewObject) else (
-                bound.query.ref if bound.query.origin is Origin.MODEL else "")
-            self._record(call, method, bound.query if isinstance(bound, Row) else None, write=True,
-                         model=model, target=target)
+            model = (
+                bound.model
+                if isinstance(bound, NewObject)
+                else (bound.query.ref if bound.query.origin is Origin.MODEL else "")
+            )
+            self._record(
+                call,
+                method,
+                bound.query if isinstance(bound, Row) else None,
+                write=True,
+                model=model,
+                target=target,
+            )
             return True
         if not isinstance(bound, Query):
             return False
@@ -489,18 +630,39 @@ class FlowBuilder:
             if isinstance(node, ast.Call):
                 self._consumed.add(id(node))
 
-    def _record(self, node: ast.expr, op: str, query: Query | None, *, write: bool,
-                model: str = "", target: str = "", bypass: str = "") -> None:
+    def _record(
+        self,
+        node: ast.expr,
+        op: str,
+        query: Query | None,
+        *,
+        write: bool,
+        model: str = "",
+        target: str = "",
+        bypass: str = "",
+    ) -> None:
         loop = self.loops[-1] if self.loops else None
-        self.state.calls.append(DbCall(
-            op=op, line=node.lineno, column=node.col_offset + 1, text=snippet(node), write=write,
-            model=model or (query.ref if query is not None and query.origin is Origin.MODEL else ""),
-            target=target, orm=query.orm if query is not None else ("sqlalchemy" if op in (
-                "commit", "flush", "add", "add_all", "merge") else ""),
-            loop_line=loop.line if loop else 0,
-            variant=bool(loop) and self._mentions_tainted(node, loop),
-            atomic=self.atomic > 0, bypass=bypass, query=query, memoised=self.memo > 0,
-        ))
+        self.state.calls.append(
+            DbCall(
+                op=op,
+                line=node.lineno,
+                column=node.col_offset + 1,
+                text=snippet(node),
+                write=write,
+                model=model
+                or (query.ref if query is not None and query.origin is Origin.MODEL else ""),
+                target=target,
+                orm=query.orm
+                if query is not None
+                else ("sqlalchemy" if op in ("commit", "flush", "add", "add_all", "merge") else ""),
+                loop_line=loop.line if loop else 0,
+                variant=bool(loop) and self._mentions_tainted(node, loop),
+                atomic=self.atomic > 0,
+                bypass=bypass,
+                query=query,
+                memoised=self.memo > 0,
+            )
+        )
 
     def _mentions_tainted(self, node: ast.AST, loop: _Loop | None = None) -> bool:
         frames = [loop] if loop is not None else self.loops
@@ -522,8 +684,12 @@ class FlowBuilder:
                 found = self.env.get(node.id)
             elif isinstance(node, (ast.Call, ast.Attribute, ast.Subscript, ast.Await)):
                 found = self.reader.bound(node)
-            if isinstance(found, Query) and found.origin is Origin.FUNCTION \
-                    and found.ref in _RESPONSE_WRAPPERS and isinstance(node, ast.Call):
+            if (
+                isinstance(found, Query)
+                and found.origin is Origin.FUNCTION
+                and found.ref in _RESPONSE_WRAPPERS
+                and isinstance(node, ast.Call)
+            ):
                 pending.extend(node.args)  # ``jsonify([b.to_dict() for b in Book.query.all()])``
                 continue
             if isinstance(found, Query):
@@ -540,8 +706,9 @@ class FlowBuilder:
                 seen.append(serialization.query)
         self.state.returned.extend(seen)
 
-    def _response(self, node: ast.FunctionDef | ast.AsyncFunctionDef,
-                  decorators: tuple[object, ...]) -> tuple[str, bool]:
+    def _response(
+        self, node: ast.FunctionDef | ast.AsyncFunctionDef, decorators: tuple[object, ...]
+    ) -> tuple[str, bool]:
         for decorator in node.decorator_list:
             if isinstance(decorator, ast.Call):
                 for kw in decorator.keywords:
@@ -593,8 +760,12 @@ def _last(expr: ast.expr) -> str:
 
 
 def _is_enumerate(expr: ast.expr) -> bool:
-    return isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) \
-        and expr.func.id == "enumerate" and bool(expr.args)
+    return (
+        isinstance(expr, ast.Call)
+        and isinstance(expr.func, ast.Name)
+        and expr.func.id == "enumerate"
+        and bool(expr.args)
+    )
 
 
 def _is_small_literal(expr: ast.expr) -> bool:
@@ -602,7 +773,11 @@ def _is_small_literal(expr: ast.expr) -> bool:
         return True
     if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and expr.func.id == "range":
         last = expr.args[-1] if expr.args else None
-        return isinstance(last, ast.Constant) and isinstance(last.value, int) and last.value <= _SMALL_RANGE
+        return (
+            isinstance(last, ast.Constant)
+            and isinstance(last.value, int)
+            and last.value <= _SMALL_RANGE
+        )
     return False
 
 
@@ -624,7 +799,11 @@ def _creates_session(expr: ast.expr, names: Names) -> bool:
     func = expr.func
     if isinstance(func, ast.Attribute) and func.attr == "begin":
         func = func.value.func if isinstance(func.value, ast.Call) else func.value
-    name = names.qualify(func).rsplit(".", 1)[-1] if isinstance(func, (ast.Name, ast.Attribute)) else ""
+    name = (
+        names.qualify(func).rsplit(".", 1)[-1]
+        if isinstance(func, (ast.Name, ast.Attribute))
+        else ""
+    )
     return "Session" in name or "session" in name
 
 
@@ -637,7 +816,9 @@ def _is_dml(expr: ast.expr, names: Names) -> bool:
 
 def _is_cache_miss(test: ast.expr) -> bool:
     """``key not in cache``: the body fills a per-key cache."""
-    return isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.NotIn)
+    return (
+        isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.NotIn)
+    )
 
 
 def _distinct(uses: list[ParamUse]) -> tuple[ParamUse, ...]:
@@ -646,6 +827,8 @@ def _distinct(uses: list[ParamUse]) -> tuple[ParamUse, ...]:
     seen: dict[tuple[object, ...], ParamUse] = {}
     for found in uses:
         use = found.use
-        seen.setdefault((found.param, use.kind, use.path, use.call, use.compare, use.callee,
-                         use.argument), found)
+        seen.setdefault(
+            (found.param, use.kind, use.path, use.call, use.compare, use.callee, use.argument),
+            found,
+        )
     return tuple(seen.values())

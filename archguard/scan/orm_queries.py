@@ -24,42 +24,119 @@ from archguard.core.orm import (
 from archguard.scan.web_names import Names, keyword, string
 
 #: Methods that keep a queryset (or select) a queryset.
-KEEP = frozenset({
-    "filter", "exclude", "order_by", "distinct", "using", "annotate", "alias", "only", "defer",
-    "all", "none", "select_for_update", "reverse", "filter_by", "where", "group_by", "having",
-    "unique", "scalars", "execution_options", "iterator", "yield_per", "with_for_update",
-    "union", "intersection", "difference", "fetchall", "mappings", "stream", "stream_scalars",
-    "complex_filter", "order_by_desc",
-})
+KEEP = frozenset(
+    {
+        "filter",
+        "exclude",
+        "order_by",
+        "distinct",
+        "using",
+        "annotate",
+        "alias",
+        "only",
+        "defer",
+        "all",
+        "none",
+        "select_for_update",
+        "reverse",
+        "filter_by",
+        "where",
+        "group_by",
+        "having",
+        "unique",
+        "scalars",
+        "execution_options",
+        "iterator",
+        "yield_per",
+        "with_for_update",
+        "union",
+        "intersection",
+        "difference",
+        "fetchall",
+        "mappings",
+        "stream",
+        "stream_scalars",
+        "complex_filter",
+        "order_by_desc",
+    }
+)
 LOADERS = frozenset({"select_related", "prefetch_related", "options", "fetch_mode"})
-ONE_ROW = frozenset({
-    "get", "first", "last", "latest", "earliest", "one", "one_or_none", "scalar_one",
-    "scalar_one_or_none", "get_or_404", "first_or_404", "one_or_404", "scalar", "aget",
-    "afirst", "alast",
-})
-VALUES = frozenset({"count", "exists", "aggregate", "contains", "acount", "aexists",
-                    "aaggregate", "explain"})
+ONE_ROW = frozenset(
+    {
+        "get",
+        "first",
+        "last",
+        "latest",
+        "earliest",
+        "one",
+        "one_or_none",
+        "scalar_one",
+        "scalar_one_or_none",
+        "get_or_404",
+        "first_or_404",
+        "one_or_404",
+        "scalar",
+        "aget",
+        "afirst",
+        "alast",
+    }
+)
+VALUES = frozenset(
+    {"count", "exists", "aggregate", "contains", "acount", "aexists", "aaggregate", "explain"}
+)
 _DICTS = frozenset({"values", "values_list"})
-WRITES = frozenset({"create", "get_or_create", "update_or_create", "update", "delete",
-                    "bulk_create", "bulk_update", "acreate", "aget_or_create",
-                    "aupdate_or_create", "aupdate", "adelete", "abulk_create", "abulk_update"})
+WRITES = frozenset(
+    {
+        "create",
+        "get_or_create",
+        "update_or_create",
+        "update",
+        "delete",
+        "bulk_create",
+        "bulk_update",
+        "acreate",
+        "aget_or_create",
+        "aupdate_or_create",
+        "aupdate",
+        "adelete",
+        "abulk_create",
+        "abulk_update",
+    }
+)
 #: Terminal calls that run the query there and then.
 EVALUATE = ONE_ROW | VALUES | WRITES | frozenset({"in_bulk", "all_", "fetchall"})
 _BOUNDING = frozenset({"limit", "offset", "paginate", "slice", "fetch"})
-_PRIMARY_KEYS = frozenset({"pk", "id", "pk__exact", "id__exact", "uuid", "slug", "pk__in", "id__in"})
+_PRIMARY_KEYS = frozenset(
+    {"pk", "id", "pk__exact", "id__exact", "uuid", "slug", "pk__in", "id__in"}
+)
 _SESSION_NAMES = frozenset({"session", "db", "db_session", "sess", "async_session", "s", "tx"})
 _SESSION_READS = frozenset({"execute", "scalars", "scalar", "exec", "stream", "stream_scalars"})
-_SELECTS = frozenset({"sqlalchemy.select", "sqlalchemy.future.select", "sqlalchemy.sql.select",
-                      "sqlmodel.select", "sqlalchemy.orm.Query"})
+_SELECTS = frozenset(
+    {
+        "sqlalchemy.select",
+        "sqlalchemy.future.select",
+        "sqlalchemy.sql.select",
+        "sqlmodel.select",
+        "sqlalchemy.orm.Query",
+    }
+)
 _SA_LOADERS = {
-    "joinedload": True, "selectinload": True, "subqueryload": True, "immediateload": True,
-    "contains_eager": True, "defaultload": False, "lazyload": False, "noload": True,
+    "joinedload": True,
+    "selectinload": True,
+    "subqueryload": True,
+    "immediateload": True,
+    "contains_eager": True,
+    "defaultload": False,
+    "lazyload": False,
+    "noload": True,
     "raiseload": True,
 }
-_DJANGO_SHORTCUTS = {"django.shortcuts.get_object_or_404": Rows.ONE,
-                     "django.shortcuts.get_list_or_404": Rows.MANY,
-                     "django.shortcuts.aget_object_or_404": Rows.ONE,
-                     "django.shortcuts.aget_list_or_404": Rows.MANY}
+_DJANGO_SHORTCUTS = {
+    "django.shortcuts.get_object_or_404": Rows.ONE,
+    "django.shortcuts.get_list_or_404": Rows.MANY,
+    "django.shortcuts.aget_object_or_404": Rows.ONE,
+    "django.shortcuts.aget_list_or_404": Rows.MANY,
+}
 
 
 @dataclass(frozen=True)
@@ -174,12 +251,22 @@ class QueryReader:
         path: list[str] = []
         for index, link in enumerate(links):
             if isinstance(link, ast.Attribute):
-                if index + 1 < len(links) and isinstance(links[index + 1], ast.Call) \
-                        and (link.attr in KEEP or link.attr in LOADERS or link.attr in EVALUATE):
+                if (
+                    index + 1 < len(links)
+                    and isinstance(links[index + 1], ast.Call)
+                    and (link.attr in KEEP or link.attr in LOADERS or link.attr in EVALUATE)
+                ):
                     if not path:
                         return None
-                    query = Query(Origin.RELATED, "__".join(path), link.lineno, link.col_offset + 1,
-                                  "", orm=parent.orm, parent=parent)
+                    query = Query(
+                        Origin.RELATED,
+                        "__".join(path),
+                        link.lineno,
+                        link.col_offset + 1,
+                        "",
+                        orm=parent.orm,
+                        parent=parent,
+                    )
                     return query, index
                 path.append(link.attr)
             else:
@@ -188,21 +275,33 @@ class QueryReader:
 
     def _class_root(self, root: ast.Name, links: list[ast.expr]) -> tuple[Bound, int] | None:
         first = links[0]
-        if root.id == "super" and isinstance(first, ast.Call) and len(links) >= 3 \
-                and isinstance(links[1], ast.Attribute) and isinstance(links[2], ast.Call):
+        if (
+            root.id == "super"
+            and isinstance(first, ast.Call)
+            and len(links) >= 3
+            and isinstance(links[1], ast.Attribute)
+            and isinstance(links[2], ast.Call)
+        ):
             return self._class_query(f"super.{links[1].attr}", links[1]), 3
         if root.id != "self" or not isinstance(first, ast.Attribute):
             return None
         if first.attr == "queryset":
             return self._class_query("queryset", first), 1
-        if first.attr in ("get_queryset", "filter_queryset") and len(links) > 1 \
-                and isinstance(links[1], ast.Call):
+        if (
+            first.attr in ("get_queryset", "filter_queryset")
+            and len(links) > 1
+            and isinstance(links[1], ast.Call)
+        ):
             if first.attr == "filter_queryset" and links[1].args:
                 inner = self.query(links[1].args[0])
                 return (inner, 2) if inner is not None else None
             return self._class_query(first.attr, first), 2
-        if first.attr == "paginate_queryset" and len(links) > 1 and isinstance(links[1], ast.Call) \
-                and links[1].args:
+        if (
+            first.attr == "paginate_queryset"
+            and len(links) > 1
+            and isinstance(links[1], ast.Call)
+            and links[1].args
+        ):
             inner = self.query(links[1].args[0])
             return (replace(inner, bounded=True), 2) if inner is not None else None
         return None
@@ -219,12 +318,19 @@ class QueryReader:
         # A session method: ``session.query(Book)``, ``db.session.scalars(select(...))``.
         receiver_parts: list[str] = [root.id]
         index = 0
-        while index < len(links) and isinstance(links[index], ast.Attribute) \
-                and index + 1 < len(links) and isinstance(links[index + 1], ast.Attribute):
+        while (
+            index < len(links)
+            and isinstance(links[index], ast.Attribute)
+            and index + 1 < len(links)
+            and isinstance(links[index + 1], ast.Attribute)
+        ):
             receiver_parts.append(links[index].attr)  # type: ignore[attr-defined]
             index += 1
-        if index + 1 < len(links) and isinstance(links[index], ast.Attribute) \
-                and isinstance(links[index + 1], ast.Call):
+        if (
+            index + 1 < len(links)
+            and isinstance(links[index], ast.Attribute)
+            and isinstance(links[index + 1], ast.Call)
+        ):
             method = links[index].attr  # type: ignore[attr-defined]
             call = links[index + 1]
             assert isinstance(call, ast.Call)
@@ -239,18 +345,36 @@ class QueryReader:
         return self._manager_root(root, links)
 
     def _is_session(self, parts: list[str]) -> bool:
-        return parts[-1] in _SESSION_NAMES or parts[-1] in self.sessions \
+        return (
+            parts[-1] in _SESSION_NAMES
+            or parts[-1] in self.sessions
             or parts[-1].endswith("_session")
+        )
 
     def _session_call(self, method: str, call: ast.Call) -> Query | None:
         if method == "query" and call.args:
             model = self.names.qualify(call.args[0])
-            return Query(Origin.MODEL, model, call.lineno, call.col_offset + 1, "", orm="sqlalchemy") \
-                if model else None
+            return (
+                Query(Origin.MODEL, model, call.lineno, call.col_offset + 1, "", orm="sqlalchemy")
+                if model
+                else None
+            )
         if method in ("get", "get_one", "get_or_404") and call.args:
             model = self.names.qualify(call.args[0])
-            return Query(Origin.MODEL, model, call.lineno, call.col_offset + 1, "",
-                         orm="sqlalchemy", rows=Rows.ONE, bounded=True) if model else None
+            return (
+                Query(
+                    Origin.MODEL,
+                    model,
+                    call.lineno,
+                    call.col_offset + 1,
+                    "",
+                    orm="sqlalchemy",
+                    rows=Rows.ONE,
+                    bounded=True,
+                )
+                if model
+                else None
+            )
         if method in _SESSION_READS and call.args:
             inner = self.query(call.args[0])
             if inner is not None and method in ("scalar",):
@@ -267,14 +391,19 @@ class QueryReader:
             orm = "sqlalchemy"
         elif manager in ("objects", "_default_manager", "_base_manager"):
             orm = "django"
-        elif len(links) >= 3 and isinstance(links[1], ast.Attribute) and isinstance(links[2], ast.Call) \
-                and (links[1].attr in KEEP or links[1].attr in LOADERS or links[1].attr in EVALUATE):
+        elif (
+            len(links) >= 3
+            and isinstance(links[1], ast.Attribute)
+            and isinstance(links[2], ast.Call)
+            and (links[1].attr in KEEP or links[1].attr in LOADERS or links[1].attr in EVALUATE)
+        ):
             orm = "django"  # a custom manager: ``Book.published.filter(...)``
         else:
             return None
         model = self.names.qualify(root)
-        return Query(Origin.MODEL, model, root.lineno, root.col_offset + 1, "", orm=orm,
-                     manager=manager), 1
+        return Query(
+            Origin.MODEL, model, root.lineno, root.col_offset + 1, "", orm=orm, manager=manager
+        ), 1
 
     def _called_root(self, root: ast.Name, links: list[ast.expr]) -> tuple[Bound, int] | None:
         call = links[0]
@@ -287,13 +416,24 @@ class QueryReader:
             inner = self.query(call.args[0])
             if inner is None:
                 model = self.names.qualify(call.args[0])
-                inner = Query(Origin.MODEL, model, call.lineno, call.col_offset + 1, "", orm="django",
-                              manager="objects")
+                inner = Query(
+                    Origin.MODEL,
+                    model,
+                    call.lineno,
+                    call.col_offset + 1,
+                    "",
+                    orm="django",
+                    manager="objects",
+                )
             return replace(inner, rows=shortcut, bounded=shortcut is Rows.ONE), 1
-        if qualified in ("builtins.list", "builtins.sorted", "builtins.reversed", "builtins.tuple") \
-                and call.args:
+        if (
+            qualified in ("builtins.list", "builtins.sorted", "builtins.reversed", "builtins.tuple")
+            and call.args
+        ):
             inner = self.query(call.args[0])
-            return (inner, 1) if inner is not None and inner.rows in (Rows.MANY, Rows.DICTS) else None
+            return (
+                (inner, 1) if inner is not None and inner.rows in (Rows.MANY, Rows.DICTS) else None
+            )
         if root.id[:1].isupper() and qualified and not qualified.startswith("builtins."):
             return NewObject(qualified), 1
         if qualified and not qualified.startswith("builtins."):
@@ -351,8 +491,9 @@ class QueryReader:
             # FETCH_PEERS loads a relation for every fetched row at once; RAISE refuses the
             # lazy load. Only the default FETCH_ONE still queries per row.
             mode = call.args[0] if call.args else None
-            one = isinstance(mode, (ast.Name, ast.Attribute)) and \
-                self.names.qualify(mode).endswith("FETCH_ONE")
+            one = isinstance(mode, (ast.Name, ast.Attribute)) and self.names.qualify(mode).endswith(
+                "FETCH_ONE"
+            )
             return query if one else replace(query, load_all=True)
         loads = list(query.loads)
         dynamic = query.dynamic_loads
@@ -368,8 +509,9 @@ class QueryReader:
                 load_all = True
             else:
                 loads.extend(found)
-        return replace(query, loads=tuple(sorted(set(loads))), dynamic_loads=dynamic,
-                       load_all=load_all)
+        return replace(
+            query, loads=tuple(sorted(set(loads))), dynamic_loads=dynamic, load_all=load_all
+        )
 
     def _lookups(self, arg: ast.expr, method: str) -> list[str] | None:
         """The relation paths one loader argument loads, or None when not literal."""
@@ -417,7 +559,7 @@ class QueryReader:
             return None
         paths: list[str] = []
         prefix = ""
-        for loader, step in zip(names, steps):
+        for loader, step in zip(names, steps, strict=False):
             for arg in step.args[:1]:
                 hop = string(arg) or _attribute_path(arg)
                 if hop is None:
@@ -452,7 +594,8 @@ def value_of(expr: ast.expr | None, reader: QueryReader) -> Value:
         return Value(ValueKind.SEQUENCE, items=tuple(value_of(e, reader) for e in expr.elts))
     if isinstance(expr, ast.Dict):
         pairs = tuple(
-            Keyword(k.value, value_of(v, reader)) for k, v in zip(expr.keys, expr.values)
+            Keyword(k.value, value_of(v, reader))
+            for k, v in zip(expr.keys, expr.values, strict=True)
             if isinstance(k, ast.Constant) and isinstance(k.value, str)
         )
         return Value(ValueKind.CALL, "builtins.dict", keywords=pairs)
@@ -465,11 +608,17 @@ def value_of(expr: ast.expr | None, reader: QueryReader) -> Value:
         if query is not None and query.origin is not Origin.FUNCTION:
             return Value(ValueKind.QUERY, query.text, query=query)
         func = expr.func
-        callee = reader.names.qualify(func) if not isinstance(func, ast.Call) \
+        callee = (
+            reader.names.qualify(func)
+            if not isinstance(func, ast.Call)
             else reader.names.qualify(func.func) + "()"
+        )
         return Value(
-            ValueKind.CALL, callee,
+            ValueKind.CALL,
+            callee,
             items=tuple(value_of(a, reader) for a in expr.args if not isinstance(a, ast.Starred)),
-            keywords=tuple(Keyword(k.arg, value_of(k.value, reader)) for k in expr.keywords if k.arg),
+            keywords=tuple(
+                Keyword(k.arg, value_of(k.value, reader)) for k in expr.keywords if k.arg
+            ),
         )
     return Value(ValueKind.OTHER)

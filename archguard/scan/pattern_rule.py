@@ -82,7 +82,9 @@ def load_pattern_rule(path: Path) -> type[PatternRule]:
         confidence = metadata.get("confidence")
         subs[str(entry["id"])] = SubRule(
             semgrep_id=str(entry["id"]),
-            severity=_SEMGREP_SEVERITY.get(str(entry.get("severity", "")).upper(), metas[-1].severity),
+            severity=_SEMGREP_SEVERITY.get(
+                str(entry.get("severity", "")).upper(), metas[-1].severity
+            ),
             confidence=Confidence(str(confidence).lower()) if confidence else None,
             fix=str(metadata.get("fix", "")).strip(),
             overlaps=frozenset(str(i) for i in metadata.get("overlaps") or ()),

@@ -80,7 +80,9 @@ def _parallel(
 ) -> list[FileOutcome]:
     chunk = max(1, min(_CHUNK, len(jobs) // (workers * 4)))
     with ProcessPoolExecutor(
-        max_workers=workers, mp_context=_context(), initializer=_init_worker,
+        max_workers=workers,
+        mp_context=_context(),
+        initializer=_init_worker,
         initargs=(rules, max_size, cache),
     ) as pool:
         results = []

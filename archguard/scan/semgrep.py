@@ -76,7 +76,8 @@ def start(
         # show up on the first scan, not on the day a matching file arrives.
         chosen = os.environ.get("ARCHGUARD_SEMGREP")
         run.failure = (
-            f"ARCHGUARD_SEMGREP={chosen} is not an executable" if chosen
+            f"ARCHGUARD_SEMGREP={chosen} is not an executable"
+            if chosen
             else "semgrep is not installed"
         )
         return run
@@ -84,8 +85,16 @@ def start(
         return run
     env = dict(os.environ, SEMGREP_ENABLE_VERSION_CHECK="0", SEMGREP_SEND_METRICS="off")
     base = [
-        executable, "scan", "--json", "--metrics=off", "--disable-version-check", "--quiet",
-        "--no-git-ignore", "--disable-nosem", "--max-target-bytes=0", f"--jobs={max(1, jobs)}",
+        executable,
+        "scan",
+        "--json",
+        "--metrics=off",
+        "--disable-version-check",
+        "--quiet",
+        "--no-git-ignore",
+        "--disable-nosem",
+        "--max-target-bytes=0",
+        f"--jobs={max(1, jobs)}",
     ]
     for rule in rules:
         base += ["--config", str(rule.config)]
@@ -96,8 +105,11 @@ def start(
             with open(err, "wb") as err_handle:
                 process = subprocess.Popen(
                     [*base, "--output", str(out), "--", *batch],
-                    cwd=root, env=env, stdin=subprocess.DEVNULL,
-                    stdout=subprocess.DEVNULL, stderr=err_handle,
+                    cwd=root,
+                    env=env,
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.DEVNULL,
+                    stderr=err_handle,
                 )
         except OSError as exc:
             run.failure = f"semgrep could not be started: {exc.strerror or exc}"
@@ -143,7 +155,7 @@ def finish(run: SemgrepRun, sources: dict[str, bytes]) -> SemgrepResult:
                 findings.setdefault(finding.location.path, []).append(finding)
         for error in report.get("errors", []):
             path = _relative(str(error.get("path") or ""))
-            if not path and _error_type(error) in _RULE_ERRORS or "rule parse error" in str(
+            if (not path and _error_type(error) in _RULE_ERRORS) or "rule parse error" in str(
                 error.get("message", "")
             ).lower():
                 # A broken rule would silently drop its findings everywhere.
@@ -187,9 +199,12 @@ def _diagnostic(error: dict[str, Any], path: str) -> Diagnostic | None:
     kind = _error_type(error)
     if any(kind.startswith(p) for p in _PARSE_ERRORS):
         return None
-    message = str(error.get("message", kind)).strip().splitlines()[0] if error.get("message") else kind
+    message = (
+        str(error.get("message", kind)).strip().splitlines()[0] if error.get("message") else kind
+    )
     return Diagnostic(
-        path, DiagnosticKind.PATTERN_ENGINE,
+        path,
+        DiagnosticKind.PATTERN_ENGINE,
         f"pattern rules incomplete on this file: {message}",
         level="warning",
     )
@@ -210,7 +225,7 @@ def _finding(
     data = sources.get(path, b"")
     # The first line only: a match that spans a whole function would otherwise get a
     # new identity whenever anything in its body changes.
-    snippet = data[start["offset"]:end["offset"]].decode("utf-8", "replace").split("\n", 1)[0]
+    snippet = data[start["offset"] : end["offset"]].decode("utf-8", "replace").split("\n", 1)[0]
     return Finding(
         rule_id=meta.id,
         rule_name=meta.name,

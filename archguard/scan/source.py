@@ -21,27 +21,34 @@ def decode_source(path: str, data: bytes, max_size: int) -> Text | Diagnostic:
     """The file's text, or a diagnostic saying why it is not analysed."""
     if len(data) > max_size:
         return Diagnostic(
-            path, DiagnosticKind.TOO_LARGE,
+            path,
+            DiagnosticKind.TOO_LARGE,
             f"skipped: {len(data):,} bytes is over the {max_size:,}-byte limit "
             "(max-file-size in the settings)",
             level="note",
         )
     if b"\0" in data[:8192]:
-        return Diagnostic(path, DiagnosticKind.BINARY, "skipped: binary content (NUL bytes)", level="note")
+        return Diagnostic(
+            path, DiagnosticKind.BINARY, "skipped: binary content (NUL bytes)", level="note"
+        )
     encoding = _declared_encoding(data) or "utf-8"
     try:
         text = data.decode("utf-8-sig" if encoding.lower() in ("utf-8", "utf8") else encoding)
     except LookupError:
         return Diagnostic(
-            path, DiagnosticKind.NOT_UTF8, f"not analysed: unknown source encoding '{encoding}'",
+            path,
+            DiagnosticKind.NOT_UTF8,
+            f"not analysed: unknown source encoding '{encoding}'",
             level="error",
         )
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         return Diagnostic(
-            path, DiagnosticKind.NOT_UTF8,
+            path,
+            DiagnosticKind.NOT_UTF8,
             f"not analysed: not valid {encoding} (byte 0x{data[exc.start]:02x} on line {line})",
-            line=line, level="error",
+            line=line,
+            level="error",
         )
     return Text(text)
 

@@ -14,21 +14,76 @@ from archguard.scan.web_names import Names, argument, string, strings
 #: Django model fields whose first argument (or ``to=``) may name a model lazily.
 _RELATION_FIELDS = frozenset({"ForeignKey", "OneToOneField", "ManyToManyField", "ParentalKey"})
 #: Settings that list dotted module paths Django imports by itself.
-_MODULE_SETTINGS = frozenset({"INSTALLED_APPS", "MIDDLEWARE", "ROOT_URLCONF", "WSGI_APPLICATION",
-                              "ASGI_APPLICATION", "AUTH_USER_MODEL"})
+_MODULE_SETTINGS = frozenset(
+    {
+        "INSTALLED_APPS",
+        "MIDDLEWARE",
+        "ROOT_URLCONF",
+        "WSGI_APPLICATION",
+        "ASGI_APPLICATION",
+        "AUTH_USER_MODEL",
+    }
+)
 _URL_INCLUDES = frozenset({"include"})
 #: Attribute names that only ORMs and DB-API objects have.
-_ORM_ATTRIBUTES = frozenset({"objects", "query", "cursor", "scalars", "execute", "executemany",
-                             "bulk_create", "bulk_update", "select_related", "prefetch_related"})
+_ORM_ATTRIBUTES = frozenset(
+    {
+        "objects",
+        "query",
+        "cursor",
+        "scalars",
+        "execute",
+        "executemany",
+        "bulk_create",
+        "bulk_update",
+        "select_related",
+        "prefetch_related",
+    }
+)
 #: Methods that act on the database when called on a session, connection or ``db``.
-_SESSION_METHODS = frozenset({"add", "add_all", "commit", "flush", "delete", "get", "merge",
-                              "refresh", "rollback", "scalar", "scalars", "execute", "query"})
+_SESSION_METHODS = frozenset(
+    {
+        "add",
+        "add_all",
+        "commit",
+        "flush",
+        "delete",
+        "get",
+        "merge",
+        "refresh",
+        "rollback",
+        "scalar",
+        "scalars",
+        "execute",
+        "query",
+    }
+)
 _SESSION_NAMES = ("session", "db", "conn", "connection", "cursor", "cur", "tx")
-_SQL_BUILDERS = frozenset({"sqlalchemy.select", "sqlalchemy.insert", "sqlalchemy.update",
-                           "sqlalchemy.delete", "sqlmodel.select", "django.db.connection"})
+_SQL_BUILDERS = frozenset(
+    {
+        "sqlalchemy.select",
+        "sqlalchemy.insert",
+        "sqlalchemy.update",
+        "sqlalchemy.delete",
+        "sqlmodel.select",
+        "django.db.connection",
+    }
+)
 #: Roots of values a handler only passes through: comparing them is routing, not logic.
-_GLUE_ROOTS = frozenset({"request", "self", "form", "serializer", "payload", "user",
-                         "current_user", "g", "settings", "response"})
+_GLUE_ROOTS = frozenset(
+    {
+        "request",
+        "self",
+        "form",
+        "serializer",
+        "payload",
+        "user",
+        "current_user",
+        "g",
+        "settings",
+        "response",
+    }
+)
 _ARITHMETIC = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Pow, ast.Mod)
 
 
@@ -79,7 +134,9 @@ def _root(expr: ast.expr) -> str:
 
 
 def function_shapes(
-    tree: ast.Module, module: str, imports: tuple[ImportFact, ...],
+    tree: ast.Module,
+    module: str,
+    imports: tuple[ImportFact, ...],
 ) -> tuple[FunctionShape, ...]:
     """Every module-level function and every method of a module-level class."""
     names = Names(module, imports)
@@ -112,17 +169,24 @@ def _shape(name: str, node: ast.FunctionDef | ast.AsyncFunctionDef, names: Names
             logic = _is_logic(child)
     logic = logic or domain_decisions >= _DOMAIN_DECISIONS
     return FunctionShape(
-        name=name, line=node.lineno, end_line=node.end_lineno or node.lineno,
-        statements=statements, complexity=complexity,
+        name=name,
+        line=node.lineno,
+        end_line=node.end_lineno or node.lineno,
+        statements=statements,
+        complexity=complexity,
         body_hash=_body_hash(node, body) if statements >= HASHED_STATEMENTS else "",
-        persistence=persistence, logic=logic,
+        persistence=persistence,
+        logic=logic,
     )
 
 
 def _without_docstring(body: list[ast.stmt]) -> list[ast.stmt]:
     first = body[0] if body else None
-    if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) \
-            and isinstance(first.value.value, str):
+    if (
+        isinstance(first, ast.Expr)
+        and isinstance(first.value, ast.Constant)
+        and isinstance(first.value.value, str)
+    ):
         return body[1:]
     return body
 
@@ -133,8 +197,19 @@ def _walk_body(body: list[ast.stmt]) -> Iterator[ast.AST]:
 
 
 def _decisions(node: ast.AST) -> int:
-    if isinstance(node, (ast.If, ast.IfExp, ast.For, ast.AsyncFor, ast.While, ast.ExceptHandler,
-                         ast.Assert, ast.match_case)):
+    if isinstance(
+        node,
+        (
+            ast.If,
+            ast.IfExp,
+            ast.For,
+            ast.AsyncFor,
+            ast.While,
+            ast.ExceptHandler,
+            ast.Assert,
+            ast.match_case,
+        ),
+    ):
         return 1
     if isinstance(node, ast.comprehension):
         return 1 + len(node.ifs)
@@ -167,7 +242,8 @@ def _is_glue_test(test: ast.expr) -> bool:
         return _is_glue_test(test.operand)
     if isinstance(test, ast.Compare):
         return not _compares_data(test) and not any(
-            isinstance(op, (ast.Lt, ast.LtE, ast.Gt, ast.GtE)) for op in test.ops)
+            isinstance(op, (ast.Lt, ast.LtE, ast.Gt, ast.GtE)) for op in test.ops
+        )
     return True
 
 
@@ -189,7 +265,8 @@ def _is_logic(node: ast.AST) -> bool:
     if isinstance(node, (ast.BinOp, ast.AugAssign)) and isinstance(node.op, _ARITHMETIC):
         operands = [node.left, node.right] if isinstance(node, ast.BinOp) else [node.value]
         return not any(_is_text(o) for o in operands) and not (
-            isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod) and _is_text(node.left))
+            isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod) and _is_text(node.left)
+        )
     tests: list[ast.expr] = []
     if isinstance(node, (ast.If, ast.While, ast.IfExp)):
         tests = [node.test]
@@ -200,7 +277,8 @@ def _is_logic(node: ast.AST) -> bool:
 
 def _is_text(expr: ast.expr) -> bool:
     return isinstance(expr, ast.JoinedStr) or (
-        isinstance(expr, ast.Constant) and isinstance(expr.value, (str, bytes)))
+        isinstance(expr, ast.Constant) and isinstance(expr.value, (str, bytes))
+    )
 
 
 def _compares_data(compare: ast.Compare) -> bool:
@@ -216,9 +294,13 @@ def _compares_data(compare: ast.Compare) -> bool:
         return True
     # A threshold on a computed value: ``spent > 1000``.
     ordering = any(isinstance(op, (ast.Lt, ast.LtE, ast.Gt, ast.GtE)) for op in compare.ops)
-    return ordering and any(isinstance(o, ast.Constant) and isinstance(o.value, (int, float))
-                            and not isinstance(o.value, bool) and o.value not in (0, 1)
-                            for o in operands)
+    return ordering and any(
+        isinstance(o, ast.Constant)
+        and isinstance(o.value, (int, float))
+        and not isinstance(o.value, bool)
+        and o.value not in (0, 1)
+        for o in operands
+    )
 
 
 #: Bodies shorter than this are too common to call a copy (see duplicated-logic).

@@ -19,7 +19,9 @@ def find_suppressions(lines: list[str]) -> tuple[Suppression, ...]:
         match = _COMMENT.search(text)
         if match is None:
             continue
-        ids = tuple(sorted({part.strip() for part in (match.group(2) or "").split(",") if part.strip()}))
+        ids = tuple(
+            sorted({part.strip() for part in (match.group(2) or "").split(",") if part.strip()})
+        )
         found.append(
             Suppression(
                 line=number,

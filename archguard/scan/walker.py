@@ -24,8 +24,16 @@ _NOT_WALKED = (
 )
 _SKIPPED_FIELDS = frozenset(
     {
-        "leading_lines", "lines_after_decorators", "header", "footer", "lpar", "rpar",
-        "newline", "trailing_whitespace", "indent", "semicolon",
+        "leading_lines",
+        "lines_after_decorators",
+        "header",
+        "footer",
+        "lpar",
+        "rpar",
+        "newline",
+        "trailing_whitespace",
+        "indent",
+        "semicolon",
     }
 )
 _FIELDS: dict[type, tuple[str, ...]] = {}

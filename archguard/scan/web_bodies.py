@@ -13,50 +13,215 @@ import re
 from archguard.core.web import FunctionInfo, Lookup, Ref
 from archguard.scan.web_names import Names, dotted, keyword, strings
 
-_DEPENDS = frozenset({"fastapi.Depends", "fastapi.Security", "fastapi.params.Depends",
-                      "fastapi.params.Security", "fastapi.param_functions.Depends",
-                      "fastapi.param_functions.Security"})
+_DEPENDS = frozenset(
+    {
+        "fastapi.Depends",
+        "fastapi.Security",
+        "fastapi.params.Depends",
+        "fastapi.params.Security",
+        "fastapi.param_functions.Depends",
+        "fastapi.param_functions.Security",
+    }
+)
 _ANNOTATED = frozenset({"typing.Annotated", "typing_extensions.Annotated"})
-_NOT_DEPENDENCIES = re.compile(r"^(builtins|typing|typing_extensions|datetime|uuid|decimal|collections)\.")
+_NOT_DEPENDENCIES = re.compile(
+    r"^(builtins|typing|typing_extensions|datetime|uuid|decimal|collections)\."
+)
 
-_UNAUTHORIZED = re.compile(r"401|UNAUTHORI[SZ]ED|Unauthori[sz]ed|NotAuthenticated|AuthenticationFailed|HTTPUnauthorized|InvalidToken")
+_UNAUTHORIZED = re.compile(
+    r"401|UNAUTHORI[SZ]ED|Unauthori[sz]ed|NotAuthenticated|AuthenticationFailed|HTTPUnauthorized|InvalidToken"
+)
 _FORBIDDEN = re.compile(r"403|FORBIDDEN|Forbidden|PermissionDenied|HTTPForbidden")
-_RESPONDERS = frozenset({"HTTPException", "abort", "Response", "JSONResponse", "jsonify",
-                         "make_response", "HttpResponse", "JsonResponse", "HttpResponseForbidden",
-                         "HTTPUnauthorized", "HTTPForbidden", "PlainTextResponse"})
-_TOKEN_CALLS = frozenset({"verify_jwt_in_request", "get_jwt_identity", "get_jwt", "decode_token",
-                          "verify_token", "decode_access_token", "verify_id_token", "decode_jwt",
-                          "validate_token", "verify_access_token", "authenticate_credentials"})
+_RESPONDERS = frozenset(
+    {
+        "HTTPException",
+        "abort",
+        "Response",
+        "JSONResponse",
+        "jsonify",
+        "make_response",
+        "HttpResponse",
+        "JsonResponse",
+        "HttpResponseForbidden",
+        "HTTPUnauthorized",
+        "HTTPForbidden",
+        "PlainTextResponse",
+    }
+)
+_TOKEN_CALLS = frozenset(
+    {
+        "verify_jwt_in_request",
+        "get_jwt_identity",
+        "get_jwt",
+        "decode_token",
+        "verify_token",
+        "decode_access_token",
+        "verify_id_token",
+        "decode_jwt",
+        "validate_token",
+        "verify_access_token",
+        "authenticate_credentials",
+    }
+)
 _AUTH_ATTRS = frozenset({"is_authenticated", "is_anonymous"})
-_ROLE_ATTRS = frozenset({"is_admin", "is_superuser", "is_staff", "role", "roles", "has_perm",
-                         "has_perms", "has_role", "has_roles", "has_permission", "permissions",
-                         "scopes", "groups", "is_moderator", "user_type", "is_manager"})
-_PRIVILEGED_ATTRS = frozenset({"role", "roles", "is_admin", "is_superuser", "is_staff",
-                               "permissions", "user_permissions", "is_moderator", "user_type"})
-_PERM_CALLS = frozenset({"check_object_permissions", "has_object_permission", "has_perm",
-                         "has_perms", "authorize", "enforce", "check_permission",
-                         "check_permissions", "require_permission", "user_can"})
+_ROLE_ATTRS = frozenset(
+    {
+        "is_admin",
+        "is_superuser",
+        "is_staff",
+        "role",
+        "roles",
+        "has_perm",
+        "has_perms",
+        "has_role",
+        "has_roles",
+        "has_permission",
+        "permissions",
+        "scopes",
+        "groups",
+        "is_moderator",
+        "user_type",
+        "is_manager",
+    }
+)
+_PRIVILEGED_ATTRS = frozenset(
+    {
+        "role",
+        "roles",
+        "is_admin",
+        "is_superuser",
+        "is_staff",
+        "permissions",
+        "user_permissions",
+        "is_moderator",
+        "user_type",
+    }
+)
+_PERM_CALLS = frozenset(
+    {
+        "check_object_permissions",
+        "has_object_permission",
+        "has_perm",
+        "has_perms",
+        "authorize",
+        "enforce",
+        "check_permission",
+        "check_permissions",
+        "require_permission",
+        "user_can",
+    }
+)
 #: Checking a password: the function is a login, not a guard, even when it answers 401.
-_CREDENTIAL_CALLS = frozenset({"verify_password", "check_password", "check_password_hash",
-                               "authenticate", "authenticate_user", "checkpw", "verify_and_update"})
+_CREDENTIAL_CALLS = frozenset(
+    {
+        "verify_password",
+        "check_password",
+        "check_password_hash",
+        "authenticate",
+        "authenticate_user",
+        "checkpw",
+        "verify_and_update",
+    }
+)
 #: Attributes that name whom an object belongs to.
-OWNER_ATTRS = frozenset({"owner", "owner_id", "user", "user_id", "author", "author_id",
-                         "created_by", "created_by_id", "tenant", "tenant_id", "account_id",
-                         "organization", "organization_id", "org_id", "customer", "customer_id",
-                         "team_id", "workspace_id"})
-_LOOKUPS = frozenset({"get", "get_or_404", "first_or_404", "one_or_404", "get_object_or_404",
-                      "filter", "filter_by", "where", "find", "find_one", "find_by_id",
-                      "get_by_id", "aget", "afilter"})
-_READS = frozenset({"query", "execute", "scalars", "scalar", "get", "filter", "filter_by",
-                    "select", "all", "first", "get_or_404", "first_or_404", "exec", "raw"})
-_WRITES = frozenset({"save", "delete", "create", "update", "bulk_create", "bulk_update", "add",
-                     "commit", "merge", "add_all", "get_or_create", "update_or_create", "asave",
-                     "adelete", "acreate"})
-_SESSIONS = frozenset({"db", "session", "db.session", "self.session", "self.db", "Session",
-                       "async_session", "conn", "connection", "cursor"})
-_REQUEST_DATA = re.compile(r"^(self\.)?request\.(args|form|json|values|GET|POST|data|query_params|get_json|query|path_params|match_info)")
+OWNER_ATTRS = frozenset(
+    {
+        "owner",
+        "owner_id",
+        "user",
+        "user_id",
+        "author",
+        "author_id",
+        "created_by",
+        "created_by_id",
+        "tenant",
+        "tenant_id",
+        "account_id",
+        "organization",
+        "organization_id",
+        "org_id",
+        "customer",
+        "customer_id",
+        "team_id",
+        "workspace_id",
+    }
+)
+_LOOKUPS = frozenset(
+    {
+        "get",
+        "get_or_404",
+        "first_or_404",
+        "one_or_404",
+        "get_object_or_404",
+        "filter",
+        "filter_by",
+        "where",
+        "find",
+        "find_one",
+        "find_by_id",
+        "get_by_id",
+        "aget",
+        "afilter",
+    }
+)
+_READS = frozenset(
+    {
+        "query",
+        "execute",
+        "scalars",
+        "scalar",
+        "get",
+        "filter",
+        "filter_by",
+        "select",
+        "all",
+        "first",
+        "get_or_404",
+        "first_or_404",
+        "exec",
+        "raw",
+    }
+)
+_WRITES = frozenset(
+    {
+        "save",
+        "delete",
+        "create",
+        "update",
+        "bulk_create",
+        "bulk_update",
+        "add",
+        "commit",
+        "merge",
+        "add_all",
+        "get_or_create",
+        "update_or_create",
+        "asave",
+        "adelete",
+        "acreate",
+    }
+)
+_SESSIONS = frozenset(
+    {
+        "db",
+        "session",
+        "db.session",
+        "self.session",
+        "self.db",
+        "Session",
+        "async_session",
+        "conn",
+        "connection",
+        "cursor",
+    }
+)
+_REQUEST_DATA = re.compile(
+    r"^(self\.)?request\.(args|form|json|values|GET|POST|data|query_params|get_json|query|path_params|match_info)"
+)
 ID_NAME = re.compile(r"^(id|pk|uuid|slug|.+_(id|pk|uuid))$")
-_CURRENT_USER = re.compile(r"^(current_user|user|me|g\.user|request\.user|self\.request\.user|request\.state\.user|identity|principal|auth_user|requesting_user|caller)(\.|$)")
+_CURRENT_USER = re.compile(
+    r"^(current_user|user|me|g\.user|request\.user|self\.request\.user|request\.state\.user|identity|principal|auth_user|requesting_user|caller)(\.|$)"
+)
 
 
 def is_current_user(expr: ast.AST) -> bool:
@@ -123,19 +288,28 @@ class _Body:
                     self.words.add("deny")
                     if node.exc is not None:
                         target = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
-                        text = (dotted(target) or "") + " " + (
-                            _status_words(node.exc) if isinstance(node.exc, ast.Call) else "")
+                        text = (
+                            (dotted(target) or "")
+                            + " "
+                            + (_status_words(node.exc) if isinstance(node.exc, ast.Call) else "")
+                        )
                         self._status(text)
                 elif isinstance(node, ast.Return) and isinstance(node.value, ast.Tuple):
-                    self._status(" ".join(
-                        str(e.value) for e in node.value.elts
-                        if isinstance(e, ast.Constant) and isinstance(e.value, int)
-                    ))
+                    self._status(
+                        " ".join(
+                            str(e.value)
+                            for e in node.value.elts
+                            if isinstance(e, ast.Constant) and isinstance(e.value, int)
+                        )
+                    )
                 elif isinstance(node, ast.Compare):
                     self._compare(node)
-                elif isinstance(node, ast.Constant) and isinstance(node.value, str):
-                    if "signature" in node.value.lower():
-                        self.words.add("signature")
+                elif (
+                    isinstance(node, ast.Constant)
+                    and isinstance(node.value, str)
+                    and "signature" in node.value.lower()
+                ):
+                    self.words.add("signature")
 
     def _status(self, text: str) -> None:
         if _UNAUTHORIZED.search(text):
@@ -159,8 +333,11 @@ class _Body:
     def _call(self, node: ast.Call) -> None:
         func = node.func
         qualified = self.names.qualify(func)
-        last = qualified.rsplit(".", 1)[-1] if qualified else (
-            func.attr if isinstance(func, ast.Attribute) else "")
+        last = (
+            qualified.rsplit(".", 1)[-1]
+            if qualified
+            else (func.attr if isinstance(func, ast.Attribute) else "")
+        )
         if last in _RESPONDERS:
             if last == "abort":
                 self.words.add("deny")
@@ -177,7 +354,7 @@ class _Body:
             self.words.add("signature")
         if isinstance(func, ast.Attribute):
             base = dotted(func.value) or ""
-            if base in _SESSIONS or base.endswith(".objects") or base.endswith(".query") or ".objects." in base:
+            if base in _SESSIONS or base.endswith((".objects", ".query")) or ".objects." in base:
                 if func.attr in _READS:
                     self.words.add("db-read")
                 if func.attr in _WRITES:
@@ -189,10 +366,12 @@ class _Body:
                 receiver = _root(func.value).lower()
                 first = node.args[0] if node.args else None
                 first_name = (dotted(first) or "") if first is not None else ""
-                if "user" in receiver and not is_current_user(func.value):
-                    self.words.add("privileged")
-                elif ("user" in first_name.lower() and base in _SESSIONS
-                      and first is not None and not is_current_user(first)):
+                if ("user" in receiver and not is_current_user(func.value)) or (
+                    "user" in first_name.lower()
+                    and base in _SESSIONS
+                    and first is not None
+                    and not is_current_user(first)
+                ):
                     self.words.add("privileged")
 
     def _attribute(self, node: ast.Attribute) -> None:
@@ -210,7 +389,9 @@ class _Body:
     def _compare(self, node: ast.Compare) -> None:
         sides = [node.left, *node.comparators]
         owner = any(
-            isinstance(n, ast.Attribute) and n.attr in OWNER_ATTRS for s in sides for n in ast.walk(s)
+            isinstance(n, ast.Attribute) and n.attr in OWNER_ATTRS
+            for s in sides
+            for n in ast.walk(s)
         )
         if any("password" in (dotted(n) or "").lower() for s in sides for n in ast.walk(s)):
             self.words.add("credentials")
@@ -239,14 +420,19 @@ class _Body:
             if not isinstance(node, ast.Call):
                 continue
             func = node.func
-            name = func.attr if isinstance(func, ast.Attribute) else (
-                func.id if isinstance(func, ast.Name) else "")
+            name = (
+                func.attr
+                if isinstance(func, ast.Attribute)
+                else (func.id if isinstance(func, ast.Name) else "")
+            )
             if name not in _LOOKUPS:
                 continue
             receiver = dotted(func.value) if isinstance(func, ast.Attribute) else ""
             if receiver and _REQUEST_DATA.match(receiver + "."):
                 continue
-            if receiver and (receiver.startswith("request") or receiver in {"os.environ", "settings"}):
+            if receiver and (
+                receiver.startswith("request") or receiver in {"os.environ", "settings"}
+            ):
                 continue
             for arg in (*node.args, *(k.value for k in node.keywords)):
                 for inner in ast.walk(arg):
@@ -256,8 +442,23 @@ class _Body:
 
     def signals(self) -> frozenset[str]:
         w = self.words
-        out: set[str] = {s for s in ("owner", "perm", "user", "db-read", "db-write", "privileged",
-                           "signature", "deny", "auth-attr", "role-attr", "token") if s in w}
+        out: set[str] = {
+            s
+            for s in (
+                "owner",
+                "perm",
+                "user",
+                "db-read",
+                "db-write",
+                "privileged",
+                "signature",
+                "deny",
+                "auth-attr",
+                "role-attr",
+                "token",
+            )
+            if s in w
+        }
         if "credentials" in w:
             out.add("credentials")
         elif "reject401" in w or ({"auth-attr", "deny"} <= w) or ({"token", "deny"} <= w):
@@ -269,13 +470,16 @@ class _Body:
 
 def _scoped(expr: ast.AST) -> bool:
     for node in ast.walk(expr):
-        if isinstance(node, ast.keyword) and node.arg and (
-            node.arg in OWNER_ATTRS or node.arg.split("__")[0] in OWNER_ATTRS
+        if (
+            isinstance(node, ast.keyword)
+            and node.arg
+            and (node.arg in OWNER_ATTRS or node.arg.split("__")[0] in OWNER_ATTRS)
         ):
             return True
         if isinstance(node, ast.Compare) and any(
             isinstance(n, ast.Attribute) and n.attr in OWNER_ATTRS
-            for side in (node.left, *node.comparators) for n in ast.walk(side)
+            for side in (node.left, *node.comparators)
+            for n in ast.walk(side)
         ):
             return True
         if isinstance(node, (ast.Attribute, ast.Name)) and is_current_user(node):
@@ -296,8 +500,13 @@ def _dependency_refs(names: Names, param: ast.arg, default: ast.expr | None) -> 
             return
         ref = names.ref(target, "dependency")
         if scopes is not None:
-            ref = Ref(ref.target, ref.line, ref.how, ref.args + tuple(f"scope:{s}" for s in strings(scopes)),
-                      ref.called)
+            ref = Ref(
+                ref.target,
+                ref.line,
+                ref.how,
+                ref.args + tuple(f"scope:{s}" for s in strings(scopes)),
+                ref.called,
+            )
         refs.append(ref)
 
     if isinstance(default, ast.Call) and names.qualify(default.func) in _DEPENDS:
@@ -315,14 +524,18 @@ def _dependency_refs(names: Names, param: ast.arg, default: ast.expr | None) -> 
 
 
 def function_info(
-    names: Names, func: ast.FunctionDef | ast.AsyncFunctionDef, qualname: str,
+    names: Names,
+    func: ast.FunctionDef | ast.AsyncFunctionDef,
+    qualname: str,
     decorators: tuple[Ref, ...],
 ) -> FunctionInfo:
     args = func.args
     positional = [*args.posonlyargs, *args.args]
-    defaults: list[ast.expr | None] = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
-    params: list[tuple[ast.arg, ast.expr | None]] = list(zip(positional, defaults))
-    params += list(zip(args.kwonlyargs, args.kw_defaults))
+    defaults: list[ast.expr | None] = [None] * (len(positional) - len(args.defaults)) + list(
+        args.defaults
+    )
+    params: list[tuple[ast.arg, ast.expr | None]] = list(zip(positional, defaults, strict=True))
+    params += list(zip(args.kwonlyargs, args.kw_defaults, strict=True))
     dependencies: list[Ref] = []
     for param, default in params:
         dependencies.extend(_dependency_refs(names, param, default))

@@ -50,10 +50,16 @@ TRIGGERS = re.compile(
 )
 
 #: Calls that configure logging for the process (a service needs one of them).
-LOGGING_SETUP = frozenset({
-    "logging.basicConfig", "logging.config.dictConfig", "logging.config.fileConfig",
-    "structlog.configure", "loguru.logger.add", "loguru.logger.configure",
-})
+LOGGING_SETUP = frozenset(
+    {
+        "logging.basicConfig",
+        "logging.config.dictConfig",
+        "logging.config.fileConfig",
+        "structlog.configure",
+        "loguru.logger.add",
+        "loguru.logger.configure",
+    }
+)
 
 ROUTER_KINDS = {
     "fastapi.FastAPI": "fastapi-app",
@@ -198,8 +204,14 @@ class _Collector:
                         if how is not None:
                             guards.extend(self.guard_list(stmt.value, how))
                         elif target.id in ("permission_required", "required_scopes", "roles"):
-                            guards.append(Ref(f"attribute:{target.id}", stmt.lineno, "permission",
-                                              strings(stmt.value)))
+                            guards.append(
+                                Ref(
+                                    f"attribute:{target.id}",
+                                    stmt.lineno,
+                                    "permission",
+                                    strings(stmt.value),
+                                )
+                            )
             elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 methods.append(stmt.name)
                 refs: list[Ref] = []
@@ -224,18 +236,22 @@ class _Collector:
             )
         )
 
-    def action(self, decorator: ast.expr, method: ast.FunctionDef | ast.AsyncFunctionDef) -> Action | None:
+    def action(
+        self, decorator: ast.expr, method: ast.FunctionDef | ast.AsyncFunctionDef
+    ) -> Action | None:
         if not isinstance(decorator, ast.Call):
             return None
         if self.names.qualify(decorator.func) not in (
-            "rest_framework.decorators.action", "rest_framework.decorators.detail_route",
+            "rest_framework.decorators.action",
+            "rest_framework.decorators.detail_route",
             "rest_framework.decorators.list_route",
         ):
             return None
         detail = keyword(decorator, "detail")
         methods = tuple(m.upper() for m in strings(keyword(decorator, "methods"))) or ("GET",)
         return Action(
-            method.name, methods,
+            method.name,
+            methods,
             bool(isinstance(detail, ast.Constant) and detail.value),
             string(keyword(decorator, "url_path")) or method.name,
             method.lineno,
@@ -249,7 +265,11 @@ class _Collector:
         attr = decorator.func.attr
         if attr not in _ROUTE_ATTRS:
             return False
-        path = string(argument(decorator, 0, "path")) if decorator.args or keyword(decorator, "path") else None
+        path = (
+            string(argument(decorator, 0, "path"))
+            if decorator.args or keyword(decorator, "path")
+            else None
+        )
         if path is None or not (path.startswith("/") or path == ""):
             return False
         if attr in _VERBS:
@@ -278,7 +298,9 @@ class _Collector:
             app_wide = True
         else:
             return False
-        self.hooks.append(Hook(self.names.qualify(target.value), handler, decorator.lineno, app_wide))
+        self.hooks.append(
+            Hook(self.names.qualify(target.value), handler, decorator.lineno, app_wide)
+        )
         return True
 
     def guard_refs(self, decorator: ast.expr) -> list[Ref]:
@@ -305,8 +327,15 @@ class _Collector:
             if isinstance(item, ast.Call) and item.args:
                 ref = self.names.ref(item.args[0], "dependency")
                 scopes = strings(keyword(item, "scopes"))
-                refs.append(Ref(ref.target, ref.line, ref.how,
-                                ref.args + tuple(f"scope:{s}" for s in scopes), ref.called))
+                refs.append(
+                    Ref(
+                        ref.target,
+                        ref.line,
+                        ref.how,
+                        ref.args + tuple(f"scope:{s}" for s in scopes),
+                        ref.called,
+                    )
+                )
         return tuple(refs)
 
     # -- assignments and calls -------------------------------------------------------
@@ -324,17 +353,22 @@ class _Collector:
             self.settings.append(SettingValue(name, values, line))
             return
         if not scope and name == "REST_FRAMEWORK" and isinstance(value, ast.Dict):
-            for key, item in zip(value.keys, value.values):
+            for key, item in zip(value.keys, value.values, strict=True):
                 key_text = string(key)
                 if key_text and key_text.startswith("DEFAULT_"):
-                    self.settings.append(SettingValue(f"REST_FRAMEWORK.{key_text}", strings(item), line))
+                    self.settings.append(
+                        SettingValue(f"REST_FRAMEWORK.{key_text}", strings(item), line)
+                    )
             return
         if isinstance(value, ast.Subscript) and self.names.qualify(value.value) in (
-            "typing.Annotated", "typing_extensions.Annotated",
+            "typing.Annotated",
+            "typing_extensions.Annotated",
         ):
             items = value.slice.elts if isinstance(value.slice, ast.Tuple) else []
             refs = tuple(
-                r for item in items[1:] if isinstance(item, ast.Call)
+                r
+                for item in items[1:]
+                if isinstance(item, ast.Call)
                 for r in self.dependency_list(ast.List(elts=[item], ctx=ast.Load()))
             )
             if refs:
@@ -349,7 +383,13 @@ class _Collector:
             for word in _PREFIX_KEYWORDS:
                 prefix = path_text(keyword(value, word)) or prefix
             self.routers.append(
-                RouterDecl(qualified, kind, line, prefix, self.dependency_list(keyword(value, "dependencies")))
+                RouterDecl(
+                    qualified,
+                    kind,
+                    line,
+                    prefix,
+                    self.dependency_list(keyword(value, "dependencies")),
+                )
             )
             if kind == "flask-api" and value.args:
                 parent = self.names.qualify(value.args[0])
@@ -358,18 +398,31 @@ class _Collector:
             return
         if scope:
             return
-        refs = self.dependency_list(ast.List(elts=[value], ctx=ast.Load())) if constructor in (
-            "fastapi.Depends", "fastapi.Security") else ()
-        args = tuple(s for a in (*value.args, *(k.value for k in value.keywords)) for s in strings(a))
+        refs = (
+            self.dependency_list(ast.List(elts=[value], ctx=ast.Load()))
+            if constructor in ("fastapi.Depends", "fastapi.Security")
+            else ()
+        )
+        args = tuple(
+            s for a in (*value.args, *(k.value for k in value.keywords)) for s in strings(a)
+        )
         self.variables.append(
-            Variable(name, line, constructor, args, refs,
-                     tuple(sorted(k.arg for k in value.keywords if k.arg)))
+            Variable(
+                name,
+                line,
+                constructor,
+                args,
+                refs,
+                tuple(sorted(k.arg for k in value.keywords if k.arg)),
+            )
         )
 
     def call(self, node: ast.Call) -> None:
         func = node.func
         callee = self.names.qualify(func)
-        if callee in LOGGING_SETUP or any(k.arg in ("log_config", "logconfig_dict") for k in node.keywords):
+        if callee in LOGGING_SETUP or any(
+            k.arg in ("log_config", "logconfig_dict") for k in node.keywords
+        ):
             self.settings.append(SettingValue("LOGGING", (callee or "",), node.lineno))
         if not isinstance(func, ast.Attribute):
             return
@@ -409,16 +462,34 @@ class _Collector:
             path = string(node.args[0])
             if path is not None:
                 base = owner[: -len(".router")] if owner.endswith(".router") else owner
-                self.routes.append(RouteDecl(base, path, (_AIOHTTP_ADD[attr].upper(),),
-                                             self.names.qualify(node.args[1]), line))
+                self.routes.append(
+                    RouteDecl(
+                        base,
+                        path,
+                        (_AIOHTTP_ADD[attr].upper(),),
+                        self.names.qualify(node.args[1]),
+                        line,
+                    )
+                )
         elif attr == "add_routes" and node.args and isinstance(node.args[0], (ast.List, ast.Tuple)):
             for item in node.args[0].elts:
-                if (isinstance(item, ast.Call) and isinstance(item.func, ast.Attribute)
-                        and item.func.attr in _VERBS and len(item.args) >= 2):
+                if (
+                    isinstance(item, ast.Call)
+                    and isinstance(item.func, ast.Attribute)
+                    and item.func.attr in _VERBS
+                    and len(item.args) >= 2
+                ):
                     path = string(item.args[0])
                     if path is not None:
-                        self.routes.append(RouteDecl(owner, path, (item.func.attr.upper(),),
-                                                     self.names.qualify(item.args[1]), item.lineno))
+                        self.routes.append(
+                            RouteDecl(
+                                owner,
+                                path,
+                                (item.func.attr.upper(),),
+                                self.names.qualify(item.args[1]),
+                                item.lineno,
+                            )
+                        )
         elif attr == "register" and len(node.args) >= 2:
             registered = string(node.args[0])
             viewset = self.names.qualify(node.args[1])
@@ -459,7 +530,11 @@ class _Collector:
 
     def url_entries(self, value: ast.expr, prefix: str) -> None:
         if isinstance(value, ast.Attribute) and value.attr == "urls":
-            self.urlpatterns.append(UrlPattern(prefix, value.lineno, include="router:" + self.names.qualify(value.value)))
+            self.urlpatterns.append(
+                UrlPattern(
+                    prefix, value.lineno, include="router:" + self.names.qualify(value.value)
+                )
+            )
             return
         if isinstance(value, ast.BinOp):
             self.url_entries(value.left, prefix)
@@ -485,18 +560,32 @@ class _Collector:
                     target = target.elts[0]
                 module = string(target)
                 if module is not None:
-                    self.urlpatterns.append(UrlPattern(path, line, include=module, refs=tuple(refs)))
+                    self.urlpatterns.append(
+                        UrlPattern(path, line, include=module, refs=tuple(refs))
+                    )
                 elif isinstance(target, ast.Attribute) and target.attr == "urls":
-                    self.urlpatterns.append(UrlPattern(
-                        path, line, include="router:" + self.names.qualify(target.value), refs=tuple(refs)))
+                    self.urlpatterns.append(
+                        UrlPattern(
+                            path,
+                            line,
+                            include="router:" + self.names.qualify(target.value),
+                            refs=tuple(refs),
+                        )
+                    )
                 elif isinstance(target, (ast.List, ast.Tuple)):
                     self.url_entries(target, path)
                 return
             if isinstance(view.func, ast.Attribute) and view.func.attr == "as_view":
-                self.urlpatterns.append(UrlPattern(path, line, view=self.names.qualify(view.func.value), refs=tuple(refs)))
+                self.urlpatterns.append(
+                    UrlPattern(
+                        path, line, view=self.names.qualify(view.func.value), refs=tuple(refs)
+                    )
+                )
                 return
             if view.args:
-                self.url_view(view.args[0], path, line, [*refs, self.names.ref(view.func, "wrapper")])
+                self.url_view(
+                    view.args[0], path, line, [*refs, self.names.ref(view.func, "wrapper")]
+                )
             return
         qualified = self.names.qualify(view)
         if qualified and not qualified.endswith("site.urls"):

@@ -33,7 +33,9 @@ def test_clean_tree_exits_0(cli: Cli, make_repo: Callable[..., Path]) -> None:
 
 
 def test_fail_on_threshold(cli: Cli, make_repo: Callable[..., Path]) -> None:
-    root = make_repo({"tests/test_login.py": 'def test_x(c):\n    c.login(password="Str0ng-Pa55")\n'})
+    root = make_repo(
+        {"tests/test_login.py": 'def test_x(c):\n    c.login(password="Str0ng-Pa55")\n'}
+    )
     result = cli("scan", root, "--no-cache")
     assert result.exit_code == 1 and "[warning]" in result.output
     assert cli("scan", root, "--no-cache", "--fail-on", "error").exit_code == 0
@@ -56,7 +58,10 @@ def test_every_config_problem_reported_at_once(cli: Cli, make_repo: Callable[...
     root = make_repo({"a.py": CLEAN}, config='fail_on = "error"\nselect = "AG1"\nbogus = 1\n')
     result = cli("scan", root)
     assert result.exit_code == 2
-    assert "pyproject.toml: tool.archguard.fail_on: unknown key (did you mean 'fail-on'?)" in result.output
+    assert (
+        "pyproject.toml: tool.archguard.fail_on: unknown key (did you mean 'fail-on'?)"
+        in result.output
+    )
     assert "tool.archguard.select: must be a list of strings" in result.output
     assert "tool.archguard.bogus: unknown key" in result.output
 
@@ -71,9 +76,13 @@ def test_select_and_ignore_by_prefix(cli: Cli, make_repo: Callable[..., Path]) -
     root = make_repo({"a.py": SECRET + 'URL = "postgresql://app:Xk9mQ2vL@db.example.net/app"\n'})
     both = json.loads(cli("scan", root, "--no-cache", "--format", "json").output)
     assert {f["rule_id"] for f in both["findings"]} == {"AG101", "AG103"}
-    only = json.loads(cli("scan", root, "--no-cache", "--format", "json", "--select", "AG103").output)
+    only = json.loads(
+        cli("scan", root, "--no-cache", "--format", "json", "--select", "AG103").output
+    )
     assert {f["rule_id"] for f in only["findings"]} == {"AG103"}
-    rest = json.loads(cli("scan", root, "--no-cache", "--format", "json", "--ignore", "AG10").output)
+    rest = json.loads(
+        cli("scan", root, "--no-cache", "--format", "json", "--ignore", "AG10").output
+    )
     assert rest["findings"] == []
 
 
@@ -88,7 +97,7 @@ def test_bad_files_become_diagnostics_and_the_scan_goes_on(
             "app/blob.py": b"\x00\x01\x02binary",
             "app/big.py": "x = 1\n" * 5000,
             "app/py314.py": "try:\n    pass\nexcept ValueError, TypeError:\n    pass\n"
-            "type Pair[T] = tuple[T, T]\nmsg = f\"{'nested' + \"quotes\"}\"\n",
+            'type Pair[T] = tuple[T, T]\nmsg = f"{\'nested\' + "quotes"}"\n',
             "app/settings.py": SECRET,
         },
         config="max-file-size = 20000\n",
@@ -106,7 +115,10 @@ def test_bad_files_become_diagnostics_and_the_scan_goes_on(
     assert [f["location"]["path"] for f in report["findings"]] == ["app/settings.py"]
     assert report["summary"]["analysed"] == 3  # declared.py, py314.py, settings.py
     text = cli("scan", root, "--no-cache").output
-    assert "app/broken.py:1: syntax-error [error] not analysed: syntax error at line 1, column 7:" in text
+    assert (
+        "app/broken.py:1: syntax-error [error] not analysed: syntax error at line 1, column 7:"
+        in text
+    )
     sarif = assert_valid_sarif(cli("scan", root, "--no-cache", "--format", "sarif").output)
     notes = sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"]
     assert len(notes) == 4
@@ -175,13 +187,24 @@ def test_per_file_ignores_and_exclude(cli: Cli, make_repo: Callable[..., Path]) 
     assert cli("scan", root / "vendor" / "lib.py", "--no-cache").exit_code == 2
 
 
-def test_several_outputs_in_one_run(cli: Cli, make_repo: Callable[..., Path], tmp_path: Path) -> None:
+def test_several_outputs_in_one_run(
+    cli: Cli, make_repo: Callable[..., Path], tmp_path: Path
+) -> None:
     root = make_repo({"a.py": SECRET})
     out = tmp_path / "out"
     out.mkdir()
     result = cli(
-        "scan", root, "--no-cache", "--sarif-output", out / "r.sarif", "--json-output", out / "r.json",
-        "--github-output", out / "gh.txt", "--text-output", out / "r.txt",
+        "scan",
+        root,
+        "--no-cache",
+        "--sarif-output",
+        out / "r.sarif",
+        "--json-output",
+        out / "r.json",
+        "--github-output",
+        out / "gh.txt",
+        "--text-output",
+        out / "r.txt",
     )
     assert result.exit_code == 1
     assert assert_valid_sarif((out / "r.sarif").read_text())["version"] == "2.1.0"
@@ -211,7 +234,9 @@ def test_python_dash_m(make_repo: Callable[..., Path]) -> None:
     root = make_repo({"a.py": SECRET})
     done = subprocess.run(
         [sys.executable, "-m", "archguard", "scan", str(root), "--no-cache", "-q"],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert done.returncode == 1
     assert "a.py:1:14: AG101" in done.stdout

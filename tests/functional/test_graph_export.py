@@ -48,8 +48,15 @@ def test_dot_and_mermaid_highlight_the_same_edges(cli, make_repo) -> None:  # ty
 
 
 def test_package_level_and_lazy_edges_on_django(cli) -> None:  # type: ignore[no-untyped-def]
-    result = cli("graph", FIXTURES / "django_inventory", "--level", "package", "--format", "json",
-                 "--no-cache")
+    result = cli(
+        "graph",
+        FIXTURES / "django_inventory",
+        "--level",
+        "package",
+        "--format",
+        "json",
+        "--no-cache",
+    )
     data = json.loads(result.output)
     names = {n["name"] for n in data["nodes"]}
     assert {"accounts", "products", "inventory"} <= names

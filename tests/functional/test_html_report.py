@@ -29,7 +29,17 @@ REQUIRE_BROWSER = os.environ.get("ARCHGUARD_REQUIRE_BROWSER") == "1"
 
 def _reports(cli: Cli, root: Path, tmp: Path) -> tuple[str, dict]:  # type: ignore[type-arg]
     html_path, json_path = tmp / f"{root.name}.html", tmp / f"{root.name}.json"
-    cli("scan", root, "--format", "html", "--output", html_path, "--json-output", json_path, "--no-cache")
+    cli(
+        "scan",
+        root,
+        "--format",
+        "html",
+        "--output",
+        html_path,
+        "--json-output",
+        json_path,
+        "--no-cache",
+    )
     return html_path.read_text(encoding="utf-8"), json.loads(json_path.read_text(encoding="utf-8"))
 
 
@@ -40,7 +50,7 @@ def test_report_holds_every_finding_route_and_module(cli: Cli, root: Path, tmp_p
     assert html.count('<article class="finding ') == findings
     assert findings > 0 or root.name.endswith("_clean")
     for finding in data["findings"]:
-        where = f'{finding["location"]["path"]}:{finding["location"]["line"]}:{finding["location"]["column"]}'
+        where = f"{finding['location']['path']}:{finding['location']['line']}:{finding['location']['column']}"
         assert where in html
         assert f'id="rule-{finding["rule_id"]}"' in html, "every fired rule's doc is in the report"
     # Every fixture but the libraries-only monorepo serves HTTP.
@@ -75,13 +85,17 @@ def test_audit_of_nothing_is_an_error(cli: Cli, tmp_path: Path) -> None:
     assert cli("audit", tmp_path, "-o", tmp_path / "r.html").exit_code == 2
 
 
-def test_upward_import_is_drawn_red(cli: Cli, make_repo: Callable[..., Path], tmp_path: Path) -> None:
-    root = make_repo({
-        "shop/__init__.py": "",
-        "shop/views.py": "from shop.models import Order\n\ndef list_orders():\n    return Order\n",
-        "shop/models.py": "from shop.views import list_orders\n\nclass Order:\n    pass\n",
-        "shop/services/billing.py": "from shop.models import Order\n",
-    })
+def test_upward_import_is_drawn_red(
+    cli: Cli, make_repo: Callable[..., Path], tmp_path: Path
+) -> None:
+    root = make_repo(
+        {
+            "shop/__init__.py": "",
+            "shop/views.py": "from shop.models import Order\n\ndef list_orders():\n    return Order\n",
+            "shop/models.py": "from shop.views import list_orders\n\nclass Order:\n    pass\n",
+            "shop/services/billing.py": "from shop.models import Order\n",
+        }
+    )
     target = tmp_path / "r.html"
     cli("audit", root, "-o", target, "--no-cache")
     html = target.read_text(encoding="utf-8")
@@ -90,15 +104,19 @@ def test_upward_import_is_drawn_red(cli: Cli, make_repo: Callable[..., Path], tm
     assert "<h3>Upward imports</h3>" in html
 
 
-def test_excerpts_show_code_but_not_secrets(cli: Cli, make_repo: Callable[..., Path], tmp_path: Path) -> None:
-    root = make_repo({
-        "app/config.py": (
-            'import os\n\n'
-            'DATABASE_URL = os.environ["DATABASE_URL"]\n'
-            'STRIPE_SECRET_KEY = "sk_live_51HqLyjWDarjtT1zdp7dcXyZ3"\n'
-            'PAGE_SIZE = 50\n'
-        ),
-    })
+def test_excerpts_show_code_but_not_secrets(
+    cli: Cli, make_repo: Callable[..., Path], tmp_path: Path
+) -> None:
+    root = make_repo(
+        {
+            "app/config.py": (
+                "import os\n\n"
+                'DATABASE_URL = os.environ["DATABASE_URL"]\n'
+                'STRIPE_SECRET_KEY = "sk_live_51HqLyjWDarjtT1zdp7dcXyZ3"\n'
+                "PAGE_SIZE = 50\n"
+            ),
+        }
+    )
     target = tmp_path / "r.html"
     cli("audit", root, "-o", target, "--no-cache")
     html = target.read_text(encoding="utf-8")
@@ -111,8 +129,12 @@ def _check_in_browser(browser: Browser, page_path: Path, data: dict) -> list[str
     in the page (console errors and warnings, script errors, failed requests)."""
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     problems: list[str] = []
-    page.on("console", lambda m: problems.append(f"{m.type}: {m.text}")
-            if m.type in ("error", "warning") else None)
+    page.on(
+        "console",
+        lambda m: (
+            problems.append(f"{m.type}: {m.text}") if m.type in ("error", "warning") else None
+        ),
+    )
     page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
     page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url}"))
     page.goto(page_path.as_uri())
@@ -146,8 +168,10 @@ def _check_in_browser(browser: Browser, page_path: Path, data: dict) -> list[str
     return problems
 
 
-@pytest.mark.skipif(CHROMIUM is None and not REQUIRE_BROWSER,
-                    reason="Chromium is not installed (CI installs Debian's chromium package)")
+@pytest.mark.skipif(
+    CHROMIUM is None and not REQUIRE_BROWSER,
+    reason="Chromium is not installed (CI installs Debian's chromium package)",
+)
 def test_report_in_headless_chromium(cli: Cli, tmp_path: Path) -> None:
     from playwright.sync_api import sync_playwright
 
@@ -156,8 +180,15 @@ def test_report_in_headless_chromium(cli: Cli, tmp_path: Path) -> None:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+            args=[
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
         )
         try:
             for root in FIXTURE_DIRS:

@@ -10,7 +10,7 @@ from click.testing import Result
 
 from archguard.config.loading import load_config
 
-EXISTING = '''\
+EXISTING = """\
 # The project's own settings, with comments that must survive.
 [project]
 name = "shop"   # keep this comment
@@ -18,14 +18,18 @@ version = "1.0"
 
 [tool.ruff]
 line-length = 100
-'''
+"""
 
 
-def test_init_adds_a_loadable_section_and_keeps_the_rest(tmp_path: Path, cli: Callable[..., Result]) -> None:
+def test_init_adds_a_loadable_section_and_keeps_the_rest(
+    tmp_path: Path, cli: Callable[..., Result]
+) -> None:
     root = tmp_path / "shop"
     (root / "app").mkdir(parents=True)
     (root / "tests").mkdir()
-    (root / "app" / "main.py").write_text("from fastapi import FastAPI\nimport sqlalchemy\n", encoding="utf-8")
+    (root / "app" / "main.py").write_text(
+        "from fastapi import FastAPI\nimport sqlalchemy\n", encoding="utf-8"
+    )
     (root / "tests" / "test_main.py").write_text("import pytest\n", encoding="utf-8")
     (root / "pyproject.toml").write_text(EXISTING, encoding="utf-8")
 
@@ -46,12 +50,18 @@ def test_init_adds_a_loadable_section_and_keeps_the_rest(tmp_path: Path, cli: Ca
     assert (root / "pyproject.toml").read_text(encoding="utf-8").count("[tool.archguard]") == 1
 
 
-def test_init_creates_pyproject_and_finds_src_layouts(tmp_path: Path, cli: Callable[..., Result]) -> None:
+def test_init_creates_pyproject_and_finds_src_layouts(
+    tmp_path: Path, cli: Callable[..., Result]
+) -> None:
     (tmp_path / "src" / "blog").mkdir(parents=True)
-    (tmp_path / "src" / "blog" / "__init__.py").write_text("from flask import Flask\n", encoding="utf-8")
+    (tmp_path / "src" / "blog" / "__init__.py").write_text(
+        "from flask import Flask\n", encoding="utf-8"
+    )
     result = cli("init", tmp_path)
     assert result.exit_code == 0 and "Created" in result.output
-    section = tomllib.loads((tmp_path / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["archguard"]
+    section = tomllib.loads((tmp_path / "pyproject.toml").read_text(encoding="utf-8"))["tool"][
+        "archguard"
+    ]
     assert section["src"] == ["src"]
 
 
@@ -62,7 +72,8 @@ def test_init_without_python_is_an_error(tmp_path: Path, cli: Callable[..., Resu
 
 
 def test_init_writes_the_inferred_layers_and_scans_enforce_them(
-    tmp_path: Path, cli: Callable[..., Result],
+    tmp_path: Path,
+    cli: Callable[..., Result],
 ) -> None:
     files = {
         "app/__init__.py": "",
@@ -78,7 +89,9 @@ def test_init_writes_the_inferred_layers_and_scans_enforce_them(
         (tmp_path / name).write_text(text, encoding="utf-8")
     result = cli("init", tmp_path)
     assert result.exit_code == 0, result.output
-    section = tomllib.loads((tmp_path / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["archguard"]
+    section = tomllib.loads((tmp_path / "pyproject.toml").read_text(encoding="utf-8"))["tool"][
+        "archguard"
+    ]
     assert section["layers"]["order"] == ["app.api", "app.services", "app.repositories"]
     settings, problems = load_config(tmp_path / "pyproject.toml")
     assert problems == [] and len(settings.layer_contracts) == 1

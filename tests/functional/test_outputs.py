@@ -31,10 +31,24 @@ RULE_DOCS = "\n".join(f"{r.meta.name} {r.meta.summary} {r.meta.doc}" for r in al
 
 def _all_formats(root: Path, tmp: Path, cli: Cli, *extra: str) -> dict[str, str]:
     # One scan writes every format, as a CI job would (and Semgrep starts only once).
-    targets = {fmt: tmp / f"{root.name}.{fmt}" for fmt in ("text", "json", "sarif", "github", "html")}
-    cli("scan", root, "--output", targets["text"], "--json-output", targets["json"],
-        "--sarif-output", targets["sarif"], "--github-output", targets["github"],
-        "--html-output", targets["html"], *extra)
+    targets = {
+        fmt: tmp / f"{root.name}.{fmt}" for fmt in ("text", "json", "sarif", "github", "html")
+    }
+    cli(
+        "scan",
+        root,
+        "--output",
+        targets["text"],
+        "--json-output",
+        targets["json"],
+        "--sarif-output",
+        targets["sarif"],
+        "--github-output",
+        targets["github"],
+        "--html-output",
+        targets["html"],
+        *extra,
+    )
     outputs = {fmt: target.read_text(encoding="utf-8") for fmt, target in targets.items()}
     assert_valid_sarif(outputs["sarif"])
     return outputs
@@ -58,7 +72,10 @@ def test_sarif_matches_the_official_schema(sarif_files: list[Path]) -> None:
     validator_class.check_schema(schema)
     validator = validator_class(schema)
     for path in sarif_files:
-        errors = [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(json.loads(path.read_text()))]
+        errors = [
+            f"{list(e.absolute_path)}: {e.message}"
+            for e in validator.iter_errors(json.loads(path.read_text()))
+        ]
         assert errors == [], path.name
 
 
@@ -79,7 +96,10 @@ def test_sarif_carries_what_github_reads(sarif_files: list[Path]) -> None:
                 assert "security-severity" not in props, "GitHub files it as a security alert"
                 continue
             assert any(t.startswith("external/cwe/cwe-") for t in props["tags"])
-            assert isinstance(props["security-severity"], str) and 0 < float(props["security-severity"]) <= 10
+            assert (
+                isinstance(props["security-severity"], str)
+                and 0 < float(props["security-severity"]) <= 10
+            )
         assert run["results"] or "_clean" in path.name, path.name
         for result in run["results"]:
             assert rules[result["ruleIndex"]]["id"] == result["ruleId"]
@@ -100,14 +120,26 @@ def _multitool() -> Path | None:
         return None
     TOOLS.mkdir(parents=True, exist_ok=True)
     subprocess.run(
-        ["npm", "install", "--no-save", "--no-audit", "--no-fund", "--prefix", str(TOOLS),
-         "@microsoft/sarif-multitool@5.7.0"],
-        check=True, capture_output=True, timeout=600,
+        [
+            "npm",
+            "install",
+            "--no-save",
+            "--no-audit",
+            "--no-fund",
+            "--prefix",
+            str(TOOLS),
+            "@microsoft/sarif-multitool@5.7.0",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=600,
     )
     return binary if binary.exists() else None
 
 
-def test_sarif_passes_microsofts_multitool_with_github_rules(sarif_files: list[Path], tmp_path: Path) -> None:
+def test_sarif_passes_microsofts_multitool_with_github_rules(
+    sarif_files: list[Path], tmp_path: Path
+) -> None:
     if shutil.which("node") is None or shutil.which("npm") is None:
         pytest.skip("node and npm are not installed, so the SARIF multitool cannot be installed")
     binary = _multitool()
@@ -116,9 +148,24 @@ def test_sarif_passes_microsofts_multitool_with_github_rules(sarif_files: list[P
     for path in sarif_files:
         log = tmp_path / f"{path.stem}.validation.sarif"
         done = subprocess.run(
-            [str(binary), "validate", str(path), "--rule-kind", "Sarif;Ghas", "-c", str(MULTITOOL_CONFIG),
-             "-o", str(log), "--log", "ForceOverwrite"],
-            capture_output=True, text=True, env=env, timeout=300, check=False,
+            [
+                str(binary),
+                "validate",
+                str(path),
+                "--rule-kind",
+                "Sarif;Ghas",
+                "-c",
+                str(MULTITOOL_CONFIG),
+                "-o",
+                str(log),
+                "--log",
+                "ForceOverwrite",
+            ],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=300,
+            check=False,
         )
         # Its exit status is always 0: the verdict is in the log it writes.
         assert log.exists(), done.stdout + done.stderr

@@ -11,7 +11,7 @@ import pytest
 from click.testing import Result
 
 APP = {
-    "shop/db.py": '''
+    "shop/db.py": """
         import jwt
         import requests
 
@@ -28,7 +28,7 @@ APP = {
 
         def token(user):
             return jwt.encode({"sub": user.id, "exp": 1}, "sh0rt-k3y!", algorithm="HS256")
-        ''',
+        """,
 }
 
 
@@ -36,7 +36,9 @@ def _json(result: Result) -> dict:
     return json.loads(result.output)
 
 
-def test_pattern_findings_join_the_report(make_repo: Callable[..., Path], cli: Callable[..., Result]) -> None:
+def test_pattern_findings_join_the_report(
+    make_repo: Callable[..., Path], cli: Callable[..., Result]
+) -> None:
     root = make_repo(APP)
     result = cli("scan", root, "--format", "json", "--no-cache")
     assert result.exit_code == 1
@@ -50,7 +52,9 @@ def test_pattern_findings_join_the_report(make_repo: Callable[..., Path], cli: C
 
 
 def test_missing_semgrep_is_an_error_in_every_format(
-    make_repo: Callable[..., Path], cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch,
+    make_repo: Callable[..., Path],
+    cli: Callable[..., Result],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     root = make_repo({"shop/ok.py": "def add(a, b):\n    return a + b\n"})
     monkeypatch.setenv("ARCHGUARD_SEMGREP", str(root / "no-such-semgrep"))
@@ -72,7 +76,9 @@ def test_missing_semgrep_is_an_error_in_every_format(
 
 
 def test_semgrep_results_are_cached_by_content(
-    make_repo: Callable[..., Path], cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch,
+    make_repo: Callable[..., Path],
+    cli: Callable[..., Result],
+    monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
 ) -> None:
     root = make_repo(APP)
@@ -89,4 +95,6 @@ def test_semgrep_results_are_cached_by_content(
     (root / "shop" / "db.py").write_text("import requests\n", encoding="utf-8")
     third = _json(cli("scan", root, "--format", "json"))
     assert marker.exists(), "a changed file that a pattern rule could match goes to Semgrep"
-    assert any(d["kind"] == "engine-failed" and "exit 2" in d["message"] for d in third["diagnostics"])
+    assert any(
+        d["kind"] == "engine-failed" and "exit 2" in d["message"] for d in third["diagnostics"]
+    )

@@ -27,14 +27,21 @@ def _try_repo(root: Path, home: Path, hook: str, *extra: str) -> subprocess.Comp
     env = {**os.environ, "PRE_COMMIT_HOME": str(home), "PRE_COMMIT_COLOR": "never"}
     return subprocess.run(
         [*_pre_commit(), "try-repo", str(REPO), hook, "--verbose", *extra],
-        cwd=root, env=env, capture_output=True, text=True, timeout=900, check=False,
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
     )
 
 
 def test_manifest_is_valid() -> None:
     done = subprocess.run(
         [*_pre_commit(), "validate-manifest", str(REPO / ".pre-commit-hooks.yaml")],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr
 
@@ -52,7 +59,9 @@ def test_hook_reports_only_staged_files_and_reuses_the_cache(
         git=True,
     )
     home = tmp_path / "pre-commit-home"
-    (root / "app" / "clients.py").write_text('API_TOKEN = "Zq8Wm2Xr7Lk4Nv9Bt3Yh"\n', encoding="utf-8")
+    (root / "app" / "clients.py").write_text(
+        'API_TOKEN = "Zq8Wm2Xr7Lk4Nv9Bt3Yh"\n', encoding="utf-8"
+    )
     git_run(root, "add", "app/clients.py")
 
     first = _try_repo(root, home, "archguard")
@@ -69,9 +78,13 @@ def test_hook_reports_only_staged_files_and_reuses_the_cache(
     assert {p: p.stat().st_mtime_ns for p in (root / ".archguard_cache").rglob("*.json")} == entries
 
     # Fixing the staged file makes the hook pass, although settings.py still has its problem.
-    (root / "app" / "clients.py").write_text("import os\n\nAPI_TOKEN = os.environ['API_TOKEN']\n", encoding="utf-8")
+    (root / "app" / "clients.py").write_text(
+        "import os\n\nAPI_TOKEN = os.environ['API_TOKEN']\n", encoding="utf-8"
+    )
     git_run(root, "add", "app/clients.py")
-    (root / "app" / "views.py").write_text("from app.settings import SECRET_KEY  # touched\n", encoding="utf-8")
+    (root / "app" / "views.py").write_text(
+        "from app.settings import SECRET_KEY  # touched\n", encoding="utf-8"
+    )
     git_run(root, "add", "app/views.py")
     clean = _try_repo(root, home, "archguard")
     assert clean.returncode == 0, clean.stdout

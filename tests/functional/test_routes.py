@@ -101,7 +101,9 @@ def _compact(route: dict[str, object]) -> str:
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_routes_lists_every_fixture_route_with_its_guards(name: str) -> None:
-    result = CliRunner().invoke(main, ["routes", str(FIXTURES / name), "--format", "json", "--no-cache"])
+    result = CliRunner().invoke(
+        main, ["routes", str(FIXTURES / name), "--format", "json", "--no-cache"]
+    )
     assert result.exit_code == 0, result.output
     document = json.loads(result.output)
     assert [_compact(r) for r in document["routes"]] == EXPECTED[name]
@@ -111,9 +113,14 @@ def test_routes_lists_every_fixture_route_with_its_guards(name: str) -> None:
 
 
 def test_routes_text_and_unguarded_filter() -> None:
-    result = CliRunner().invoke(main, ["routes", str(FIXTURES / "flask_blog"), "--unguarded", "--no-cache"])
+    result = CliRunner().invoke(
+        main, ["routes", str(FIXTURES / "flask_blog"), "--unguarded", "--no-cache"]
+    )
     assert result.exit_code == 0, result.output
-    assert "PUT     /api/users/<int:user_id>/email  ->  blog.api.change_email  (blog/api.py:50)" in result.output
+    assert (
+        "PUT     /api/users/<int:user_id>/email  ->  blog.api.change_email  (blog/api.py:50)"
+        in result.output
+    )
     assert "/api/drafts" not in result.output
     assert result.output.rstrip().endswith("8 routes (flask 8): 8 no authentication")
 
@@ -144,7 +151,16 @@ def test_public_routes_setting_silences_missing_authz(tmp_path: Path) -> None:
         "@app.put('/catalog/items/<int:item_id>')\ndef update_item(item_id):\n"
         "    db.session.merge(Item(id=item_id))\n"
     )
-    args = ["scan", str(tmp_path), "--select", "AG201", "--no-cache", "--no-semgrep", "--format", "json"]
+    args = [
+        "scan",
+        str(tmp_path),
+        "--select",
+        "AG201",
+        "--no-cache",
+        "--no-semgrep",
+        "--format",
+        "json",
+    ]
     before = json.loads(CliRunner().invoke(main, args).output)
     assert [f["rule_id"] for f in before["findings"]] == ["AG201"]
     (tmp_path / "pyproject.toml").write_text('[tool.archguard]\npublic-routes = ["/catalog/*"]\n')

@@ -31,7 +31,10 @@ def test_layers_hold() -> None:
 
 def test_mypy_strict() -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "mypy", "--no-error-summary", "archguard"], cwd=REPO,
-        capture_output=True, text=True, check=False,
+        [sys.executable, "-m", "mypy", "--no-error-summary", "archguard"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr

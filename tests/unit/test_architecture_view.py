@@ -10,8 +10,14 @@ from archguard.graph.build import build_project
 from archguard.graph.layers import infer_layer, layer_of_name
 
 
-def _module(name: str, *imports: str, lines: int = 10, kind: ImportKind = ImportKind.MODULE,
-            web: WebFacts | None = None, package: bool = False) -> ModuleFacts:
+def _module(
+    name: str,
+    *imports: str,
+    lines: int = 10,
+    kind: ImportKind = ImportKind.MODULE,
+    web: WebFacts | None = None,
+    package: bool = False,
+) -> ModuleFacts:
     path = name.replace(".", "/") + ("/__init__.py" if package else ".py")
     facts = tuple(ImportFact(target, "", 1, 0, kind) for target in imports)
     return ModuleFacts(path, name, package, lines, facts, web=web)
@@ -35,16 +41,18 @@ def test_content_places_modules_whose_names_say_nothing() -> None:
 
 
 def test_view_marks_upward_imports_and_cycles_and_leaves_out_tests() -> None:
-    project = build_project([
-        _module("shop", package=True, lines=3),
-        _module("shop.views", "shop.services"),
-        _module("shop.services", "shop.models"),
-        _module("shop.models", "shop.views"),  # upward, and closes a cycle
-        _module("shop.utils", "shop.helpers"),
-        _module("shop.helpers", "shop.utils"),  # a cycle outside the layering
-        _module("tests.test_views", "shop.views"),
-        _module("shop.types", "shop.views", kind=ImportKind.TYPE_CHECKING),
-    ])
+    project = build_project(
+        [
+            _module("shop", package=True, lines=3),
+            _module("shop.views", "shop.services"),
+            _module("shop.services", "shop.models"),
+            _module("shop.models", "shop.views"),  # upward, and closes a cycle
+            _module("shop.utils", "shop.helpers"),
+            _module("shop.helpers", "shop.utils"),  # a cycle outside the layering
+            _module("tests.test_views", "shop.views"),
+            _module("shop.types", "shop.views", kind=ImportKind.TYPE_CHECKING),
+        ]
+    )
     view = build_view(project)
     names = {box.name for box in view.boxes}
     assert "tests.test_views" not in names and "shop.views" in names
@@ -53,7 +61,10 @@ def test_view_marks_upward_imports_and_cycles_and_leaves_out_tests() -> None:
     assert kinds[("shop.views", "shop.services")] is LinkKind.CYCLE
     assert kinds[("shop.utils", "shop.helpers")] is LinkKind.CYCLE
     assert ("shop.types", "shop.views") not in kinds  # TYPE_CHECKING imports do not run
-    assert view.cycles == (("shop.models", "shop.services", "shop.views"), ("shop.helpers", "shop.utils"))
+    assert view.cycles == (
+        ("shop.models", "shop.services", "shop.views"),
+        ("shop.helpers", "shop.utils"),
+    )
     metrics = dict(view.metrics)
     assert metrics["layer_violations"] == 1 and metrics["cycles"] == 2
     assert view.layers[0] == "presentation" and view.layers[-1] == UNASSIGNED

@@ -39,7 +39,12 @@ def test_cache_hit_miss_and_corruption(tmp_path: Path) -> None:
     assert FileCache(tmp_path / "c", "other").key(job) != key
     assert cache.key(FileJob("b.py", SOURCE, "b", False)) != key
     entry = next((tmp_path / "c").rglob(f"{key}.json"))
-    for junk in (b"{not json", b'{"kind": "Analysed", "data": {"path": 1}}', b'{"kind": "os.system"}', b""):
+    for junk in (
+        b"{not json",
+        b'{"kind": "Analysed", "data": {"path": 1}}',
+        b'{"kind": "os.system"}',
+        b"",
+    ):
         entry.write_bytes(junk)
         assert cache.get(key) is None
 

@@ -36,14 +36,23 @@ def test_rule_metadata(rule: AnyRule) -> None:
     assert rule.VALID and rule.INVALID
     assert all(not e.must_fire for e in rule.VALID) and all(e.must_fire for e in rule.INVALID)
     assert all(e.lines for e in rule.INVALID), "must-fire examples pin their lines"
-    assert rule.__module__.rsplit(".", 1)[-1] == meta.name.replace("-", "_"), "one file per rule, named after it"
+    assert rule.__module__.rsplit(".", 1)[-1] == meta.name.replace("-", "_"), (
+        "one file per rule, named after it"
+    )
 
 
 def test_family_numbering() -> None:
     for rule in all_rules():
         family = "patterns" if issubclass(rule, PatternRule) else rule.__module__.split(".")[2]
-        prefix = {"secrets": "AG1", "access": "AG2", "patterns": "AG5", "settings": "AG6", "ops": "AG7",
-                  "architecture": "AG4", "database": "AG3"}[family]
+        prefix = {
+            "secrets": "AG1",
+            "access": "AG2",
+            "patterns": "AG5",
+            "settings": "AG6",
+            "ops": "AG7",
+            "architecture": "AG4",
+            "database": "AG3",
+        }[family]
         assert rule.meta.id.startswith(prefix), (rule.meta.id, family)
 
 

@@ -29,8 +29,13 @@ def test_globs(pattern: str, path: str, expected: bool) -> None:
 
 def test_settings_from_table() -> None:
     settings, problems = settings_from_table(
-        {"select": ["AG1"], "fail-on": "error", "per-file-ignores": {"tests/*": ["AG101"]},
-         "max-file-size": 10, "layers": {"order": ["api", "services | tasks", "models"], "services": ["svc/*"]}},
+        {
+            "select": ["AG1"],
+            "fail-on": "error",
+            "per-file-ignores": {"tests/*": ["AG101"]},
+            "max-file-size": 10,
+            "layers": {"order": ["api", "services | tasks", "models"], "services": ["svc/*"]},
+        },
         "pyproject.toml",
     )
     assert problems == []
@@ -38,18 +43,32 @@ def test_settings_from_table() -> None:
     assert settings.per_file_ignores == (("tests/*", ("AG101",)),)
     (contract,) = settings.layer_contracts
     assert [[layer.label for layer in level.layers] for level in contract.levels] == [
-        ["api"], ["services", "tasks"], ["models"]]
+        ["api"],
+        ["services", "tasks"],
+        ["models"],
+    ]
     assert contract.levels[1].independent
     assert settings.service_roots == ("svc/*",)
 
 
 def test_every_problem_at_once() -> None:
     _, problems = settings_from_table(
-        {"fail-on": "fatal", "max-file-size": -1, "exclude": "x", "per-file-ignores": {"a": "AG1"},
-         "nope": True},
+        {
+            "fail-on": "fatal",
+            "max-file-size": -1,
+            "exclude": "x",
+            "per-file-ignores": {"a": "AG1"},
+            "nope": True,
+        },
         "archguard.toml",
     )
-    assert sorted(p.key for p in problems) == ["exclude", "fail-on", "max-file-size", "nope", "per-file-ignores"]
+    assert sorted(p.key for p in problems) == [
+        "exclude",
+        "fail-on",
+        "max-file-size",
+        "nope",
+        "per-file-ignores",
+    ]
     assert all(p.file == "archguard.toml" for p in problems)
 
 

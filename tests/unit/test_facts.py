@@ -100,8 +100,11 @@ def test_import_kinds_and_targets() -> None:
 def test_relative_imports_resolve_against_the_module() -> None:
     (imports, _), _ = _both(SNIPPETS["relative"], module="shop.api.routes")
     assert {(i.module, i.name) for i in imports} == {
-        ("shop.api", "views"), ("shop", "settings"), ("shop.api.models", "User"),
-        ("shop.api.models", "Order"), ("shop.core.db", "*"),
+        ("shop.api", "views"),
+        ("shop", "settings"),
+        ("shop.api.models", "User"),
+        ("shop.api.models", "Order"),
+        ("shop.core.db", "*"),
     }
     assert resolve_relative("shop", True, 1, "models") == "shop.models"
     assert resolve_relative("top", False, 3, "x") == "...x"
@@ -116,8 +119,11 @@ def test_columns_count_characters_not_bytes() -> None:
 def test_definitions() -> None:
     (_, defs), _ = _both(SNIPPETS["definitions"])
     assert [(d.name, d.kind, d.line, d.decorators) for d in defs] == [
-        ("Model", "class", 4, ()), ("X", "variable", 6, ()), ("Y", "variable", 7, ()),
-        ("Z", "variable", 7, ()), ("task", "function", 5, ()),
+        ("Model", "class", 4, ()),
+        ("X", "variable", 6, ()),
+        ("Y", "variable", 7, ()),
+        ("Z", "variable", 7, ()),
+        ("task", "function", 5, ()),
         ("view", "function", 3, ("app.get", "login_required")),
     ]
 

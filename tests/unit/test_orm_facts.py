@@ -10,7 +10,7 @@ from archguard.core.orm import Origin, OrmFacts, Rows, UseKind
 from archguard.scan.codec import _decode, encode
 from archguard.scan.orm_facts import extract
 
-SOURCE = '''
+SOURCE = """
 from django.db.models import Prefetch
 from shop.models import Book, Tag
 
@@ -18,7 +18,7 @@ def listing(request):
     books = Book.objects.select_related("author").prefetch_related(
         Prefetch("tags", queryset=Tag.objects.select_related("group")))[:20]
     return [[t.group.name for t in b.tags.all()] + [b.author.name] for b in books]
-'''
+"""
 IMPORTS = (
     ImportFact("shop.models", "Book", 3, 1, ImportKind.MODULE, "Book"),
     ImportFact("shop.models", "Tag", 3, 1, ImportKind.MODULE, "Tag"),
@@ -49,7 +49,7 @@ def test_round_trip_through_the_cache_codec() -> None:
     assert _decode(encode(facts), OrmFacts) == facts
 
 
-HELPERS = '''
+HELPERS = """
 from django.db.models import prefetch_related_objects
 from shop.models import Book, Customer
 from shop.render import render_books
@@ -63,12 +63,19 @@ def listing(request, orders):
         if order.customer_id not in owners:
             owners[order.customer_id] = Customer.objects.get(pk=order.customer_id)
     return render_books(books), names, owners
-'''
-HELPER_IMPORTS = IMPORTS + (
+"""
+HELPER_IMPORTS = (
+    *IMPORTS,
     ImportFact("shop.models", "Customer", 3, 1, ImportKind.MODULE, "Customer"),
     ImportFact("shop.render", "render_books", 4, 1, ImportKind.MODULE, "render_books"),
-    ImportFact("django.db.models", "prefetch_related_objects", 2, 1, ImportKind.MODULE,
-               "prefetch_related_objects"),
+    ImportFact(
+        "django.db.models",
+        "prefetch_related_objects",
+        2,
+        1,
+        ImportKind.MODULE,
+        "prefetch_related_objects",
+    ),
 )
 
 

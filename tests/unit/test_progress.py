@@ -36,6 +36,8 @@ def test_progress_waits_then_redraws_in_place(monkeypatch: pytest.MonkeyPatch) -
     progress.start -= 5
     progress(3, 10, 1)
     progress(10, 10, 1)
-    assert screen.getvalue().endswith("\rarchguard: 10/10 files (1 from cache)".replace("\r", "\r\033[K"))
+    assert screen.getvalue().endswith(
+        "\rarchguard: 10/10 files (1 from cache)".replace("\r", "\r\033[K")
+    )
     progress.close()
     assert screen.getvalue().endswith("\r\033[K")

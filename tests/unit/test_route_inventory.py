@@ -29,16 +29,17 @@ def kinds(route: Route) -> set[str]:
 
 
 def test_fastapi_nested_routers_add_api_route_and_security_scopes() -> None:
-    routes = routes_of({
-        "app/api/__init__.py": "from app.api.deps import get_user as get_user\n",
-        "app/api/deps.py": """
+    routes = routes_of(
+        {
+            "app/api/__init__.py": "from app.api.deps import get_user as get_user\n",
+            "app/api/deps.py": """
             from fastapi import HTTPException, Security
             def get_user(token: str = Security(scheme)):
                 if not valid(token):
                     raise HTTPException(status_code=401)
                 return token
         """,
-        "app/api/items.py": """
+            "app/api/items.py": """
             from fastapi import APIRouter, Depends, Security
             from app.api import get_user
 
@@ -56,21 +57,26 @@ def test_fastapi_nested_routers_add_api_route_and_security_scopes() -> None:
 
             v1.include_router(items)
         """,
-        "app/main.py": """
+            "app/main.py": """
             from fastapi import FastAPI
             from app.api.items import v1
             app = FastAPI()
             app.include_router(v1, prefix="/api")
         """,
-    })
+        }
+    )
     assert set(routes) == {"GET /api/v1/items/", "POST /api/v1/items/{item_id}/publish"}
     assert kinds(routes["GET /api/v1/items/"]) == {"authentication"}
-    assert kinds(routes["POST /api/v1/items/{item_id}/publish"]) == {"authentication", "authorization"}
+    assert kinds(routes["POST /api/v1/items/{item_id}/publish"]) == {
+        "authentication",
+        "authorization",
+    }
 
 
 def test_flask_restful_resources_and_app_wide_blueprint_hook() -> None:
-    routes = routes_of({
-        "svc/__init__.py": """
+    routes = routes_of(
+        {
+            "svc/__init__.py": """
             from flask import Flask
             from flask_restful import Api
             from svc.resources import NoteResource
@@ -81,7 +87,7 @@ def test_flask_restful_resources_and_app_wide_blueprint_hook() -> None:
             api.add_resource(NoteResource, "/notes/<int:note_id>")
             app.register_blueprint(auth_bp)
         """,
-        "svc/auth.py": """
+            "svc/auth.py": """
             from flask import Blueprint
             from flask_jwt_extended import verify_jwt_in_request
             bp = Blueprint("auth", __name__)
@@ -90,7 +96,7 @@ def test_flask_restful_resources_and_app_wide_blueprint_hook() -> None:
             def check_token():
                 verify_jwt_in_request()
         """,
-        "svc/resources.py": """
+            "svc/resources.py": """
             from flask_restful import Resource
             class NoteResource(Resource):
                 def get(self, note_id):
@@ -98,15 +104,17 @@ def test_flask_restful_resources_and_app_wide_blueprint_hook() -> None:
                 def delete(self, note_id):
                     Note.query.filter_by(id=note_id).delete()
         """,
-    })
+        }
+    )
     assert set(routes) == {"GET /notes/<int:note_id>", "DELETE /notes/<int:note_id>"}
     for route in routes.values():
         assert route.has(GuardKind.AUTHENTICATION), route
 
 
 def test_aiohttp_routes() -> None:
-    routes = routes_of({
-        "web/app.py": """
+    routes = routes_of(
+        {
+            "web/app.py": """
             from aiohttp import web
 
             routes = web.RouteTableDef()
@@ -122,14 +130,16 @@ def test_aiohttp_routes() -> None:
             app.router.add_post("/upload", upload)
             app.add_routes(routes)
         """,
-    })
+        }
+    )
     assert set(routes) == {"GET /status", "POST /upload"}
     assert all(r.framework == "aiohttp" for r in routes.values())
 
 
 def test_django_login_required_middleware_and_drf_function_views() -> None:
-    routes = routes_of({
-        "site/settings.py": """
+    routes = routes_of(
+        {
+            "site/settings.py": """
             ROOT_URLCONF = "site.urls"
             MIDDLEWARE = [
                 "django.contrib.sessions.middleware.SessionMiddleware",
@@ -137,7 +147,7 @@ def test_django_login_required_middleware_and_drf_function_views() -> None:
             ]
             REST_FRAMEWORK = {"DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"]}
         """,
-        "site/urls.py": """
+            "site/urls.py": """
             from django.urls import include, path, re_path
             from django.contrib.auth.decorators import login_required
             from notes import views
@@ -148,12 +158,12 @@ def test_django_login_required_middleware_and_drf_function_views() -> None:
                 path("wrapped/", login_required(views.about)),
             ]
         """,
-        "notes/urls.py": """
+            "notes/urls.py": """
             from django.urls import path
             from notes import views
             urlpatterns = [path("<int:pk>/", views.note_detail)]
         """,
-        "notes/views.py": """
+            "notes/views.py": """
             from django.contrib.auth.decorators import login_not_required
             from rest_framework.decorators import api_view, permission_classes
             from rest_framework.permissions import IsAdminUser
@@ -167,7 +177,8 @@ def test_django_login_required_middleware_and_drf_function_views() -> None:
             def about(request):
                 return render(request, "about.html")
         """,
-    })
+        }
+    )
     detail = routes["DELETE|GET /notes/<int:pk>/"]
     assert detail.framework == "drf"
     assert {g.kind for g in detail.guards} >= {GuardKind.AUTHORIZATION, GuardKind.RATE_LIMIT}
@@ -177,8 +188,9 @@ def test_django_login_required_middleware_and_drf_function_views() -> None:
 
 
 def test_unresolvable_third_party_guard_is_marked_unresolved() -> None:
-    routes = routes_of({
-        "app.py": """
+    routes = routes_of(
+        {
+            "app.py": """
             from flask import Flask
             from corp_sso import sso_required
             app = Flask(__name__)
@@ -188,13 +200,15 @@ def test_unresolvable_third_party_guard_is_marked_unresolved() -> None:
             def create_order():
                 db.session.add(Order())
         """,
-    })
+        }
+    )
     assert kinds(routes["POST /orders"]) == {"unresolved"}
 
 
 def test_flask_restx_namespaces_and_method_decorators() -> None:
-    routes = routes_of({
-        "api/__init__.py": """
+    routes = routes_of(
+        {
+            "api/__init__.py": """
             from flask import Flask
             from flask_restx import Api
             from api.notes import ns
@@ -203,7 +217,7 @@ def test_flask_restx_namespaces_and_method_decorators() -> None:
             api = Api(app)
             api.add_namespace(ns, path="/notes")
         """,
-        "api/notes.py": """
+            "api/notes.py": """
             from flask_httpauth import HTTPTokenAuth
             from flask_restx import Namespace, Resource
 
@@ -217,7 +231,8 @@ def test_flask_restx_namespaces_and_method_decorators() -> None:
                 def get(self, note_id):
                     return load(note_id)
         """,
-    })
+        }
+    )
     assert set(routes) == {"GET /notes/<int:note_id>"}
     assert kinds(routes["GET /notes/<int:note_id>"]) == {"authentication"}
 
@@ -232,7 +247,14 @@ def test_a_failing_web_extractor_costs_only_the_web_facts(monkeypatch: object) -
 
     assert isinstance(monkeypatch, pytest.MonkeyPatch)
     monkeypatch.setattr(web_facts, "extract", boom)
-    job = FileJob("app/views.py", b"import os\nfrom flask import Flask\napp = Flask(__name__)\n", "app.views", False)
+    job = FileJob(
+        "app/views.py",
+        b"import os\nfrom flask import Flask\napp = Flask(__name__)\n",
+        "app.views",
+        False,
+    )
     outcome = analyze(job, FileRuleSet([]), 10**6)
     assert isinstance(outcome, Analysed)
-    assert outcome.facts.imports and [d.kind.value for d in outcome.diagnostics] == ["internal-error"]
+    assert outcome.facts.imports and [d.kind.value for d in outcome.diagnostics] == [
+        "internal-error"
+    ]

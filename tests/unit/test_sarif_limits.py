@@ -20,18 +20,27 @@ def _report(count: int) -> ScanReport:
     findings = []
     for n in range(count):
         severity = Severity.ERROR if n % 10 == 0 else Severity.NOTE
-        findings.append(Finding(
-            rule_id=META.id, rule_name=META.name, category=Category.SQL_INJECTION,
-            severity=severity, confidence=Confidence.HIGH,
-            message=f"finding number {n} with some words to make it longer {n * 7919 % 10007}",
-            location=Location(f"app/module_{n % 97}.py", n + 1, 1, n + 1, 10),
-            fingerprint=f"{n:032x}", line_hash=f"{n:016x}:1",
-        ))
+        findings.append(
+            Finding(
+                rule_id=META.id,
+                rule_name=META.name,
+                category=Category.SQL_INJECTION,
+                severity=severity,
+                confidence=Confidence.HIGH,
+                message=f"finding number {n} with some words to make it longer {n * 7919 % 10007}",
+                location=Location(f"app/module_{n % 97}.py", n + 1, 1, n + 1, 10),
+                fingerprint=f"{n:032x}",
+                line_hash=f"{n:016x}:1",
+            )
+        )
     return ScanReport(tuple(findings), (), (META,), 1, 1, 0, 0)
 
 
 def _notes(log: dict[str, Any]) -> list[str]:
-    return [n["message"]["text"] for n in log["runs"][0]["invocations"][0].get("toolExecutionNotifications", [])]
+    return [
+        n["message"]["text"]
+        for n in log["runs"][0]["invocations"][0].get("toolExecutionNotifications", [])
+    ]
 
 
 def test_result_cap_keeps_the_most_severe_and_says_so() -> None:
@@ -53,4 +62,7 @@ def test_size_cap_fits_the_gzipped_log_under_the_limit() -> None:
     assert 0 < kept < 2000
     assert any("of gzipped SARIF" in n and f"{2000 - kept} of 2000" in n for n in _notes(log))
     assert sarif.render(report, max_gzip_bytes=limit) == text, "deterministic"
-    assert json.loads(full)["runs"][0]["results"] and len(json.loads(full)["runs"][0]["results"]) == 2000
+    assert (
+        json.loads(full)["runs"][0]["results"]
+        and len(json.loads(full)["runs"][0]["results"]) == 2000
+    )

@@ -23,9 +23,27 @@ TRICKY = [
     "match p:\n    case {'a': [x, *rest]} if x: pass\n",
     "type Alias[T] = list[T]\ntry:\n    pass\nexcept A, B:\n    pass\n",
 ]
-NODE_TYPES = ["Name", "Call", "SimpleString", "Attribute", "Import", "ImportFrom", "FunctionDef",
-              "ClassDef", "Param", "Assign", "AnnAssign", "Dict", "FormattedString", "Decorator",
-              "Comparison", "IndentedBlock", "MatchCase", "Subscript", "Arg"]
+NODE_TYPES = [
+    "Name",
+    "Call",
+    "SimpleString",
+    "Attribute",
+    "Import",
+    "ImportFrom",
+    "FunctionDef",
+    "ClassDef",
+    "Param",
+    "Assign",
+    "AnnAssign",
+    "Dict",
+    "FormattedString",
+    "Decorator",
+    "Comparison",
+    "IndentedBlock",
+    "MatchCase",
+    "Subscript",
+    "Arg",
+]
 
 
 def _corpus() -> list[str]:
@@ -62,7 +80,9 @@ def test_walk_and_locate_agree_with_libcst(source: str) -> None:
     reference = _Reference()
     module.visit(reference)
     mine = collections.Counter(type(n).__name__ for n in collector.nodes)
-    assert mine == collections.Counter({k: v for k, v in reference.counts.items() if k in NODE_TYPES})
+    assert mine == collections.Counter(
+        {k: v for k, v in reference.counts.items() if k in NODE_TYPES}
+    )
 
     spans = locate(module, collector.nodes)
     positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
@@ -70,7 +90,10 @@ def test_walk_and_locate_agree_with_libcst(source: str) -> None:
         want = positions[node]
         got = spans[node]
         assert (got.line, got.column, got.end_line, got.end_column) == (
-            want.start.line, want.start.column + 1, want.end.line, want.end.column + 1,
+            want.start.line,
+            want.start.column + 1,
+            want.end.line,
+            want.end.column + 1,
         ), type(node).__name__
 
 
