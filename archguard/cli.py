@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import click
 
@@ -19,32 +21,10 @@ from archguard.app.initializing import init_project
 from archguard.app.scanning import ProgressHook, ScanOptions, run_scan
 from archguard.config.loading import ConfigError
 from archguard.core.levels import Severity
-from archguard.core.report import ScanReport
-from archguard.report import github, json_report, text
-
-if TYPE_CHECKING:
-    from archguard.app.auditing import Audit
+from archguard.report.context import FORMATS, NEEDS_AUDIT, RenderContext, reporter
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-_FORMATS: dict[str, Callable[[ScanReport], str]] = {
-    "json": json_report.render,
-    "sarif": lambda report: _render_sarif(report),
-    "github": github.render,
-}
 _LEVELS = click.Choice([s.value for s in Severity])
-
-
-def _render_html(audit: Audit) -> str:
-    from archguard.report import html
-
-    return html.render(audit.report, audit.architecture, audit.routes, audit.sources, audit.title)
-
-
-def _render_sarif(report: ScanReport) -> str:
-    # sarif-om and attrs take as long to import as the rest of a warm scan.
-    from archguard.report import sarif
-
-    return sarif.render(report)
 
 
 class _Progress:
@@ -113,7 +93,35 @@ def main() -> None:
     hardcoded secrets, missing authorization, N+1 queries, broken layering."""
 
 
-def _scan_options(f: Callable[..., None]) -> Callable[..., None]:
+def _project_options(f: Callable[..., None]) -> Callable[..., None]:
+    """The options every command that reads a project shares. The command receives one
+    ``options: ScanOptions`` built from them instead of the separate values."""
+
+    @functools.wraps(f)
+    def command(
+        paths: tuple[Path, ...],
+        config_file: Path | None,
+        no_cache: bool,
+        jobs: int | None,
+        **rest: Any,
+    ) -> None:
+        rule_choice = {key: rest.pop(key) for key in _RULE_OPTIONS if key in rest}
+        options = ScanOptions(
+            paths=paths,
+            config_file=config_file,
+            jobs=jobs,
+            use_cache=not no_cache,
+        )
+        if rule_choice:
+            options = replace(
+                options,
+                select=_split(rule_choice["select"]) or None,
+                extend_select=_split(rule_choice["extend_select"]),
+                ignore=_split(rule_choice["ignore"]),
+                semgrep=not rule_choice["no_semgrep"],
+            )
+        f(options, **rest)
+
     decorators = [
         click.argument("paths", nargs=-1, type=click.Path(path_type=Path)),
         click.option(
@@ -123,19 +131,32 @@ def _scan_options(f: Callable[..., None]) -> Callable[..., None]:
             help="Settings file (default: nearest archguard.toml or pyproject.toml).",
         ),
         click.option(
-            "--select",
-            multiple=True,
-            help="Rule ids or prefixes to run (replaces the configured list).",
-        ),
-        click.option("--extend-select", multiple=True, help="Rule ids or prefixes to add."),
-        click.option("--ignore", multiple=True, help="Rule ids or prefixes to leave out."),
-        click.option(
             "--jobs",
             "-j",
             type=click.IntRange(min=1),
             help="Worker processes (default: all cores).",
         ),
         click.option("--no-cache", is_flag=True, help="Neither read nor write the cache."),
+    ]
+    for decorator in reversed(decorators):
+        command = decorator(command)
+    return command
+
+
+_RULE_OPTIONS = ("select", "extend_select", "ignore", "no_semgrep")
+
+
+def _rule_options(f: Callable[..., None]) -> Callable[..., None]:
+    """The options of commands that run rules (scan, audit, baseline)."""
+    decorators: list[Callable[[Callable[..., None]], Callable[..., None]]] = [
+        _project_options,
+        click.option(
+            "--select",
+            multiple=True,
+            help="Rule ids or prefixes to run (replaces the configured list).",
+        ),
+        click.option("--extend-select", multiple=True, help="Rule ids or prefixes to add."),
+        click.option("--ignore", multiple=True, help="Rule ids or prefixes to leave out."),
         click.option(
             "--no-semgrep",
             is_flag=True,
@@ -147,12 +168,19 @@ def _scan_options(f: Callable[..., None]) -> Callable[..., None]:
     return f
 
 
+def _write(path: Path, text: str) -> None:
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        _fail(f"cannot write {path}: {exc.strerror or exc}")
+
+
 @main.command()
-@_scan_options
+@_rule_options
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json", "sarif", "github", "html"]),
+    type=click.Choice(list(FORMATS)),
     default="text",
     show_default=True,
     help="Format written to standard output (or --output).",
@@ -178,7 +206,11 @@ def _scan_options(f: Callable[..., None]) -> Callable[..., None]:
     type=_LEVELS,
     help="Lowest severity that makes the exit status 1 (default: warning).",
 )
-@click.option("--exit-zero", is_flag=True, help="Exit 0 even when problems are found.")
+@click.option(
+    "--exit-zero",
+    is_flag=True,
+    help="Exit 0 whatever is found; only an unusable command line or config exits 2.",
+)
 @click.option(
     "--baseline",
     type=click.Path(path_type=Path),
@@ -193,14 +225,7 @@ def _scan_options(f: Callable[..., None]) -> Callable[..., None]:
 @click.option("--quiet", "-q", is_flag=True, help="Print findings only: no fixes, no summary.")
 @click.option("--statistics", is_flag=True, help="Print the number of findings per rule.")
 def scan(
-    paths: tuple[Path, ...],
-    config_file: Path | None,
-    select: tuple[str, ...],
-    extend_select: tuple[str, ...],
-    ignore: tuple[str, ...],
-    jobs: int | None,
-    no_cache: bool,
-    no_semgrep: bool,
+    options: ScanOptions,
     fmt: str,
     output: Path | None,
     text_output: Path | None,
@@ -217,41 +242,15 @@ def scan(
     statistics: bool,
 ) -> None:
     """Scan PATHS (default: the current directory) and report problems."""
-    if changed_only and not paths:
+    if changed_only and not options.paths:
         sys.exit(EXIT_CLEAN)  # pre-commit passed no file: nothing to report on
-    options = ScanOptions(
-        paths=paths or (Path("."),),
-        config_file=config_file,
-        select=_split(select) or None,
-        extend_select=_split(extend_select),
-        ignore=_split(ignore),
+    options = replace(
+        options,
         fail_on=Severity(fail_on) if fail_on else None,
-        jobs=jobs,
-        use_cache=not no_cache,
         baseline=baseline,
         changed_only=changed_only,
         since=since,
-        semgrep=not no_semgrep,
     )
-    audit: Audit | None = None
-    if fmt == "html" or html_output is not None:
-        # The audit draws the import graph, so only it pays for networkx up front.
-        from archguard.app.auditing import run_audit
-
-        audit = _run(run_audit, options, quiet)
-        report = audit.report
-    else:
-        report = _run(run_scan, options, quiet)
-
-    def render(kind: str, styled: bool) -> str:
-        if kind == "text":
-            style = click.style if styled else (lambda s, **_: s)
-            return text.render(report, style=style, quiet=quiet, statistics=statistics)
-        if kind == "html":
-            assert audit is not None
-            return _render_html(audit)
-        return _FORMATS[kind](report)
-
     extra = {
         "text": text_output,
         "json": json_output,
@@ -259,21 +258,36 @@ def scan(
         "github": github_output,
         "html": html_output,
     }
-    try:
-        for kind, path in extra.items():
-            if path is not None:
-                path.write_text(render(kind, False), encoding="utf-8")
-        if output is not None:
-            output.write_text(render(fmt, False), encoding="utf-8")
-        else:
-            click.echo(render(fmt, fmt == "text"), nl=False)
-    except OSError as exc:
-        _fail(f"cannot write report: {exc}")
+    wanted = {fmt} | {kind for kind, path in extra.items() if path is not None}
+    context = RenderContext(quiet=quiet, statistics=statistics)
+    if wanted & NEEDS_AUDIT:
+        # The audit draws the import graph, so only it pays for networkx up front.
+        from archguard.app.auditing import run_audit
+
+        audit = _run(run_audit, options, quiet)
+        report = audit.report
+        context = replace(
+            context,
+            sources=audit.sources,
+            architecture=audit.architecture,
+            routes=audit.routes,
+            title=audit.title,
+        )
+    else:
+        report = _run(run_scan, options, quiet)
+    for kind, path in extra.items():
+        if path is not None:
+            _write(path, reporter(kind)(report, context))
+    if output is not None:
+        _write(output, reporter(fmt)(report, context))
+    else:
+        terminal = replace(context, style=click.style) if fmt == "text" else context
+        click.echo(reporter(fmt)(report, terminal), nl=False)
     sys.exit(EXIT_FINDINGS if report.fails() and not exit_zero else EXIT_CLEAN)
 
 
 @main.command("audit")
-@_scan_options
+@_rule_options
 @click.option(
     "--output",
     "-o",
@@ -283,38 +297,20 @@ def scan(
     help="Where to write the HTML report.",
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress display.")
-def audit_command(
-    paths: tuple[Path, ...],
-    config_file: Path | None,
-    select: tuple[str, ...],
-    extend_select: tuple[str, ...],
-    ignore: tuple[str, ...],
-    jobs: int | None,
-    no_cache: bool,
-    no_semgrep: bool,
-    output: Path,
-    quiet: bool,
-) -> None:
+def audit_command(options: ScanOptions, output: Path, quiet: bool) -> None:
     """Audit PATHS (default: the current directory) into one self-contained HTML report:
     verdict, architecture picture, routes and their guards, findings with fixes.
     Exits 0 whatever was found: the report is the result."""
     from archguard.app.auditing import run_audit
 
-    options = ScanOptions(
-        paths=paths or (Path("."),),
-        config_file=config_file,
-        select=_split(select) or None,
-        extend_select=_split(extend_select),
-        ignore=_split(ignore),
-        jobs=jobs,
-        use_cache=not no_cache,
-        semgrep=not no_semgrep,
-    )
     audit = _run(run_audit, options, quiet)
-    try:
-        output.write_text(_render_html(audit), encoding="utf-8")
-    except OSError as exc:
-        _fail(f"cannot write report: {exc}")
+    context = RenderContext(
+        sources=audit.sources,
+        architecture=audit.architecture,
+        routes=audit.routes,
+        title=audit.title,
+    )
+    _write(output, reporter("html")(audit.report, context))
     counts = {s.value: 0 for s in Severity}
     for finding in audit.report.findings:
         counts[finding.severity.value] += 1
@@ -366,51 +362,26 @@ def init_command(path: Path, force: bool) -> None:
 
 
 @main.command("baseline")
-@_scan_options
+@_rule_options
 @click.option(
     "--output",
     "-o",
     type=click.Path(path_type=Path),
     help="Baseline file (default: the configured one, else archguard-baseline.json).",
 )
-def baseline_command(
-    paths: tuple[Path, ...],
-    config_file: Path | None,
-    select: tuple[str, ...],
-    extend_select: tuple[str, ...],
-    ignore: tuple[str, ...],
-    jobs: int | None,
-    no_cache: bool,
-    no_semgrep: bool,
-    output: Path | None,
-) -> None:
+def baseline_command(options: ScanOptions, output: Path | None) -> None:
     """Record the current findings so that later scans report only new ones."""
-    options = ScanOptions(
-        paths=paths or (Path("."),),
-        config_file=config_file,
-        select=_split(select) or None,
-        extend_select=_split(extend_select),
-        ignore=_split(ignore),
-        jobs=jobs,
-        use_cache=not no_cache,
-        semgrep=not no_semgrep,
-    )
     try:
         target, count = write_baseline(options, output)
     except (UsageError, ConfigError) as exc:
         _fail(str(exc))
-        return
     except OSError as exc:
         _fail(f"cannot write baseline: {exc}")
-        return
     click.echo(f"Wrote {count} finding{'s' if count != 1 else ''} to {target}.")
 
 
 @main.command("graph")
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option(
-    "--config", "config_file", type=click.Path(path_type=Path), help="Use this config file."
-)
+@_project_options
 @click.option(
     "--format",
     "fmt",
@@ -428,68 +399,39 @@ def baseline_command(
 @click.option(
     "-o", "--output", type=click.Path(path_type=Path), help="Write to this file, not stdout."
 )
-@click.option("--no-cache", is_flag=True, help="Neither read nor write the per-file cache.")
-def graph_command(
-    paths: tuple[Path, ...],
-    config_file: Path | None,
-    fmt: str,
-    level: str,
-    output: Path | None,
-    no_cache: bool,
-) -> None:
+def graph_command(options: ScanOptions, fmt: str, level: str, output: Path | None) -> None:
     """Export the import graph, coloured by layer, with layering violations (red) and
     import cycles (orange) highlighted. Tests and migrations are left out."""
     from archguard.app.graphing import graph_of
     from archguard.report.graph_formats import RENDERERS
 
-    options = ScanOptions(
-        paths=paths or (Path("."),), config_file=config_file, use_cache=not no_cache
-    )
     try:
         text = RENDERERS[fmt](graph_of(options, level))
     except (UsageError, ConfigError) as exc:
         _fail(str(exc))
-        return
     if output is None:
         click.echo(text, nl=False)
-        return
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        _fail(f"cannot write {output}: {exc}")
+    else:
+        _write(output, text)
 
 
 @main.command("routes")
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option(
-    "--config", "config_file", type=click.Path(path_type=Path), help="Use this config file."
-)
+@_project_options
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
 @click.option(
     "--unguarded", is_flag=True, help="List only routes with no authentication at any level."
 )
-@click.option("--no-cache", is_flag=True, help="Neither read nor write the per-file cache.")
-def routes_command(
-    paths: tuple[Path, ...],
-    config_file: Path | None,
-    fmt: str,
-    unguarded: bool,
-    no_cache: bool,
-) -> None:
+def routes_command(options: ScanOptions, fmt: str, unguarded: bool) -> None:
     """List every HTTP route (FastAPI, Flask, Django, DRF, aiohttp) with its guards."""
     from archguard.app.listing_routes import list_routes
     from archguard.report import routes as routes_report
 
-    options = ScanOptions(
-        paths=paths or (Path("."),), config_file=config_file, use_cache=not no_cache
-    )
     try:
         listing = list_routes(options)
     except (UsageError, ConfigError) as exc:
         _fail(str(exc))
-        return
     shown = [
         r
         for r in listing.routes

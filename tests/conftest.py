@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import functools
 import json
 import subprocess
 import textwrap
@@ -10,11 +11,49 @@ import jsonschema
 import pytest
 from click.testing import CliRunner, Result
 
+from archguard.app.scanning import ScanOptions, run_scan
 from archguard.cli import main
+from archguard.core.report import ScanReport
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "fixtures"
 SHARED = REPO.parent / "shared"
+#: The sample backends: each folder of fixtures/ with a pyproject.toml of its own.
+FIXTURE_DIRS = sorted(p for p in FIXTURES.iterdir() if (p / "pyproject.toml").is_file())
+OUTPUT_FORMATS = ("text", "json", "sarif", "github", "html")
+
+
+# Scanning the fixtures is most of the suite's time. Tests that only read a fixture's
+# report or outputs share one scan of each per session; tests about scanning itself
+# (caching, determinism, the CLI's options) still run their own.
+@functools.cache
+def fixture_report(root: Path) -> ScanReport:
+    """The report of a cache-less, single-process scan of one fixture."""
+    return run_scan(ScanOptions(paths=(root,), use_cache=False, jobs=1))
+
+
+def all_formats(root: Path, directory: Path, *extra: str | Path) -> dict[str, str]:
+    """Every output format of one scan of ``root``, as a CI job would write them (one
+    run, so Semgrep starts once)."""
+    targets = {fmt: directory / f"{root.name}.{fmt}" for fmt in OUTPUT_FORMATS}
+    args: list[str | Path] = ["scan", root, "--output", targets["text"]]
+    for fmt in OUTPUT_FORMATS[1:]:
+        args += [f"--{fmt}-output", targets[fmt]]
+    CliRunner().invoke(main, [str(a) for a in (*args, *extra)], catch_exceptions=False)
+    return {fmt: target.read_text(encoding="utf-8") for fmt, target in targets.items()}
+
+
+@pytest.fixture(scope="session")
+def fixture_outputs(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Path], dict[str, str]]:
+    """Every output format of a cache-less scan of a fixture, once per session."""
+    done: dict[Path, dict[str, str]] = {}
+
+    def outputs(root: Path) -> dict[str, str]:
+        if root not in done:
+            done[root] = all_formats(root, tmp_path_factory.mktemp(root.name), "--no-cache")
+        return done[root]
+
+    return outputs
 
 
 @pytest.fixture

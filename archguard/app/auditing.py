@@ -10,6 +10,7 @@ from archguard.core.architecture import ArchitectureView
 from archguard.core.report import ScanReport
 from archguard.core.routes import Route
 from archguard.graph.architecture import build_view
+from archguard.web.routes import route_inventory
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,7 @@ def run_audit(options: ScanOptions, progress: ProgressHook | None = None) -> Aud
     return Audit(
         report=run.report,
         architecture=build_view(project),
-        routes=tuple(project.routes.routes),
+        routes=tuple(route_inventory(project).routes),
         sources=run.sources,
         title=run.root_name,
     )

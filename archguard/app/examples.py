@@ -5,6 +5,7 @@ from __future__ import annotations
 import tomllib
 from dataclasses import replace
 
+from archguard.app.file_pass import file_pass
 from archguard.config.layer_sources import contracts_from_other_tools
 from archguard.config.loading import settings_from_table
 from archguard.config.settings import Settings
@@ -14,7 +15,7 @@ from archguard.core.rule_meta import Example
 from archguard.graph.build import build_project
 from archguard.rules.project_rule import ProjectRule
 from archguard.rules.registry import AnyRule
-from archguard.scan.analyze import FileJob, FileRuleSet, analyze
+from archguard.scan.analyze import FileJob, analyze
 from archguard.scan.file_rule import FileRule
 from archguard.scan.modules import default_source_roots, module_name
 from archguard.scan.pattern_rule import PatternRule
@@ -57,16 +58,14 @@ def run_example(rule: AnyRule, example: Example) -> list[Finding]:
     if issubclass(rule, PatternRule):
         raise ExampleError(f"{rule.meta.id} is a pattern rule: semgrep --test runs its examples")
     file_rules = [rule] if issubclass(rule, FileRule) else []
-    ruleset = FileRuleSet(file_rules)
+    spec = file_pass(file_rules, _MAX_SIZE)
     findings: list[Finding] = []
     facts = []
     for path, code in example.files:
         if path not in paths:
             continue
         module, is_package = module_name(path, roots)
-        outcome = analyze(
-            FileJob(path, code.encode("utf-8"), module, is_package), ruleset, _MAX_SIZE
-        )
+        outcome = analyze(FileJob(path, code.encode("utf-8"), module, is_package), spec)
         if not isinstance(outcome, Analysed):
             raise ExampleError(f"{path}: {outcome.diagnostic.message}")
         findings.extend(outcome.findings)

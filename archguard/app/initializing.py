@@ -15,13 +15,14 @@ import tomlkit
 from tomlkit.items import Table
 
 from archguard.app.errors import UsageError
+from archguard.app.file_pass import file_pass
 from archguard.app.scanning import nested_projects
 from archguard.config.loading import settings_from_table
 from archguard.config.settings import Settings
 from archguard.core.outcomes import Analysed
 from archguard.graph.build import build_project
 from archguard.graph.layering import inferred_order
-from archguard.scan.analyze import FileJob, FileRuleSet, analyze
+from archguard.scan.analyze import FileJob, analyze
 from archguard.scan.discover import discover
 from archguard.scan.modules import default_source_roots, module_name
 
@@ -108,7 +109,7 @@ def _inferred_order(root: Path, files: list[str]) -> list[str]:
             continue
         module, is_package = module_name(path, roots)
         outcome = analyze(
-            FileJob(path, data, module, is_package), FileRuleSet([]), Settings().max_file_size
+            FileJob(path, data, module, is_package), file_pass([], Settings().max_file_size)
         )
         if isinstance(outcome, Analysed):
             facts.append(outcome.facts)

@@ -8,6 +8,7 @@ from archguard.app.scanning import ProgressHook, ScanOptions, analyze_project
 from archguard.core.outcomes import Analysed, Diagnostic
 from archguard.core.routes import Route
 from archguard.graph.build import build_project
+from archguard.web.routes import route_inventory
 
 
 @dataclass(frozen=True)
@@ -24,4 +25,4 @@ def list_routes(options: ScanOptions, progress: ProgressHook | None = None) -> R
     facts = [o.facts for o in outcomes if isinstance(o, Analysed)]
     diagnostics = tuple(sorted(o.diagnostic for o in outcomes if not isinstance(o, Analysed)))
     project = build_project(facts, settings)
-    return RouteListing(tuple(project.routes.routes), diagnostics, len(loaded.files))
+    return RouteListing(tuple(route_inventory(project).routes), diagnostics, len(loaded.files))

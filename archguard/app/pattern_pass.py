@@ -1,4 +1,4 @@
-"""Running the pattern rules through Semgrep beside the libcst pass, with their own cache."""
+"""Running the pattern rules through Semgrep beside the per-file pass, with their own cache."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from archguard.scan.analyze import FileJob
 from archguard.scan.cache import FileCache
 from archguard.scan.pattern_rule import PatternRule
 
-#: Files that the libcst pass skips as binary are not worth Semgrep's time either.
+#: Files that the per-file pass skips as binary are not worth Semgrep's time either.
 _BINARY_PROBE = 8192
 
 
@@ -28,7 +28,7 @@ class PatternResults:
 
 
 class PatternPass:
-    """Start with :meth:`start` before the libcst pass, collect with :meth:`finish`."""
+    """Start with :meth:`start` before the per-file pass, collect with :meth:`finish`."""
 
     def __init__(
         self,
@@ -114,7 +114,7 @@ def _salt(rules: tuple[type[PatternRule], ...], code_signature: str) -> str:
 def merge_engines(
     native: list[Finding], patterns: tuple[Finding, ...], rules: list[type[PatternRule]]
 ) -> list[Finding]:
-    """Both engines' findings, with a pattern finding dropped when a libcst rule already
+    """Both engines' findings, with a pattern finding dropped when a Python rule already
     reports the same problem on the same line (the same category, or a rule the shape
     declares as overlapping), or when two shapes of one pattern rule match one line;
     of those, the most confident one stays."""

@@ -5,12 +5,13 @@ from __future__ import annotations
 import os
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from archguard import __version__
 from archguard.app.baseline import BaselineFile, read_baseline
 from archguard.app.errors import UsageError
+from archguard.app.file_pass import file_pass
 from archguard.app.pattern_pass import PatternPass, merge_engines
 from archguard.app.selection import select_rules
 from archguard.app.suppressing import (
@@ -26,6 +27,7 @@ from archguard.config.loading import (
     load_config,
 )
 from archguard.config.settings import Settings
+from archguard.core.facts import ModuleFacts, Suppression
 from archguard.core.findings import Finding
 from archguard.core.levels import Severity
 from archguard.core.outcomes import (
@@ -41,7 +43,7 @@ from archguard.graph.metrics import repo_metrics
 from archguard.graph.project import Project
 from archguard.graph.roots import misconfigured_roots
 from archguard.rules.project_rule import ProjectRule
-from archguard.rules.registry import all_rules
+from archguard.rules.registry import AnyRule, all_rules
 from archguard.scan import git
 from archguard.scan.analyze import FileJob
 from archguard.scan.cache import FileCache, code_signature
@@ -55,7 +57,8 @@ from archguard.scan.pool import analyze_files
 
 @dataclass(frozen=True)
 class ScanOptions:
-    paths: tuple[Path, ...] = (Path("."),)
+    #: The paths named on the command line; none means the current directory.
+    paths: tuple[Path, ...] = ()
     config_file: Path | None = None
     select: tuple[str, ...] | None = None
     extend_select: tuple[str, ...] = ()
@@ -73,6 +76,10 @@ class ScanOptions:
     #: Run the pattern rules through Semgrep; off, they are left out of the scan.
     semgrep: bool = True
 
+    @property
+    def targets(self) -> tuple[Path, ...]:
+        return self.paths or (Path("."),)
+
 
 @dataclass(frozen=True)
 class ProjectLocation:
@@ -84,10 +91,10 @@ class ProjectLocation:
 
 
 def locate_project(options: ScanOptions) -> ProjectLocation:
-    missing = [str(p) for p in options.paths if not p.exists()]
+    missing = [str(p) for p in options.targets if not p.exists()]
     if missing:
         raise UsageError(f"path does not exist: {', '.join(missing)}")
-    first = options.paths[0].resolve()
+    first = options.targets[0].resolve()
     config_file = options.config_file
     if config_file is not None and not config_file.is_file():
         raise UsageError(f"config file does not exist: {config_file}")
@@ -102,7 +109,7 @@ def locate_project(options: ScanOptions) -> ProjectLocation:
         root = git.toplevel(first) or (first if first.is_dir() else first.parent)
     if not settings.layer_contracts:
         settings = replace(settings, layer_contracts=contracts_from_other_tools(read_in(root)))
-    for path in options.paths:
+    for path in options.targets:
         try:
             path.resolve().relative_to(root)
         except ValueError:
@@ -146,117 +153,174 @@ def execute_scan(
     *,
     want_project: bool = False,
 ) -> ScanRun:
-    project = locate_project(options)
-    root = project.root
-    settings = effective_settings(project.settings, options)
-    rules = select_rules(settings.select, settings.extend_select, settings.ignore)
-    file_rules = [r for r in rules if issubclass(r, FileRule)]
-    project_rules = [r for r in rules if issubclass(r, ProjectRule)]
-    pattern_rules = [r for r in rules if issubclass(r, PatternRule)]
-    if not options.semgrep:
-        rules = [r for r in rules if not issubclass(r, PatternRule)]
-        pattern_rules = []
-
+    location = locate_project(options)
+    root = location.root
+    settings = effective_settings(location.settings, options)
+    rules = choose_rules(settings, options)
     loaded = load_files(root, settings, options)
-    files, jobs, sources, unreadable = loaded.files, loaded.jobs, loaded.sources, loaded.unreadable
-    report_only = _report_filter(root, options)
-
+    scope = _report_filter(root, options)
     signature = code_signature()
-    workers = options.jobs or os.cpu_count() or 1
+
+    # Semgrep runs beside the per-file pass. Pattern rules look at one file at a time,
+    # so a pre-commit run needs them only on the files it reports on.
     patterns = PatternPass(
         root,
-        pattern_rules,
+        rules.pattern,
         root / settings.cache_dir if options.use_cache else None,
         signature,
         settings.max_file_size,
     )
-    # Pattern rules look at one file at a time, so a pre-commit run needs them only on
-    # the files it reports on.
-    patterns.start([j for j in jobs if report_only is None or j.path in report_only], workers)
-    outcomes = _analyze(root, settings, options, signature, file_rules, jobs, progress)
-    outcomes += unreadable
-    pattern_results = patterns.finish(sources)
-
-    findings: list[Finding] = []
-    diagnostics: list[Diagnostic] = []
-    facts = []
-    counts: Counter[str] = Counter()
-    suppressions = {}
-    for outcome in outcomes:
-        counts[type(outcome).__name__] += 1
-        if isinstance(outcome, Analysed):
-            facts.append(outcome.facts)
-            findings.extend(outcome.findings)
-            diagnostics.extend(outcome.diagnostics)
-            suppressions[outcome.path] = outcome.facts.suppressions
-        else:
-            diagnostics.append(outcome.diagnostic)
-
-    graph_project = (
-        build_project(facts, settings, nested_projects(root, files))
-        if project_rules or want_project
-        else None
+    patterns.start(
+        [j for j in loaded.jobs if scope is None or j.path in scope],
+        options.jobs or os.cpu_count() or 1,
     )
-    if graph_project is not None:
-        problem = misconfigured_roots(graph_project)
-        if problem is not None and any("architecture" in r.meta.tags for r in project_rules):
-            # Graph rules would pass vacuously on a graph without edges.
-            raise ConfigError(
-                [
-                    ConfigProblem(
-                        project.config_source.name if project.config_source else "(no config file)",
-                        "src",
-                        problem,
-                    )
-                ]
-            )
-        for rule_class in project_rules:
-            findings.extend(rule_class().check(graph_project))
-    findings = merge_engines(findings, pattern_results.findings, pattern_rules)
-    diagnostics.extend(pattern_results.diagnostics)
+    outcomes = _analyze(root, settings, options, signature, rules.file, loaded.jobs, progress)
+    per_file = PerFile.collect(outcomes + loaded.unreadable)
+    pattern_results = patterns.finish(loaded.sources)
 
-    known_ids = {r.meta.id for r in all_rules()}
-    for path, items in suppressions.items():
-        diagnostics.extend(unknown_suppressions(path, items, known_ids))
+    project = _project(location, settings, rules, per_file, loaded, want_project)
+    project_findings = (
+        [finding for rule in rules.project for finding in rule().check(project)]
+        if project is not None
+        else []
+    )
+    findings = merge_engines(
+        per_file.findings + project_findings, pattern_results.findings, rules.pattern
+    )
+    diagnostics = [
+        *per_file.diagnostics,
+        *pattern_results.diagnostics,
+        *per_file.unknown_suppressions(),
+    ]
+    kept, suppressed = _apply_suppressions(findings, per_file, settings)
+    if scope is not None:
+        kept = [f for f in kept if f.location.path in scope]
+        diagnostics = [d for d in diagnostics if d.path in scope]
+    kept, baselined, fixed = _apply_baseline(kept, root, settings, options, scope, loaded.files)
+
+    report = ScanReport(
+        findings=tuple(sorted(_with_line_hashes(kept, loaded.sources), key=lambda f: f.sort_key)),
+        diagnostics=tuple(sorted(set(diagnostics))),
+        rules=tuple(r.meta for r in rules.enabled),
+        files_total=len(loaded.files),
+        files_analysed=per_file.counts["Analysed"],
+        files_failed=per_file.counts["Failed"],
+        files_skipped=per_file.counts["Skipped"],
+        baselined=baselined,
+        fixed_baseline=fixed,
+        suppressed=suppressed,
+        metrics=repo_metrics(project) if project is not None and scope is None else (),
+        fail_on=settings.fail_on,
+    )
+    return ScanRun(report, project, loaded.sources, root.name)
+
+
+@dataclass(frozen=True)
+class ChosenRules:
+    """The rules a scan runs, by engine."""
+
+    enabled: tuple[AnyRule, ...]
+    file: list[type[FileRule]]
+    project: list[type[ProjectRule]]
+    pattern: list[type[PatternRule]]
+
+
+def choose_rules(settings: Settings, options: ScanOptions) -> ChosenRules:
+    rules = select_rules(settings.select, settings.extend_select, settings.ignore)
+    if not options.semgrep:
+        rules = [r for r in rules if not issubclass(r, PatternRule)]
+    return ChosenRules(
+        enabled=tuple(rules),
+        file=[r for r in rules if issubclass(r, FileRule)],
+        project=[r for r in rules if issubclass(r, ProjectRule)],
+        pattern=[r for r in rules if issubclass(r, PatternRule)],
+    )
+
+
+@dataclass
+class PerFile:
+    """What the per-file pass gave, gathered: findings, diagnostics, facts, inline
+    suppressions, and how many files ended each way."""
+
+    findings: list[Finding] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    facts: list[ModuleFacts] = field(default_factory=list)
+    suppressions: dict[str, tuple[Suppression, ...]] = field(default_factory=dict)
+    counts: Counter[str] = field(default_factory=Counter)
+
+    @classmethod
+    def collect(cls, outcomes: list[FileOutcome]) -> PerFile:
+        gathered = cls()
+        for outcome in outcomes:
+            gathered.counts[type(outcome).__name__] += 1
+            if isinstance(outcome, Analysed):
+                gathered.facts.append(outcome.facts)
+                gathered.findings.extend(outcome.findings)
+                gathered.diagnostics.extend(outcome.diagnostics)
+                gathered.suppressions[outcome.path] = outcome.facts.suppressions
+            else:
+                gathered.diagnostics.append(outcome.diagnostic)
+        return gathered
+
+    def unknown_suppressions(self) -> list[Diagnostic]:
+        known_ids = {r.meta.id for r in all_rules()}
+        return [
+            diagnostic
+            for path, items in self.suppressions.items()
+            for diagnostic in unknown_suppressions(path, items, known_ids)
+        ]
+
+
+def _project(
+    location: ProjectLocation,
+    settings: Settings,
+    rules: ChosenRules,
+    per_file: PerFile,
+    loaded: LoadedFiles,
+    wanted: bool,
+) -> Project | None:
+    """The project pass's picture of the code, when a project rule runs or the caller
+    asks for it (an audit draws it)."""
+    if not rules.project and not wanted:
+        return None
+    project = build_project(per_file.facts, settings, nested_projects(location.root, loaded.files))
+    problem = misconfigured_roots(project)
+    if problem is not None and any("architecture" in r.meta.tags for r in rules.project):
+        # Graph rules would pass vacuously on a graph without edges.
+        source = location.config_source.name if location.config_source else "(no config file)"
+        raise ConfigError([ConfigProblem(source, "src", problem)])
+    return project
+
+
+def _apply_suppressions(
+    findings: list[Finding], per_file: PerFile, settings: Settings
+) -> tuple[list[Finding], int]:
+    """Findings left after per-file ignores and inline suppressions, with duplicates of
+    one identity numbered, and how many were suppressed inline."""
     kept = []
     suppressed = 0
     for finding in findings:
         if is_ignored_for_file(finding, settings.per_file_ignores):
             continue
-        if is_suppressed(finding, suppressions.get(finding.location.path, ())):
+        if is_suppressed(finding, per_file.suppressions.get(finding.location.path, ())):
             suppressed += 1
             continue
         kept.append(finding)
-    kept = _number_duplicates(kept)
+    return _number_duplicates(kept), suppressed
 
-    if report_only is not None:
-        kept = [f for f in kept if f.location.path in report_only]
-        diagnostics = [d for d in diagnostics if d.path in report_only]
 
+def _apply_baseline(
+    findings: list[Finding],
+    root: Path,
+    settings: Settings,
+    options: ScanOptions,
+    scope: set[str] | None,
+    files: list[str],
+) -> tuple[list[Finding], int, tuple[BaselineEntry, ...]]:
     baseline = None if options.no_baseline else _baseline(root, settings, options)
-    baselined = 0
-    fixed: tuple[BaselineEntry, ...] = ()
-    if baseline is not None:
-        kept, baselined, fixed = baseline.apply(kept, scope=report_only or set(files))
-
-    kept = _with_line_hashes(kept, sources)
-    report = ScanReport(
-        findings=tuple(sorted(kept, key=lambda f: f.sort_key)),
-        diagnostics=tuple(sorted(set(diagnostics))),
-        rules=tuple(r.meta for r in rules),
-        files_total=len(files),
-        files_analysed=counts["Analysed"],
-        files_failed=counts["Failed"],
-        files_skipped=counts["Skipped"],
-        baselined=baselined,
-        fixed_baseline=fixed,
-        suppressed=suppressed,
-        metrics=repo_metrics(graph_project)
-        if graph_project is not None and report_only is None
-        else (),
-        fail_on=settings.fail_on,
-    )
-    return ScanRun(report, graph_project, sources, root.name)
+    if baseline is None:
+        return findings, 0, ()
+    return baseline.apply(findings, scope=scope or set(files))
 
 
 def nested_projects(root: Path, files: list[str]) -> tuple[str, ...]:
@@ -280,10 +344,10 @@ class LoadedFiles:
 def load_files(root: Path, settings: Settings, options: ScanOptions) -> LoadedFiles:
     """Discover the project's Python files and read them; unreadable ones become
     outcomes. Raises UsageError when there is no Python file at all."""
-    targets = [root] if options.changed_only else [p.resolve() for p in options.paths]
+    targets = [root] if options.changed_only else [p.resolve() for p in options.targets]
     files = discover(root, targets, settings)
     if not files:
-        raise UsageError(f"no Python files found under {', '.join(map(str, options.paths))}")
+        raise UsageError(f"no Python files found under {', '.join(map(str, options.targets))}")
     roots = default_source_roots(files, settings.src, nested_projects(root, files))
     sources: dict[str, bytes] = {}
     jobs = []
@@ -330,7 +394,9 @@ def analyze_project(
 def _report_filter(root: Path, options: ScanOptions) -> set[str] | None:
     if options.changed_only:
         return {
-            p.resolve().relative_to(root).as_posix() for p in options.paths if p.resolve().is_file()
+            p.resolve().relative_to(root).as_posix()
+            for p in options.targets
+            if p.resolve().is_file()
         }
     if options.since:
         try:
@@ -377,7 +443,11 @@ def _analyze(
 
     workers = options.jobs or os.cpu_count() or 1
     outcomes = analyze_files(
-        [job for _, job, _ in misses], file_rules, settings.max_file_size, workers, cache, tick
+        [job for _, job, _ in misses],
+        file_pass(file_rules, settings.max_file_size),
+        workers,
+        cache,
+        tick,
     )
     for (index, _, _), outcome in zip(misses, outcomes, strict=True):
         results[index] = outcome

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from archguard.config.settings import Settings
 from archguard.core.facts import ModuleFacts
@@ -12,8 +12,8 @@ from archguard.core.facts import ModuleFacts
 if TYPE_CHECKING:
     import networkx as nx
 
-    from archguard.graph.orm_analysis import OrmAnalysis
-    from archguard.graph.routes import RouteInventory
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,9 @@ class Project:
     settings: Settings = field(default_factory=Settings)
     #: Directories below the root with a pyproject.toml of their own: services.
     nested_projects: tuple[str, ...] = ()
+    _derived: dict[Callable[[Any], Any], Any] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def first_party_edges(self) -> list[tuple[str, str]]:
         return [
@@ -35,17 +38,14 @@ class Project:
             if not self.graph.nodes[b].get("external") and not self.graph.nodes[a].get("external")
         ]
 
-    @cached_property
-    def routes(self) -> RouteInventory:
-        """Every HTTP route with its guards, built on first use."""
-        from archguard.graph.routes import build_inventory
-        from archguard.graph.web_index import build_index
+    def derived(self, build: Callable[[Project], T]) -> T:
+        """A whole-project analysis (the route inventory, the database analysis), built
+        by ``build`` on first use and shared by every rule of the scan.
 
-        return build_inventory(build_index(self.modules))
-
-    @cached_property
-    def orm(self) -> OrmAnalysis:
-        """Models, resolved queries and per-row consumption, built on first use."""
-        from archguard.graph.orm_analysis import analyse
-
-        return analyse(self.modules)
+        The analyses live in the domain packages above this layer; keying the memo by
+        the builder lets them hang off the project without the project knowing them.
+        """
+        memo = self._derived
+        if build not in memo:
+            memo[build] = build(self)
+        return cast(T, memo[build])

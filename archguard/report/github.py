@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from archguard.core.levels import Severity
 from archguard.core.report import ScanReport
+from archguard.report.context import RenderContext
 
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTE: "notice"}
 
@@ -16,7 +17,7 @@ def _prop(text: str) -> str:
     return _data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def render(report: ScanReport) -> str:
+def render(report: ScanReport, context: RenderContext | None = None) -> str:
     out = []
     for f in report.findings:
         loc = f.location

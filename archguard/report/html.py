@@ -16,6 +16,7 @@ from archguard.core.report import ScanReport
 from archguard.core.routes import Route
 from archguard.core.rule_meta import RuleMeta
 from archguard.report import svg
+from archguard.report.context import RenderContext
 from archguard.report.excerpts import Excerpt, excerpts
 from archguard.report.markdown import inline, to_html
 from archguard.report.routes import standing
@@ -267,13 +268,12 @@ def _diagnostics_html(report: ScanReport) -> str:
     )
 
 
-def render(
-    report: ScanReport,
-    architecture: ArchitectureView,
-    routes: Sequence[Route],
-    sources: Mapping[str, bytes],
-    title: str = "",
-) -> str:
+def render(report: ScanReport, context: RenderContext | None = None) -> str:
+    """The audit page. Its architecture picture and route table come from the context,
+    which the audit use case fills; without them those sections say so."""
+    context = context or RenderContext()
+    architecture = context.architecture or ArchitectureView((), (), (), ())
+    routes, sources, title = context.routes, context.sources, context.title
     tone, verdict = _verdict(report)
     name = escape(title or "project")
     severity_counts = by_severity(report)

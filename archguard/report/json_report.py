@@ -9,6 +9,7 @@ from typing import Any
 from archguard import __version__
 from archguard.core.findings import Finding, Location
 from archguard.core.report import ScanReport
+from archguard.report.context import RenderContext
 from archguard.report.summary import by_category, by_severity
 
 SCHEMA = "archguard-report/1"
@@ -78,5 +79,5 @@ def as_dict(report: ScanReport) -> dict[str, Any]:
     }
 
 
-def render(report: ScanReport) -> str:
+def render(report: ScanReport, context: RenderContext | None = None) -> str:
     return json.dumps(as_dict(report), indent=2, ensure_ascii=False) + "\n"

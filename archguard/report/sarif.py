@@ -24,6 +24,7 @@ from archguard.core.findings import Finding, Location
 from archguard.core.levels import Confidence, Severity
 from archguard.core.report import ScanReport
 from archguard.core.rule_meta import RuleMeta
+from archguard.report.context import RenderContext
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://archguard.invalid/"
@@ -229,7 +230,12 @@ def build(
     return {"$schema": data.pop("$schema"), **data}
 
 
-def render(report: ScanReport, max_gzip_bytes: int = MAX_GZIP_BYTES) -> str:
+def render(
+    report: ScanReport,
+    context: RenderContext | None = None,
+    *,
+    max_gzip_bytes: int = MAX_GZIP_BYTES,
+) -> str:
     """The SARIF log as text, within GitHub's result count and upload size limits."""
     text = _dump(build(report))
     if _gzipped_size(text) <= max_gzip_bytes:

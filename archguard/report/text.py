@@ -2,25 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from archguard.core.levels import Severity
 from archguard.core.report import ScanReport
+from archguard.report.context import RenderContext
 from archguard.report.summary import by_category, by_rule, by_severity
-
-Style = Callable[..., str]
-
-
-def _plain(text: str, **_: object) -> str:
-    return text
-
 
 _COLOURS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.NOTE: "blue"}
 
 
-def render(
-    report: ScanReport, *, style: Style = _plain, quiet: bool = False, statistics: bool = False
-) -> str:
+def render(report: ScanReport, context: RenderContext | None = None) -> str:
+    context = context or RenderContext()
+    style, quiet = context.style, context.quiet
     lines = []
     for f in report.findings:
         loc = f.location
@@ -32,7 +24,7 @@ def render(
     for d in report.diagnostics:
         place = f"{d.path}:{d.line}:" if d.line else f"{d.path or 'archguard'}:"
         lines.append(f"{place} {style(d.kind.value, fg='magenta')} [{d.level}] {d.message}")
-    if statistics:
+    if context.statistics:
         if lines:
             lines.append("")
         for rule_id, name, count in by_rule(report):

@@ -1,4 +1,4 @@
-"""Finds every rule: libcst rules by walking this package, pattern rules by listing the
+"""Finds every rule: Python rules by walking this package, pattern rules by listing the
 YAML files of the top-level ``rules/`` directory. A new rule file is picked up as it is."""
 
 from __future__ import annotations

@@ -1,18 +1,25 @@
-"""The per-file pass: one file in, one outcome out, never an exception."""
+"""The per-file pass: one file in, one outcome out, never an exception.
+
+A file is decoded, parsed once with ``ast`` (newer syntax than the host knows is lowered
+first, see ``lowering``), and that one tree feeds everything: the import facts, the name
+table, the domain facts the app plugs in (web routes and guards, database queries),
+function shapes, and one traversal shared by every file rule that applies to the file.
+"""
 
 from __future__ import annotations
 
 import ast
 import re
+import sys
 import traceback
 import warnings
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 
-import libcst as cst
-
-from archguard.core.facts import Definition, ImportFact, ModuleFacts
+from archguard.core.facts import ImportFact, ModuleFacts
 from archguard.core.findings import Finding, Location
 from archguard.core.fingerprint import make_fingerprint, normalize_snippet
+from archguard.core.orm import OrmFacts
 from archguard.core.outcomes import (
     Analysed,
     Diagnostic,
@@ -22,15 +29,14 @@ from archguard.core.outcomes import (
     Skipped,
 )
 from archguard.core.web import WebFacts
-from archguard.scan import facts_ast, orm_facts, structure, web_facts
+from archguard.scan import facts_ast, structure
 from archguard.scan.context import FileContext
-from archguard.scan.facts_cst import FactCollector, definition_nodes, definitions
 from archguard.scan.file_rule import FileRule
 from archguard.scan.line_hash import line_hashes
-from archguard.scan.locate import locate
-from archguard.scan.resolver import ImportTable
+from archguard.scan.lowering import lower
 from archguard.scan.source import decode_source
 from archguard.scan.suppressions import find_suppressions
+from archguard.scan.syntax import Names
 from archguard.scan.walker import Dispatch, walk
 
 
@@ -40,6 +46,34 @@ class FileJob:
     data: bytes
     module: str
     is_package: bool
+
+
+@dataclass(frozen=True)
+class Extractors:
+    """The domain fact extractors: they live in the domain packages above this layer,
+    and the app plugs them in here. Each takes (tree, module name, import facts, raw
+    bytes) and checks its own trigger words in the bytes first, so files that cannot
+    hold its facts cost nothing."""
+
+    web: Callable[[ast.Module, str, tuple[ImportFact, ...], bytes], WebFacts | None]
+    orm: Callable[[ast.Module, str, tuple[ImportFact, ...], bytes], OrmFacts | None]
+
+
+@dataclass(frozen=True)
+class FilePass:
+    """What the per-file pass does to every file: the enabled file rules, the size
+    limit, and the domain extractors (None only in tests of the bare pass)."""
+
+    rules: tuple[type[FileRule], ...]
+    max_size: int
+    extractors: Extractors | None = None
+    _ruleset: list[FileRuleSet] = field(default_factory=list, compare=False, repr=False)
+
+    @property
+    def ruleset(self) -> FileRuleSet:
+        if not self._ruleset:
+            self._ruleset.append(FileRuleSet(list(self.rules)))
+        return self._ruleset[0]
 
 
 class FileRuleSet:
@@ -65,9 +99,27 @@ def _union(patterns: tuple[bytes, ...] | list[bytes]) -> bytes:
     return b"|".join(b"(?:" + p + b")" for p in patterns)
 
 
-def analyze(job: FileJob, rules: FileRuleSet, max_size: int) -> FileOutcome:
+#: How deep the parser and the extractors may recurse. Python's default (1,000) stops
+#: ``ast.parse`` at a chain of about 3,000 operands and the extractors' visitors at a few
+#: hundred chained calls; real files go further (generated code, long concatenations).
+#: Beyond this the file is reported as too complex instead of crashing the C stack.
+DEPTH_BUDGET = 12_000
+
+
+def analyze(job: FileJob, spec: FilePass) -> FileOutcome:
+    previous = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(previous, DEPTH_BUDGET))
     try:
-        return _analyze(job, rules, max_size)
+        return _analyze_safely(job, spec)
+    finally:
+        sys.setrecursionlimit(previous)
+
+
+def _analyze_safely(job: FileJob, spec: FilePass) -> FileOutcome:
+    try:
+        return _analyze(job, spec)
+    except RecursionError:
+        return Failed(job.path, _too_complex(job.path, "nesting too deep to analyse"))
     except Exception as exc:  # the runner must survive any one file
         where = traceback.extract_tb(exc.__traceback__)[-1]
         return Failed(
@@ -82,165 +134,96 @@ def analyze(job: FileJob, rules: FileRuleSet, max_size: int) -> FileOutcome:
         )
 
 
-def _analyze(job: FileJob, ruleset: FileRuleSet, max_size: int) -> FileOutcome:
-    decoded = decode_source(job.path, job.data, max_size)
+def _too_complex(path: str, why: str) -> Diagnostic:
+    return Diagnostic(path, DiagnosticKind.TOO_COMPLEX, f"not analysed: {why}", level="warning")
+
+
+def _analyze(job: FileJob, spec: FilePass) -> FileOutcome:
+    decoded = decode_source(job.path, job.data, spec.max_size)
     if isinstance(decoded, Diagnostic):
         if decoded.kind in (DiagnosticKind.BINARY, DiagnosticKind.TOO_LARGE):
             return Skipped(job.path, decoded)
         return Failed(job.path, decoded)
     text = decoded.text
+    parsed = parse(job.path, text)
+    if isinstance(parsed, Diagnostic):
+        return Failed(job.path, parsed)
+    tree = parsed
     lines = text.splitlines()
-    rules = ruleset.rules_for(job.data)
-    if not rules:
-        facts = _facts_from_ast(job, text, lines)
-        if facts is not None:
-            return Analysed(job.path, facts, (), _web_diagnostics(job, facts))
-    return _analyze_with_libcst(job, text, lines, rules)
-
-
-def _syntax_error(text: str, exc: cst.ParserSyntaxError) -> tuple[int, int, str]:
-    """Where and why the file does not parse, in CPython's words when it agrees that
-    the file is broken (they are the words users know), else in libcst's."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            ast.parse(text)
-    except SyntaxError as py_exc:
-        if py_exc.lineno:
-            return py_exc.lineno, py_exc.offset or 1, py_exc.msg
-    except (ValueError, RecursionError, MemoryError):
-        pass
-    return exc.raw_line, exc.raw_column + 1, exc.message
-
-
-def _base_facts(job: FileJob, text: str, lines: list[str]) -> ModuleFacts:
-    return ModuleFacts(
+    imports, defs = facts_ast.extract(tree, job.module, job.is_package, lines)
+    names = Names(job.module, imports)
+    findings = _run_rules(job, spec.ruleset.rules_for(job.data), tree, text, lines, names)
+    facts = ModuleFacts(
         path=job.path,
         module=job.module,
         is_package=job.is_package,
         line_count=len(lines),
         suppressions=find_suppressions(lines),
-    )
-
-
-def _facts_from_ast(job: FileJob, text: str, lines: list[str]) -> ModuleFacts | None:
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # SyntaxWarnings are the user's business
-            tree = ast.parse(text, filename=job.path)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return None  # newer syntax than this Python knows, or broken: libcst decides
-    imports, defs = facts_ast.extract(tree, job.module, job.is_package, lines)
-    return _with_ast_facts(job, _base_facts(job, text, lines), tree, imports, defs)
-
-
-def _with_ast_facts(
-    job: FileJob,
-    base: ModuleFacts,
-    tree: ast.Module | str,
-    imports: tuple[ImportFact, ...],
-    defs: tuple[Definition, ...],
-) -> ModuleFacts:
-    """The module's facts with those that always come from ``ast``: web facts,
-    function shapes and framework references. They need a line on most nodes, which
-    ``ast`` gives for free, and ``ast.parse`` costs a tenth of libcst's, so they come
-    from it even when libcst parsed the file for rules."""
-    if isinstance(tree, str):
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                tree = ast.parse(tree, filename=job.path)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            return replace(base, imports=imports, definitions=defs)
-    references = (
-        structure.framework_references(tree) if _REFERENCE_TRIGGERS.search(job.data) else ()
-    )
-    return replace(
-        base,
-        imports=tuple(sorted(imports + references)),
+        imports=imports,
         definitions=defs,
-        web=_web(job, tree, imports),
-        functions=structure.function_shapes(tree, job.module, imports),
-        orm=orm_facts.extract(tree, job.module, imports)
-        if orm_facts.TRIGGERS.search(job.data)
-        else None,
+    )
+    facts, diagnostics = _with_domain_facts(job, facts, tree, spec.extractors)
+    return Analysed(job.path, facts, findings, diagnostics)
+
+
+def parse(path: str, text: str) -> ast.Module | Diagnostic:
+    """The file's ``ast`` tree, or why it cannot be parsed. Syntax newer than the running
+    Python's is lowered first (see ``lowering``): nothing a fact or rule reads is lost,
+    so it is not reported."""
+    try:
+        return _ast_parse(text, path)
+    except SyntaxError as exc:
+        if "too many nested" in (exc.msg or ""):
+            return _too_complex(path, f"{exc.msg} (line {exc.lineno})")
+        error = exc
+    except (RecursionError, MemoryError):
+        return _too_complex(path, "nesting too deep to parse")
+    except ValueError as exc:  # NUL bytes and the like
+        return Diagnostic(path, DiagnosticKind.SYNTAX_ERROR, f"not analysed: {exc}", level="error")
+    lowered = lower(text)
+    if lowered is not None:
+        try:
+            return _ast_parse(lowered, path)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            pass
+    line = error.lineno or 1
+    return Diagnostic(
+        path,
+        DiagnosticKind.SYNTAX_ERROR,
+        f"not analysed: syntax error at line {line}, column {error.offset or 1}: {error.msg}",
+        line=line,
+        level="error",
     )
 
 
-#: Only modules that mention one of these can name modules in framework strings.
-_REFERENCE_TRIGGERS = re.compile(
-    rb"ForeignKey|OneToOneField|ManyToManyField|ParentalKey|include\(|INSTALLED_APPS|MIDDLEWARE"
-    rb"|ROOT_URLCONF|WSGI_APPLICATION|ASGI_APPLICATION|AUTH_USER_MODEL"
-)
+def _ast_parse(text: str, path: str) -> ast.Module:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # SyntaxWarnings are the user's business
+        return ast.parse(text, filename=path)
 
 
-def _web(job: FileJob, tree: ast.Module, imports: tuple[ImportFact, ...]) -> WebFacts | None:
-    """Web facts for modules that mention web code."""
-    if not web_facts.TRIGGERS.search(job.data):
-        return None
-    try:
-        return web_facts.extract(tree, job.module, imports)
-    except Exception:  # a bug here must not cost the file its other facts and findings
-        return _WEB_FAILED
-
-
-#: Marks a module whose web facts could not be extracted (see _web_diagnostics).
-_WEB_FAILED = WebFacts(frameworks=("<failed>",))
-
-
-def _web_diagnostics(job: FileJob, facts: ModuleFacts) -> tuple[Diagnostic, ...]:
-    if facts.web != _WEB_FAILED:
+def _run_rules(
+    job: FileJob,
+    rules: list[type[FileRule]],
+    tree: ast.Module,
+    text: str,
+    lines: list[str],
+    names: Names,
+) -> tuple[Finding, ...]:
+    if not rules:
         return ()
-    return (
-        Diagnostic(
-            job.path,
-            DiagnosticKind.INTERNAL_ERROR,
-            "routes and guards of this file were not extracted (internal error); "
-            "its other findings stand; please report it",
-        ),
-    )
-
-
-def _analyze_with_libcst(
-    job: FileJob, text: str, lines: list[str], rules: list[type[FileRule]]
-) -> FileOutcome:
-    try:
-        module = cst.parse_module(text)
-    except cst.ParserSyntaxError as exc:
-        line, column, message = _syntax_error(text, exc)
-        return Failed(
-            job.path,
-            Diagnostic(
-                job.path,
-                DiagnosticKind.SYNTAX_ERROR,
-                f"not analysed: syntax error at line {line}, column {column}: {message}",
-                line=line,
-                level="error",
-            ),
-        )
-    names = ImportTable()
-    ctx = FileContext(job.path, job.module, job.is_package, text, names)
-    collector = FactCollector(job.module, job.is_package, names)
+    ctx = FileContext(job.path, job.module, job.is_package, text, names, lines)
     instances = [rule(ctx) for rule in rules]
-    walk(module, Dispatch([collector, *instances]))
-    def_nodes = definition_nodes(module)
+    walk(tree, Dispatch(instances))
     reports = [(rule, report) for rule in instances for report in rule.reports]
-    spans = locate(
-        module,
-        [
-            *collector.nodes_to_locate(),
-            *(n for n, _, _ in def_nodes),
-            *(r.node for _, r in reports),
-        ],
-    )
+    if not reports:
+        return ()
+    hashes = line_hashes(text, max(getattr(r.node, "lineno", 1) for _, r in reports))
     findings = []
-    hashes = line_hashes(text) if reports else {}
     for rule, report in reports:
-        span = spans[report.node]
+        span = ctx.span(report.node)
         key = (
-            report.symbol
-            if report.symbol is not None
-            else normalize_snippet(module.code_for_node(report.node))
+            report.symbol if report.symbol is not None else normalize_snippet(ctx.code(report.node))
         )
         meta = rule.meta
         findings.append(
@@ -258,16 +241,53 @@ def _analyze_with_libcst(
                 line_hash=hashes.get(span.line, ""),
             )
         )
-    facts = _with_ast_facts(
-        job,
-        _base_facts(job, text, lines),
-        text,
-        collector.imports(spans),
-        definitions(def_nodes, spans),
+    return tuple(sorted(findings, key=lambda f: f.sort_key))
+
+
+#: Only modules that mention one of these can name modules in framework strings.
+_REFERENCE_TRIGGERS = re.compile(
+    rb"ForeignKey|OneToOneField|ManyToManyField|ParentalKey|include\(|INSTALLED_APPS|MIDDLEWARE"
+    rb"|ROOT_URLCONF|WSGI_APPLICATION|ASGI_APPLICATION|AUTH_USER_MODEL"
+)
+
+#: Marks a module whose web facts could not be extracted (see _with_domain_facts).
+WEB_FAILED = WebFacts(frameworks=("<failed>",))
+
+
+def _with_domain_facts(
+    job: FileJob, facts: ModuleFacts, tree: ast.Module, extractors: Extractors | None
+) -> tuple[ModuleFacts, tuple[Diagnostic, ...]]:
+    """The facts that always come from the tree beside imports: framework references,
+    function shapes, and the domain extractors' web and database facts. A bug in one
+    extractor costs the file those facts only, and says so."""
+    imports = facts.imports
+    references = (
+        structure.framework_references(tree) if _REFERENCE_TRIGGERS.search(job.data) else ()
     )
-    return Analysed(
-        job.path,
+    facts = replace(
         facts,
-        tuple(sorted(findings, key=lambda f: f.sort_key)),
-        _web_diagnostics(job, facts),
+        imports=tuple(sorted(imports + references)),
+        functions=structure.function_shapes(tree, job.module, imports),
+    )
+    if extractors is None:
+        return facts, ()
+    diagnostics: list[Diagnostic] = []
+    try:
+        facts = replace(facts, web=extractors.web(tree, job.module, imports, job.data))
+    except Exception:
+        facts = replace(facts, web=WEB_FAILED)
+        diagnostics.append(_lost(job.path, "routes and guards"))
+    try:
+        facts = replace(facts, orm=extractors.orm(tree, job.module, imports, job.data))
+    except Exception:
+        diagnostics.append(_lost(job.path, "database facts"))
+    return facts, tuple(diagnostics)
+
+
+def _lost(path: str, what: str) -> Diagnostic:
+    return Diagnostic(
+        path,
+        DiagnosticKind.INTERNAL_ERROR,
+        f"{what} of this file were not extracted (internal error); "
+        "its other findings stand; please report it",
     )

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import ast
+from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
-from archguard.scan.resolver import ImportTable
+from archguard.scan.syntax import Names
 
 _TEST_DIRS = frozenset({"test", "tests", "testing", "fixtures", "conftest"})
 _SETTINGS_NAMES = frozenset({"settings", "config", "conf", "configuration"})
@@ -20,6 +21,17 @@ def is_test_path(path: str) -> bool:
     return any(part in _TEST_DIRS for part in p.parts[:-1])
 
 
+@dataclass(frozen=True)
+class Span:
+    """1-based lines and columns, counted in characters; ``end_column`` is just after
+    the last character."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+
 @dataclass
 class FileContext:
     #: Repo-relative POSIX path.
@@ -28,7 +40,8 @@ class FileContext:
     module: str
     is_package: bool
     source: str
-    names: ImportTable
+    names: Names
+    lines: list[str] = field(default_factory=list)
 
     @property
     def is_test(self) -> bool:
@@ -47,3 +60,22 @@ class FileContext:
         return segments[-1] in _SETTINGS_NAMES or (
             len(segments) > 1 and segments[-2] in _SETTINGS_NAMES
         )
+
+    def column(self, line: int, byte_offset: int) -> int:
+        """1-based character column of a UTF-8 byte offset, as ``ast`` counts them."""
+        text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
+        if text.isascii():
+            return byte_offset + 1
+        return len(text.encode("utf-8")[:byte_offset].decode("utf-8", "replace")) + 1
+
+    def span(self, node: ast.AST) -> Span:
+        line = getattr(node, "lineno", 1)
+        end_line = getattr(node, "end_lineno", None) or line
+        start = self.column(line, getattr(node, "col_offset", 0))
+        end_offset = getattr(node, "end_col_offset", None)
+        end = self.column(end_line, end_offset) if end_offset is not None else start
+        return Span(line, start, end_line, end)
+
+    def code(self, node: ast.AST) -> str:
+        """The node's source text (for fingerprints of findings without a symbol)."""
+        return ast.get_source_segment(self.source, node) or ast.unparse(node)

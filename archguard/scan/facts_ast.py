@@ -1,9 +1,7 @@
-"""Module facts from the standard library's ``ast``, for files no file rule needs.
+"""A module's imports and top-level definitions, from its ``ast`` tree.
 
-Parsing with ``ast`` costs about a tenth of libcst, and most files of a large repo match
-no file rule (see ``FileRule.TRIGGERS``), yet every file's imports feed the module graph.
-This extractor must agree with ``facts_cst`` exactly; a test compares the two. When the
-running Python cannot parse newer syntax, the caller falls back to libcst.
+Every file's imports feed the module graph, and the name table every rule and
+extractor resolves names through is built from them.
 """
 
 from __future__ import annotations
@@ -11,9 +9,10 @@ from __future__ import annotations
 import ast
 
 from archguard.core.facts import Definition, ImportFact, ImportKind
-from archguard.scan.facts_cst import DYNAMIC_IMPORTERS
-from archguard.scan.resolver import resolve_relative
-from archguard.scan.web_names import dotted
+from archguard.scan.syntax import dotted, resolve_relative
+
+#: Calls that import a module named by a string literal.
+DYNAMIC_IMPORTERS = frozenset({"importlib.import_module", "builtins.__import__"})
 
 
 class _Extractor(ast.NodeVisitor):

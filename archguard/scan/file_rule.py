@@ -2,18 +2,18 @@
 
 A rule subclasses ``FileRule``, declares ``meta``, documents itself in its docstring,
 lists ``VALID`` and ``INVALID`` examples, and implements ``visit_<Node>`` /
-``leave_<Node>`` methods named after libcst node classes. One instance is made per file;
-all enabled rules share one traversal. Rules do no I/O: everything they know comes from
-the parsed tree and ``self.ctx``.
+``leave_<Node>`` methods named after ``ast`` node classes (``visit_Call``,
+``leave_FunctionDef``). One instance is made per file; all enabled rules share one
+traversal of the file's one ``ast`` tree, the same tree every fact comes from. Rules do
+no I/O: everything they know comes from the tree and ``self.ctx``.
 """
 
 from __future__ import annotations
 
+import ast
 import inspect
 from dataclasses import dataclass, replace
 from typing import ClassVar
-
-import libcst as cst
 
 from archguard.core.levels import Confidence, Severity
 from archguard.core.rule_meta import Example, RuleMeta
@@ -22,9 +22,9 @@ from archguard.scan.context import FileContext
 
 @dataclass(frozen=True)
 class Report:
-    """A finding before it has a position: positions are computed once per file."""
+    """A finding as a rule reports it; the runner turns it into a ``Finding``."""
 
-    node: cst.CSTNode
+    node: ast.AST
     message: str
     severity: Severity
     confidence: Confidence
@@ -36,7 +36,7 @@ class Report:
 class FileRule:
     meta: ClassVar[RuleMeta]
     #: Byte regexes; the rule runs on a file only if one of them occurs in it. None means
-    #: every file. This lets the scanner skip parsing files no rule can match.
+    #: every file. This lets the scanner skip the rule traversal of files no rule can match.
     TRIGGERS: ClassVar[tuple[bytes, ...] | None] = None
     VALID: ClassVar[tuple[Example, ...]] = ()
     INVALID: ClassVar[tuple[Example, ...]] = ()
@@ -52,7 +52,7 @@ class FileRule:
 
     def report(
         self,
-        node: cst.CSTNode,
+        node: ast.AST,
         message: str,
         *,
         symbol: str | None = None,

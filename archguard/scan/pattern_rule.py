@@ -4,7 +4,7 @@ One YAML file is one archguard rule; it may hold several Semgrep rules (one per 
 the problem), and each of them carries the archguard identity under
 ``metadata.archguard`` (usually one YAML anchor shared by all of them). The docs that
 ``archguard rules --explain`` prints come from ``metadata.archguard.doc``, in the same
-five headings as the docstrings of the libcst rules. Beside each YAML file lives its
+five headings as the docstrings of the Python rules. Beside each YAML file lives its
 annotated test file (``# ruleid:`` / ``# ok:``), which ``semgrep --test`` runs.
 """
 
@@ -41,7 +41,7 @@ class SubRule:
     severity: Severity
     confidence: Confidence | None
     fix: str
-    #: libcst rules that report the same problem; on a line where one of them fired,
+    #: Python rules that report the same problem; on a line where one of them fired,
     #: this shape stays quiet.
     overlaps: frozenset[str] = frozenset()
 

@@ -9,29 +9,26 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 from archguard.core.outcomes import FileOutcome
-from archguard.scan.analyze import FileJob, FileRuleSet, analyze
+from archguard.scan.analyze import FileJob, FilePass, analyze
 from archguard.scan.cache import FileCache
-from archguard.scan.file_rule import FileRule
 
 #: Below this many files a pool costs more to start than it saves.
 _PARALLEL_THRESHOLD = 24
 _CHUNK = 8
 
-_worker_rules: FileRuleSet | None = None
-_worker_max_size = 0
+_worker_pass: FilePass | None = None
 _worker_cache: FileCache | None = None
 
 
-def _init_worker(rules: list[type[FileRule]], max_size: int, cache: FileCache | None) -> None:
-    global _worker_rules, _worker_max_size, _worker_cache
-    _worker_rules = FileRuleSet(rules)
-    _worker_max_size = max_size
+def _init_worker(spec: FilePass, cache: FileCache | None) -> None:
+    global _worker_pass, _worker_cache
+    _worker_pass = spec
     _worker_cache = cache
 
 
 def _run(job: FileJob) -> FileOutcome:
-    assert _worker_rules is not None
-    outcome = analyze(job, _worker_rules, _worker_max_size)
+    assert _worker_pass is not None
+    outcome = analyze(job, _worker_pass)
     # Stored where it was made: encoding and writing entries in the parent would
     # serialise a fifth of a cold scan onto one core.
     if _worker_cache is not None:
@@ -40,7 +37,7 @@ def _run(job: FileJob) -> FileOutcome:
 
 
 def _context() -> multiprocessing.context.BaseContext:
-    # fork shares the already-imported rules and libcst with the workers for free.
+    # fork shares the already-imported rules with the workers for free.
     if "fork" in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("fork")
     return multiprocessing.get_context()
@@ -48,8 +45,7 @@ def _context() -> multiprocessing.context.BaseContext:
 
 def analyze_files(
     jobs: list[FileJob],
-    rules: list[type[FileRule]],
-    max_size: int,
+    spec: FilePass,
     workers: int,
     cache: FileCache | None = None,
     on_done: Callable[[int], None] | None = None,
@@ -58,10 +54,10 @@ def analyze_files(
     workers = min(workers, math.ceil(len(jobs) / _CHUNK))
     if workers > 1 and len(jobs) >= _PARALLEL_THRESHOLD:
         try:
-            return _parallel(jobs, rules, max_size, workers, cache, on_done)
+            return _parallel(jobs, spec, workers, cache, on_done)
         except (BrokenProcessPool, OSError):
             pass  # a worker died (out of memory, killed): finish in this process
-    _init_worker(rules, max_size, cache)
+    _init_worker(spec, cache)
     results = []
     for job in jobs:
         results.append(_run(job))
@@ -72,8 +68,7 @@ def analyze_files(
 
 def _parallel(
     jobs: list[FileJob],
-    rules: list[type[FileRule]],
-    max_size: int,
+    spec: FilePass,
     workers: int,
     cache: FileCache | None,
     on_done: Callable[[int], None] | None,
@@ -83,7 +78,7 @@ def _parallel(
         max_workers=workers,
         mp_context=_context(),
         initializer=_init_worker,
-        initargs=(rules, max_size, cache),
+        initargs=(spec, cache),
     ) as pool:
         results = []
         for outcome in pool.map(_run, jobs, chunksize=chunk):

@@ -8,12 +8,13 @@ override ``entered`` / ``leaving`` rather than the visitor methods.
 
 from __future__ import annotations
 
-import libcst as cst
+import ast
 
 from archguard.scan.context import FileContext
 from archguard.scan.file_rule import FileRule
 
-Scope = cst.ClassDef | cst.FunctionDef
+Function = ast.FunctionDef | ast.AsyncFunctionDef
+Scope = ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef
 
 
 class ScopedRule(FileRule):
@@ -23,36 +24,35 @@ class ScopedRule(FileRule):
         self.scopes: list[Scope] = []
 
     @property
-    def classes(self) -> list[cst.ClassDef]:
-        return [s for s in self.scopes if isinstance(s, cst.ClassDef)]
+    def classes(self) -> list[ast.ClassDef]:
+        return [s for s in self.scopes if isinstance(s, ast.ClassDef)]
 
     @property
-    def functions(self) -> list[cst.FunctionDef]:
-        return [s for s in self.scopes if isinstance(s, cst.FunctionDef)]
+    def functions(self) -> list[Function]:
+        return [s for s in self.scopes if not isinstance(s, ast.ClassDef)]
 
     @property
-    def function(self) -> cst.FunctionDef | None:
+    def function(self) -> Function | None:
         """The innermost enclosing function."""
         for scope in reversed(self.scopes):
-            if isinstance(scope, cst.FunctionDef):
+            if not isinstance(scope, ast.ClassDef):
                 return scope
         return None
 
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+    def _enter(self, node: Scope) -> None:
         self.entered(node)
         self.scopes.append(node)
 
-    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+    def _leave(self, node: Scope) -> None:
         self.scopes.pop()
-        self.leaving(original_node)
+        self.leaving(node)
 
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self.entered(node)
-        self.scopes.append(node)
-
-    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
-        self.scopes.pop()
-        self.leaving(original_node)
+    visit_ClassDef = _enter
+    leave_ClassDef = _leave
+    visit_FunctionDef = _enter
+    leave_FunctionDef = _leave
+    visit_AsyncFunctionDef = _enter
+    leave_AsyncFunctionDef = _leave
 
     def entered(self, node: Scope) -> None:
         """Called on entering a class or function; ``self.scopes`` holds its parents."""

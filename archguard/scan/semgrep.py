@@ -2,7 +2,7 @@
 stale, offline and with local rules only.
 
 ``start`` launches the process and returns at once, so Semgrep's slow start-up overlaps
-the libcst pass; ``finish`` waits for it and turns its JSON into findings. Semgrep writes
+the per-file pass; ``finish`` waits for it and turns its JSON into findings. Semgrep writes
 its report to a temporary file rather than a pipe, so it never stalls on a full pipe
 while archguard is busy elsewhere.
 """
@@ -24,7 +24,7 @@ from archguard.core.fingerprint import make_fingerprint, normalize_snippet
 from archguard.core.outcomes import Diagnostic, DiagnosticKind
 from archguard.scan.pattern_rule import PatternRule
 
-#: Semgrep's error types that mean "this file does not parse": the libcst pass already
+#: Semgrep's error types that mean "this file does not parse": the per-file pass already
 #: reports those files, in CPython's words.
 _PARSE_ERRORS = ("Syntax error", "Lexical error", "PartialParsing", "Other syntax error")
 #: Semgrep's error types that mean a rule itself is broken.

@@ -1,6 +1,5 @@
-"""Structural facts from ``ast``: the shape of every function and the modules named in
-framework strings. Like web facts they come from ``ast`` whichever parser ran the file
-rules, because ``ast.parse`` costs a tenth of libcst's."""
+"""Structural facts of one module: the shape of every function (for duplicated logic
+and fat handlers) and the modules named in framework strings (for the import graph)."""
 
 from __future__ import annotations
 
@@ -9,7 +8,7 @@ import hashlib
 from collections.abc import Iterator
 
 from archguard.core.facts import FunctionShape, ImportFact, ImportKind
-from archguard.scan.web_names import Names, argument, string, strings
+from archguard.scan.syntax import Names, argument, string, strings
 
 #: Django model fields whose first argument (or ``to=``) may name a model lazily.
 _RELATION_FIELDS = frozenset({"ForeignKey", "OneToOneField", "ManyToManyField", "ParentalKey"})

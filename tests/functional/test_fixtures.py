@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from archguard.app.scanning import ScanOptions, run_scan
+from tests.conftest import FIXTURE_DIRS, FIXTURES, fixture_report
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 MARK = re.compile(r"#\s*expect:\s*(AG\d{3}(?:\s*,\s*AG\d{3})*)")
 
 
@@ -23,9 +23,6 @@ def expected_marks(root: Path) -> set[tuple[str, int, str]]:
             if match:
                 marks.update((rel, number, rule.strip()) for rule in match.group(1).split(","))
     return marks
-
-
-FIXTURE_DIRS = sorted(p for p in FIXTURES.iterdir() if (p / "pyproject.toml").is_file())
 
 
 def test_there_are_fixtures_with_marks() -> None:
@@ -50,7 +47,7 @@ def test_the_clean_fixture_stays_silent_with_inferred_layers_too(tmp_path: Path)
 
 @pytest.mark.parametrize("root", FIXTURE_DIRS, ids=lambda p: p.name)
 def test_findings_match_marks_exactly(root: Path) -> None:
-    report = run_scan(ScanOptions(paths=(root,), use_cache=False, jobs=1))
+    report = fixture_report(root)
     found = {(f.location.path, f.location.line, f.rule_id) for f in report.findings}
     expected = expected_marks(root)
     assert sorted(found - expected) == [], "findings without an expect mark"

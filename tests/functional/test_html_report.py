@@ -17,35 +17,24 @@ from click.testing import Result
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
 
-from tests.conftest import FIXTURES, REPO
+from tests.conftest import FIXTURE_DIRS, FIXTURES, REPO
 
 Cli = Callable[..., Result]
-FIXTURE_DIRS = sorted(p for p in FIXTURES.iterdir() if (p / "pyproject.toml").is_file())
 ARTIFACTS = REPO / "test-artifacts"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 #: CI installs Chromium and sets this, so that the browser test can never skip there.
 REQUIRE_BROWSER = os.environ.get("ARCHGUARD_REQUIRE_BROWSER") == "1"
 
 
-def _reports(cli: Cli, root: Path, tmp: Path) -> tuple[str, dict]:  # type: ignore[type-arg]
-    html_path, json_path = tmp / f"{root.name}.html", tmp / f"{root.name}.json"
-    cli(
-        "scan",
-        root,
-        "--format",
-        "html",
-        "--output",
-        html_path,
-        "--json-output",
-        json_path,
-        "--no-cache",
-    )
-    return html_path.read_text(encoding="utf-8"), json.loads(json_path.read_text(encoding="utf-8"))
+def _reports(outputs: dict[str, str]) -> tuple[str, dict]:  # type: ignore[type-arg]
+    return outputs["html"], json.loads(outputs["json"])
 
 
 @pytest.mark.parametrize("root", FIXTURE_DIRS, ids=lambda p: p.name)
-def test_report_holds_every_finding_route_and_module(cli: Cli, root: Path, tmp_path: Path) -> None:
-    html, data = _reports(cli, root, tmp_path)
+def test_report_holds_every_finding_route_and_module(
+    fixture_outputs: Callable[[Path], dict[str, str]], root: Path
+) -> None:
+    html, data = _reports(fixture_outputs(root))
     findings = data["summary"]["findings"]
     assert html.count('<article class="finding ') == findings
     assert findings > 0 or root.name.endswith("_clean")
@@ -59,8 +48,10 @@ def test_report_holds_every_finding_route_and_module(cli: Cli, root: Path, tmp_p
 
 
 @pytest.mark.parametrize("root", FIXTURE_DIRS, ids=lambda p: p.name)
-def test_report_loads_nothing_from_elsewhere(cli: Cli, root: Path, tmp_path: Path) -> None:
-    html, _ = _reports(cli, root, tmp_path)
+def test_report_loads_nothing_from_elsewhere(
+    fixture_outputs: Callable[[Path], dict[str, str]], root: Path
+) -> None:
+    html, _ = _reports(fixture_outputs(root))
     assert not re.search(r"<(script|img|iframe|link|object|embed)\b[^>]*\b(src|href)=", html)
     assert "@import" not in html and "url(http" not in html
     # The page forbids itself any fetch, so a later change cannot quietly add one.
@@ -172,7 +163,9 @@ def _check_in_browser(browser: Browser, page_path: Path, data: dict) -> list[str
     CHROMIUM is None and not REQUIRE_BROWSER,
     reason="Chromium is not installed (CI installs Debian's chromium package)",
 )
-def test_report_in_headless_chromium(cli: Cli, tmp_path: Path) -> None:
+def test_report_in_headless_chromium(
+    fixture_outputs: Callable[[Path], dict[str, str]], tmp_path: Path
+) -> None:
     from playwright.sync_api import sync_playwright
 
     assert CHROMIUM is not None, "ARCHGUARD_REQUIRE_BROWSER is set but Chromium is missing"
@@ -192,8 +185,10 @@ def test_report_in_headless_chromium(cli: Cli, tmp_path: Path) -> None:
         )
         try:
             for root in FIXTURE_DIRS:
-                _, data = _reports(cli, root, tmp_path)
-                problems = _check_in_browser(browser, tmp_path / f"{root.name}.html", data)
+                html, data = _reports(fixture_outputs(root))
+                page = tmp_path / f"{root.name}.html"
+                page.write_text(html, encoding="utf-8")
+                problems = _check_in_browser(browser, page, data)
                 assert problems == [], f"{root.name}: {problems}"
         finally:
             browser.close()

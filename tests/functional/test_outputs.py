@@ -15,41 +15,27 @@ import jsonschema
 import pytest
 from click.testing import Result
 
-from archguard.app.scanning import ScanOptions, run_scan
 from archguard.core.levels import Category
 from archguard.report import github, json_report, sarif, text
 from archguard.rules.registry import all_rules
-from tests.conftest import FIXTURES, REPO, SHARED, assert_valid_sarif
+from tests.conftest import (
+    FIXTURE_DIRS,
+    REPO,
+    SHARED,
+    all_formats,
+    assert_valid_sarif,
+    fixture_report,
+)
 
 Cli = Callable[..., Result]
-FIXTURE_DIRS = sorted(p for p in FIXTURES.iterdir() if (p / "pyproject.toml").is_file())
 SCHEMA = SHARED / "sarif" / "sarif-schema-2.1.0.json"
 MULTITOOL_CONFIG = SHARED / "sarif" / "multitool-github-rules.config.xml"
 TOOLS = REPO / ".tools" / "sarif"
 RULE_DOCS = "\n".join(f"{r.meta.name} {r.meta.summary} {r.meta.doc}" for r in all_rules())
 
 
-def _all_formats(root: Path, tmp: Path, cli: Cli, *extra: str) -> dict[str, str]:
-    # One scan writes every format, as a CI job would (and Semgrep starts only once).
-    targets = {
-        fmt: tmp / f"{root.name}.{fmt}" for fmt in ("text", "json", "sarif", "github", "html")
-    }
-    cli(
-        "scan",
-        root,
-        "--output",
-        targets["text"],
-        "--json-output",
-        targets["json"],
-        "--sarif-output",
-        targets["sarif"],
-        "--github-output",
-        targets["github"],
-        "--html-output",
-        targets["html"],
-        *extra,
-    )
-    outputs = {fmt: target.read_text(encoding="utf-8") for fmt, target in targets.items()}
+def _all_formats(root: Path, tmp: Path, *extra: str) -> dict[str, str]:
+    outputs = all_formats(root, tmp, *extra)
     assert_valid_sarif(outputs["sarif"])
     return outputs
 
@@ -59,7 +45,7 @@ def sarif_files(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     out = tmp_path_factory.mktemp("sarif")
     files = []
     for root in FIXTURE_DIRS:
-        report = run_scan(ScanOptions(paths=(root,), use_cache=False, jobs=1))
+        report = fixture_report(root)
         path = out / f"{root.name}.sarif"
         path.write_text(sarif.render(report), encoding="utf-8")
         files.append(path)
@@ -180,25 +166,27 @@ def test_sarif_passes_microsofts_multitool_with_github_rules(
         assert problems == [], f"{path.name}:\n" + "\n".join(problems) + "\n" + done.stdout
 
 
-def test_outputs_are_byte_identical_across_runs(cli: Cli, tmp_path: Path) -> None:
+def test_outputs_are_byte_identical_across_runs(
+    fixture_outputs: Callable[[Path], dict[str, str]], tmp_path: Path
+) -> None:
     for root in FIXTURE_DIRS:
-        (tmp_path / "a").mkdir()
-        cold = _all_formats(root, tmp_path / "a", cli, "--no-cache", "--jobs", "2")
+        # The shared cache-less single-process scan, against a parallel cold run that
+        # writes the cache and a warm run that reads it.
+        cold = fixture_outputs(root)
         shutil.rmtree(root / ".archguard_cache", ignore_errors=True)
         (tmp_path / "b").mkdir(exist_ok=True)
         (tmp_path / "c").mkdir(exist_ok=True)
         try:
-            first = _all_formats(root, tmp_path / "b", cli)
-            warm = _all_formats(root, tmp_path / "c", cli)
+            first = _all_formats(root, tmp_path / "b", "--jobs", "2")
+            warm = _all_formats(root, tmp_path / "c")
         finally:
             shutil.rmtree(root / ".archguard_cache", ignore_errors=True)
         assert cold == first == warm, root.name
-        shutil.rmtree(tmp_path / "a")
 
 
 def _secret_values(report_root: Path) -> list[str]:
     """The literal text of every hardcoded-secret finding, read back from the source."""
-    report = run_scan(ScanOptions(paths=(report_root,), use_cache=False, jobs=1))
+    report = fixture_report(report_root)
     values = []
     for f in report.findings:
         if f.category is not Category.HARDCODED_SECRET:
@@ -213,12 +201,14 @@ def _secret_values(report_root: Path) -> list[str]:
     return values
 
 
-def test_no_format_prints_a_secret_or_an_absolute_path(cli: Cli, tmp_path: Path) -> None:
+def test_no_format_prints_a_secret_or_an_absolute_path(
+    fixture_outputs: Callable[[Path], dict[str, str]],
+) -> None:
     with_secrets = 0
     for root in FIXTURE_DIRS:
         secrets = _secret_values(root)
         with_secrets += bool(secrets)
-        outputs = _all_formats(root, tmp_path, cli, "--no-cache")
+        outputs = fixture_outputs(root)
         for fmt, output in outputs.items():
             assert str(REPO) not in output and str(Path.home()) + "/" not in output, fmt
             for value in secrets:

@@ -25,7 +25,10 @@ def semgrep_test_report() -> dict[str, Any]:
     assert executable, "semgrep is a dependency of archguard and must be installed"
     completed = subprocess.run(
         [executable, "--test", "--json", "--metrics=off", "--disable-version-check", "rules/"],
-        cwd=REPO, capture_output=True, text=True, timeout=600,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert completed.stdout, completed.stderr[-2000:]
     report: dict[str, Any] = json.loads(completed.stdout)
@@ -62,8 +65,12 @@ def test_every_shape_has_fire_and_silent_examples(rule: type[PatternRule]) -> No
         if match:
             names = {n.strip() for n in match.group(2).split(",")}
             (fire if match.group(1) == "ruleid" else silent).update(names)
-    assert set(rule.sub_rules) <= fire, f"shapes without a must-fire example: {set(rule.sub_rules) - fire}"
-    assert set(rule.sub_rules) <= silent, f"shapes without a must-not-fire example: {set(rule.sub_rules) - silent}"
+    assert set(rule.sub_rules) <= fire, (
+        f"shapes without a must-fire example: {set(rule.sub_rules) - fire}"
+    )
+    assert set(rule.sub_rules) <= silent, (
+        f"shapes without a must-not-fire example: {set(rule.sub_rules) - silent}"
+    )
 
 
 @pytest.mark.parametrize("rule", PATTERN_RULES, ids=lambda r: r.meta.id)
@@ -72,7 +79,9 @@ def test_triggers_match_every_must_fire_line(rule: type[PatternRule]) -> None:
     assert rule.triggers, "pattern rules declare triggers, so Semgrep skips files they cannot match"
     lines = rule.test_file.read_text(encoding="utf-8").splitlines()
     # The imports at the top count: real files name the library there.
-    body = next(i for i, line in enumerate(lines) if line.startswith(("def ", "async def ", "class ", "@")))
+    body = next(
+        i for i, line in enumerate(lines) if line.startswith(("def ", "async def ", "class ", "@"))
+    )
     header = "\n".join(lines[:body])
     for number, line in enumerate(lines):
         match = _ANNOTATION.search(line)
@@ -80,4 +89,6 @@ def test_triggers_match_every_must_fire_line(rule: type[PatternRule]) -> None:
             target = lines[number + 1]
             # A match that starts at a decorator or assignment spans the lines below it.
             window = header + "\n" + "\n".join(lines[number + 1 : number + 8])
-            assert any(w in window.encode() for w in rule.triggers), f"trigger misses line {number + 2}: {target}"
+            assert any(w in window.encode() for w in rule.triggers), (
+                f"trigger misses line {number + 2}: {target}"
+            )

@@ -6,9 +6,10 @@ import json
 import multiprocessing
 from pathlib import Path
 
+from archguard.app.file_pass import file_pass
 from archguard.core.outcomes import Analysed
 from archguard.rules.secrets.hardcoded_credential import HardcodedCredential
-from archguard.scan.analyze import FileJob, FileRuleSet, analyze
+from archguard.scan.analyze import FileJob, analyze
 from archguard.scan.cache import FileCache
 from archguard.scan.codec import decode_outcome, encode_outcome
 
@@ -17,7 +18,7 @@ SOURCE = b'import os\nfrom .db import engine\nSECRET_KEY = "q7Zp2Wm9Xr4Lk8Nv3Bt6
 
 def _outcome() -> Analysed:
     job = FileJob("app/settings.py", SOURCE, "app.settings", False)
-    outcome = analyze(job, FileRuleSet([HardcodedCredential]), 10**6)
+    outcome = analyze(job, file_pass([HardcodedCredential], 10**6))
     assert isinstance(outcome, Analysed) and outcome.findings and outcome.facts.imports
     return outcome
 
@@ -74,7 +75,7 @@ def test_web_facts_survive_the_cache_round_trip() -> None:
         b"@router.get('/{order_id}')\ndef read(order_id: int, db=Depends(get_db)):\n"
         b"    return db.get(Order, order_id)\n"
     )
-    outcome = analyze(FileJob("app/orders.py", source, "app.orders", False), FileRuleSet([]), 10**6)
+    outcome = analyze(FileJob("app/orders.py", source, "app.orders", False), file_pass([], 10**6))
     assert isinstance(outcome, Analysed) and outcome.facts.web is not None
     assert outcome.facts.web.routes and outcome.facts.web.functions[0].lookups
     assert decode_outcome(json.loads(json.dumps(encode_outcome(outcome)))) == outcome

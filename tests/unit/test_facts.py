@@ -1,4 +1,5 @@
-"""Module facts: the ast and libcst extractors must give identical results."""
+"""Module facts from the one ``ast`` extractor, and the syntax lowering that lets it
+read code newer than the running Python."""
 
 from __future__ import annotations
 
@@ -6,15 +7,12 @@ import textwrap
 
 import pytest
 
+from archguard.app.file_pass import file_pass
 from archguard.core.facts import ImportFact, ImportKind
 from archguard.core.outcomes import Analysed
-from archguard.scan.analyze import (
-    FileJob,
-    FileRuleSet,
-    _analyze_with_libcst,
-    _facts_from_ast,
-)
-from archguard.scan.resolver import resolve_relative
+from archguard.scan.analyze import FileJob, FileRuleSet, analyze
+from archguard.scan.lowering import lower
+from archguard.scan.syntax import resolve_relative
 from tests.conftest import FIXTURES
 
 SNIPPETS = {
@@ -59,29 +57,31 @@ SNIPPETS = {
 
 
 def _both(source: str, module: str = "app.api.routes", is_package: bool = False):  # type: ignore[no-untyped-def]
+    """(imports, definitions) of a source, twice: as written, and with its syntax lowered
+    as for a host too old for it. Lowering must not change a fact."""
     text = textwrap.dedent(source).lstrip("\n")
-    lines = text.splitlines()
-    job = FileJob("x.py", text.encode(), module, is_package)
-    # The whole facts of both paths: the fast ast path and the libcst path (which adds
-    # the same ast-only facts: web, function shapes, framework references).
-    fast = _facts_from_ast(job, text, lines)
-    assert fast is not None
-    outcome = _analyze_with_libcst(job, text, lines, [])
+    direct = _facts(text, module, is_package)
+    lowered_text = lower(text)
+    assert lowered_text is not None
+    lowered = _facts(lowered_text, module, is_package)
+    assert direct == lowered
+    return direct, lowered
+
+
+def _facts(text: str, module: str, is_package: bool):  # type: ignore[no-untyped-def]
+    outcome = analyze(FileJob("x.py", text.encode(), module, is_package), file_pass([], 10**6))
     assert isinstance(outcome, Analysed)
-    assert fast == outcome.facts
-    return (fast.imports, fast.definitions), (outcome.facts.imports, outcome.facts.definitions)
+    return outcome.facts.imports, outcome.facts.definitions
 
 
 @pytest.mark.parametrize("name", sorted(SNIPPETS))
-def test_ast_and_libcst_extractors_agree(name: str) -> None:
-    from_ast, from_cst = _both(SNIPPETS[name])
-    assert from_ast == from_cst
+def test_lowering_keeps_every_fact(name: str) -> None:
+    _both(SNIPPETS[name])
 
 
 @pytest.mark.parametrize("path", sorted(FIXTURES.rglob("*.py")), ids=lambda p: p.name)
-def test_extractors_agree_on_fixtures(path) -> None:  # type: ignore[no-untyped-def]
-    from_ast, from_cst = _both(path.read_text(encoding="utf-8"))
-    assert from_ast == from_cst
+def test_lowering_keeps_every_fact_of_the_fixtures(path) -> None:  # type: ignore[no-untyped-def]
+    _both(path.read_text(encoding="utf-8"))
 
 
 def test_import_kinds_and_targets() -> None:
@@ -131,3 +131,40 @@ def test_definitions() -> None:
 def test_rule_triggers_decide_the_parser() -> None:
     ruleset = FileRuleSet([])
     assert ruleset.rules_for(b"anything") == []
+
+
+NEW_SYNTAX = {
+    # PEP 695 aliases and type parameters, PEP 758 bare exception tuples, PEP 701
+    # f-strings with nested quotes of their own kind.
+    "pep695": (
+        "type Pair[T] = tuple[T, T]\ndef first[T](p: Pair[T]) -> T:\n    return p[0]\n"
+        "class Box[T](Base):\n    pass\n",
+        "Pair = tuple[T, T]\ndef first(p: Pair[T]) -> T:\n    return p[0]\n"
+        "class Box(Base):\n    pass\n",
+    ),
+    "pep758": (
+        "try:\n    import ujson as json\nexcept ImportError, ModuleNotFoundError:\n    import json\n",
+        "try:\n    import ujson as json\nexcept (ImportError, ModuleNotFoundError):\n"
+        "    import json\n",
+    ),
+    "pep701": (
+        'import os\nname = f"{os.environ["USER"]}"\nfrom app import x\n',
+        'import os\nname = (str(os.environ["USER"]))\nfrom app import x\n',
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(NEW_SYNTAX))
+def test_newer_syntax_is_lowered_onto_the_same_lines(name: str) -> None:
+    newer, older = NEW_SYNTAX[name]
+    lowered = lower(newer)
+    assert lowered is not None
+    assert lowered.count("\n") == newer.count("\n")
+    assert _facts(lowered, "app.m", False) == _facts(older, "app.m", False)
+
+
+def test_a_file_neither_parser_reads_is_a_syntax_error() -> None:
+    outcome = analyze(FileJob("x.py", b"def broken(:\n", "x", False), file_pass([], 10**6))
+    assert not isinstance(outcome, Analysed)
+    assert outcome.diagnostic.kind.value == "syntax-error"
+    assert "line 1" in outcome.diagnostic.message

@@ -7,8 +7,8 @@ import ast
 
 from archguard.core.facts import ImportFact, ImportKind
 from archguard.core.orm import Origin, OrmFacts, Rows, UseKind
+from archguard.orm.facts import extract
 from archguard.scan.codec import _decode, encode
-from archguard.scan.orm_facts import extract
 
 SOURCE = """
 from django.db.models import Prefetch

@@ -5,6 +5,7 @@ from __future__ import annotations
 from archguard.core.architecture import ArchitectureView
 from archguard.core.report import ScanReport
 from archguard.report import html
+from archguard.report.context import RenderContext
 from archguard.report.excerpts import MASK, redact
 from archguard.report.markdown import to_html
 
@@ -48,6 +49,8 @@ def test_redaction_blanks_credentials_tokens_and_url_passwords() -> None:
 
 def test_an_empty_report_renders() -> None:
     empty = ScanReport((), (), (), 1, 1, 0, 0)
-    page = html.render(empty, ArchitectureView((), (), (), ()), (), {}, "empty")
+    page = html.render(
+        empty, RenderContext(architecture=ArchitectureView((), (), (), ()), title="empty")
+    )
     assert "No errors or warnings found." in page and "No findings." in page
     assert "No HTTP routes found." in page

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import textwrap
 
+from archguard.app.file_pass import file_pass
 from archguard.core.outcomes import Analysed
 from archguard.core.routes import GuardKind, Route
 from archguard.graph.build import build_project
-from archguard.scan.analyze import FileJob, FileRuleSet, analyze
+from archguard.scan.analyze import FileJob, analyze
 from archguard.scan.modules import default_source_roots, module_name
+from archguard.web.routes import route_inventory
 
 
 def routes_of(files: dict[str, str]) -> dict[str, Route]:
@@ -18,10 +20,10 @@ def routes_of(files: dict[str, str]) -> dict[str, Route]:
     for path, code in files.items():
         module, is_package = module_name(path, roots)
         job = FileJob(path, textwrap.dedent(code).encode(), module, is_package)
-        outcome = analyze(job, FileRuleSet([]), 10**6)
+        outcome = analyze(job, file_pass([], 10**6))
         assert isinstance(outcome, Analysed)
         facts.append(outcome.facts)
-    return {r.label: r for r in build_project(facts).routes.routes}
+    return {r.label: r for r in route_inventory(build_project(facts)).routes}
 
 
 def kinds(route: Route) -> set[str]:
@@ -240,7 +242,7 @@ def test_flask_restx_namespaces_and_method_decorators() -> None:
 def test_a_failing_web_extractor_costs_only_the_web_facts(monkeypatch: object) -> None:
     import pytest
 
-    from archguard.scan import web_facts
+    from archguard.web import facts as web_facts
 
     def boom(*args: object) -> None:
         raise RuntimeError("extractor bug")
@@ -253,7 +255,7 @@ def test_a_failing_web_extractor_costs_only_the_web_facts(monkeypatch: object) -
         "app.views",
         False,
     )
-    outcome = analyze(job, FileRuleSet([]), 10**6)
+    outcome = analyze(job, file_pass([], 10**6))
     assert isinstance(outcome, Analysed)
     assert outcome.facts.imports and [d.kind.value for d in outcome.diagnostics] == [
         "internal-error"

@@ -1,15 +1,18 @@
-"""The fast walk and the targeted locator must agree with libcst's own machinery."""
+"""The shared walk visits every node the standard library's own walk does, in source
+order, and positions count characters as findings do."""
 
 from __future__ import annotations
 
+import ast
 import collections
+import sys
 from pathlib import Path
 
-import libcst as cst
 import pytest
-from libcst.metadata import MetadataWrapper, PositionProvider
 
-from archguard.scan.locate import locate
+from archguard.scan.analyze import DEPTH_BUDGET
+from archguard.scan.context import FileContext
+from archguard.scan.syntax import Names
 from archguard.scan.walker import Dispatch, walk
 from tests.conftest import FIXTURES, REPO
 
@@ -21,29 +24,12 @@ TRICKY = [
     "if True:\r\n    y = {'k': [1, 2], **z}\r\n",
     "naïve = 'café'; π = 3.14\n",
     "match p:\n    case {'a': [x, *rest]} if x: pass\n",
-    "type Alias[T] = list[T]\ntry:\n    pass\nexcept A, B:\n    pass\n",
 ]
 NODE_TYPES = [
-    "Name",
-    "Call",
-    "SimpleString",
-    "Attribute",
-    "Import",
-    "ImportFrom",
-    "FunctionDef",
-    "ClassDef",
-    "Param",
-    "Assign",
-    "AnnAssign",
-    "Dict",
-    "FormattedString",
-    "Decorator",
-    "Comparison",
-    "IndentedBlock",
-    "MatchCase",
-    "Subscript",
-    "Arg",
-]
+    "Name", "Call", "Constant", "Attribute", "Import", "ImportFrom", "FunctionDef",
+    "AsyncFunctionDef", "ClassDef", "arg", "Assign", "AnnAssign", "Dict", "JoinedStr",
+    "Compare", "match_case", "Subscript", "keyword", "Module",
+]  # fmt: skip
 
 
 def _corpus() -> list[str]:
@@ -55,58 +41,62 @@ def _corpus() -> list[str]:
 
 class _Collect:
     def __init__(self) -> None:
-        self.nodes: list[cst.CSTNode] = []
+        self.nodes: list[ast.AST] = []
 
 
 for _name in NODE_TYPES:
     setattr(_Collect, f"visit_{_name}", lambda self, node: self.nodes.append(node))
 
 
-class _Reference(cst.CSTVisitor):
-    def __init__(self) -> None:
-        super().__init__()
-        self.counts: collections.Counter[str] = collections.Counter()
-
-    def on_visit(self, node: cst.CSTNode) -> bool:
-        self.counts[type(node).__name__] += 1
-        return True
-
-
 @pytest.mark.parametrize("source", _corpus(), ids=lambda s: str(hash(s) % 10_000))
-def test_walk_and_locate_agree_with_libcst(source: str) -> None:
-    module = cst.parse_module(source)
+def test_walk_visits_what_ast_walk_visits(source: str) -> None:
+    tree = ast.parse(source)
     collector = _Collect()
-    walk(module, Dispatch([collector]))
-    reference = _Reference()
-    module.visit(reference)
+    walk(tree, Dispatch([collector]))
     mine = collections.Counter(type(n).__name__ for n in collector.nodes)
-    assert mine == collections.Counter(
-        {k: v for k, v in reference.counts.items() if k in NODE_TYPES}
+    reference = collections.Counter(
+        type(n).__name__ for n in ast.walk(tree) if type(n).__name__ in NODE_TYPES
     )
-
-    spans = locate(module, collector.nodes)
-    positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
-    for node in collector.nodes:
-        want = positions[node]
-        got = spans[node]
-        assert (got.line, got.column, got.end_line, got.end_column) == (
-            want.start.line,
-            want.start.column + 1,
-            want.end.line,
-            want.end.column + 1,
-        ), type(node).__name__
+    assert mine == reference
 
 
-def test_walk_order_is_source_order_for_statements() -> None:
-    module = cst.parse_module("import a\nx = 1\nimport b\n")
+def test_walk_order_is_source_order_and_leave_follows_children() -> None:
+    tree = ast.parse("import a\ndef f():\n    import b\nimport c\n")
     seen: list[str] = []
 
-    class Imports:
-        def visit_Import(self, node: cst.Import) -> None:
-            seen.append(cst.Module([]).code_for_node(node.names[0].name))
+    class Visitor:
+        def visit_Import(self, node: ast.Import) -> None:
+            seen.append(node.names[0].name)
 
-    walk(module, Dispatch([Imports()]))
-    assert seen == ["a", "b"]
+        def leave_FunctionDef(self, node: ast.FunctionDef) -> None:
+            seen.append(f"leave {node.name}")
+
+    walk(tree, Dispatch([Visitor()]))
+    assert seen == ["a", "b", "leave f", "c"]
+
+
+def test_deep_nesting_does_not_overflow_the_walk() -> None:
+    source = "x = " + " + ".join(["a"] * 5000) + "\n"
+    collector = _Collect()
+    previous = sys.getrecursionlimit()
+    sys.setrecursionlimit(DEPTH_BUDGET)  # as the per-file pass does, for ast.parse
+    try:
+        tree = ast.parse(source)
+    finally:
+        sys.setrecursionlimit(previous)
+    walk(tree, Dispatch([collector]))
+    assert sum(isinstance(n, ast.Name) for n in collector.nodes) == 5001
+
+
+def test_spans_count_characters_not_bytes() -> None:
+    source = "naïve = 'café'; π = call(1)\n"
+    tree = ast.parse(source)
+    ctx = FileContext("x.py", "x", False, source, Names("x", ()), source.splitlines())
+    call = next(n for n in ast.walk(tree) if isinstance(n, ast.Call))
+    span = ctx.span(call)
+    assert (span.line, span.column, span.end_line, span.end_column) == (1, 21, 1, 28)
+    assert source[span.column - 1 : span.end_column - 1] == "call(1)"
+    assert ctx.code(call) == "call(1)"
 
 
 def test_repo_sources_exist() -> None:

@@ -9,12 +9,11 @@ from collections.abc import Iterable, Iterator
 from fnmatch import fnmatchcase
 
 from archguard.core.findings import Finding, Location
-from archguard.core.fingerprint import make_fingerprint
 from archguard.core.levels import Confidence, Severity
 from archguard.core.routes import GuardKind, Route
 from archguard.graph.project import Project
-from archguard.graph.routes import RouteInventory
 from archguard.rules.project_rule import ProjectRule
+from archguard.web.routes import RouteInventory, route_inventory
 
 _SEGMENT = r"(?:^|[/_\-.{<\s])(?:{words})(?=$|[/_\-.}>\s])"
 
@@ -25,22 +24,86 @@ def words(*alternatives: str) -> re.Pattern[str]:
 
 #: Routes that anyone may call on purpose.
 PUBLIC_BY_DESIGN = words(
-    "login", "logout", "log-?in", "sign-?in", "sign-?up", "signup", "register", "registration",
-    "token", "refresh", "password-?reset", "reset-?password", "forgot(?:-?password)?",
-    "verify-?email", "confirm(?:-?email)?", "activate", "health", "healthz", "healthcheck",
-    "ready", "readyz", "readiness", "live", "livez", "liveness", "ping", "version",
-    "docs", "openapi(?:\\.json)?", "redoc", "swagger", "static", "favicon(?:\\.ico)?",
-    "robots(?:\\.txt)?", "callback", "oauth", "sso", "contact", "feedback", "subscribe",
+    "login",
+    "logout",
+    "log-?in",
+    "sign-?in",
+    "sign-?up",
+    "signup",
+    "register",
+    "registration",
+    "token",
+    "refresh",
+    "password-?reset",
+    "reset-?password",
+    "forgot(?:-?password)?",
+    "verify-?email",
+    "confirm(?:-?email)?",
+    "activate",
+    "health",
+    "healthz",
+    "healthcheck",
+    "ready",
+    "readyz",
+    "readiness",
+    "live",
+    "livez",
+    "liveness",
+    "ping",
+    "version",
+    "docs",
+    "openapi(?:\\.json)?",
+    "redoc",
+    "swagger",
+    "static",
+    "favicon(?:\\.ico)?",
+    "robots(?:\\.txt)?",
+    "callback",
+    "oauth",
+    "sso",
+    "contact",
+    "feedback",
+    "subscribe",
     "newsletter",
 )
 WEBHOOK = words("webhook", "hook", "stripe-?events?", "github-?events?")
 #: Paths and handler names that point at data only its owner or staff should see.
 PRIVATE_DATA = words(
-    "users?", "accounts?", "me", "profile", "orders?", "invoices?", "payments?", "billing",
-    "admin", "internal", "dashboard", "reports?", "exports?", "customers?", "messages?",
-    "inbox", "notifications?", "settings", "subscriptions?", "transactions?", "wallets?",
-    "cards?", "secrets?", "keys?", "audit", "logs?", "employees?", "salar(?:y|ies)",
-    "patients?", "private", "downloads?", "files?", "documents?", "members?", "teams?",
+    "users?",
+    "accounts?",
+    "me",
+    "profile",
+    "orders?",
+    "invoices?",
+    "payments?",
+    "billing",
+    "admin",
+    "internal",
+    "dashboard",
+    "reports?",
+    "exports?",
+    "customers?",
+    "messages?",
+    "inbox",
+    "notifications?",
+    "settings",
+    "subscriptions?",
+    "transactions?",
+    "wallets?",
+    "cards?",
+    "secrets?",
+    "keys?",
+    "audit",
+    "logs?",
+    "employees?",
+    "salar(?:y|ies)",
+    "patients?",
+    "private",
+    "downloads?",
+    "files?",
+    "documents?",
+    "members?",
+    "teams?",
 )
 
 
@@ -48,7 +111,7 @@ class RouteRule(ProjectRule):
     """A rule that looks at each route of the inventory."""
 
     def check(self, project: Project) -> Iterable[Finding]:
-        inventory = project.routes
+        inventory = route_inventory(project)
         for route in inventory.routes:
             yield from self.route(route, inventory, project)
 
@@ -58,22 +121,23 @@ class RouteRule(ProjectRule):
     # -- helpers --------------------------------------------------------------------
 
     def finding(
-        self, route: Route, message: str, *, severity: Severity | None = None,
-        confidence: Confidence | None = None, fix: str = "", location: Location | None = None,
-        related: tuple[Location, ...] = (), key: str = "",
+        self,
+        route: Route,
+        message: str,
+        *,
+        severity: Severity | None = None,
+        confidence: Confidence | None = None,
+        fix: str = "",
+        location: Location | None = None,
+        related: tuple[Location, ...] = (),
+        key: str = "",
     ) -> Finding:
-        where = location or route.location
-        meta = self.meta
-        return Finding(
-            rule_id=meta.id,
-            rule_name=meta.name,
-            category=meta.category,
-            severity=severity or meta.severity,
-            confidence=confidence or meta.confidence,
-            message=message,
-            location=where,
-            fingerprint=make_fingerprint(meta.id, where.path, key or f"{route.label} {route.handler}"),
-            cwe=meta.cwe,
+        return self.report(
+            location or route.location,
+            message,
+            key=key or f"{route.label} {route.handler}",
+            severity=severity,
+            confidence=confidence,
             related=related or route.scopes,
             fix=fix,
         )
@@ -83,7 +147,7 @@ def handler_name(route: Route) -> str:
     parts = route.handler.split(".")
     if route.view_class:
         cls = route.view_class.rsplit(".", 1)[-1]
-        return ".".join(parts[parts.index(cls):]) if cls in parts else cls
+        return ".".join(parts[parts.index(cls) :]) if cls in parts else cls
     return parts[-1]
 
 
@@ -111,7 +175,10 @@ def usual_guard(inventory: RouteInventory, framework: str) -> str | None:
     for route in inventory.routes:
         if route.framework == framework:
             for guard in route.guards:
-                if guard.kind in (GuardKind.AUTHENTICATION, GuardKind.AUTHORIZATION) and guard.origin != "body":
+                if (
+                    guard.kind in (GuardKind.AUTHENTICATION, GuardKind.AUTHORIZATION)
+                    and guard.origin != "body"
+                ):
                     counts[guard.name] += 1
     return counts.most_common(1)[0][0] if counts else None
 
@@ -127,13 +194,13 @@ def signals(route: Route, inventory: RouteInventory) -> frozenset[str]:
 
 _AUTH_FIX = {
     "fastapi": "add a dependency that authenticates, e.g. `current_user: User = Depends(get_current_user)`, "
-               "or `dependencies=[Depends(get_current_user)]` on the APIRouter or include_router",
+    "or `dependencies=[Depends(get_current_user)]` on the APIRouter or include_router",
     "flask": "decorate the view with `@login_required` (Flask-Login) or `@jwt_required()`, or check "
-             "the user in a `before_request` hook on the blueprint",
+    "the user in a `before_request` hook on the blueprint",
     "django": "decorate the view with `@login_required` (or add LoginRequiredMixin to the class), or "
-              "enable `LoginRequiredMiddleware`",
+    "enable `LoginRequiredMiddleware`",
     "drf": "set `permission_classes = [IsAuthenticated]` on the view, or "
-           "`DEFAULT_PERMISSION_CLASSES` in REST_FRAMEWORK settings",
+    "`DEFAULT_PERMISSION_CLASSES` in REST_FRAMEWORK settings",
     "aiohttp": "check the user in a middleware or in the handler before touching data",
 }
 

@@ -9,20 +9,20 @@ from archguard.core.levels import Category, Confidence, Severity
 from archguard.core.routes import GuardKind, Route
 from archguard.core.rule_meta import Invalid, RuleMeta, Valid
 from archguard.graph.project import Project
-from archguard.graph.routes import RouteInventory
-from archguard.graph.web_index import at
 from archguard.rules.access._route_rule import RouteRule, describe, signals
+from archguard.web.index import at
+from archguard.web.routes import RouteInventory
 
 _FIX = {
     "fastapi": "Constrain the query by the owner (`.filter(Order.id == order_id, Order.owner_id == "
-               "current_user.id)`), or compare `obj.owner_id` with the current user after loading and "
-               "answer 404.",
+    "current_user.id)`), or compare `obj.owner_id` with the current user after loading and "
+    "answer 404.",
     "flask": "Constrain the query by the owner (`Post.query.filter_by(id=post_id, author=current_user)"
-             ".first_or_404()`), or abort(404) when `post.author != current_user`.",
+    ".first_or_404()`), or abort(404) when `post.author != current_user`.",
     "django": "Look up through the user: `get_object_or_404(Order, pk=pk, owner=request.user)` or "
-              "`request.user.orders.get(pk=pk)`.",
+    "`request.user.orders.get(pk=pk)`.",
     "drf": "Filter `get_queryset()` by `self.request.user`, or add an object permission class "
-           "(`has_object_permission`) that compares the owner.",
+    "(`has_object_permission`) that compares the owner.",
 }
 
 
@@ -106,7 +106,9 @@ class Idor(RouteRule):
                     route,
                     f"{describe(route)} loads an object by `{lookup.identifier}` from the request and "
                     f"{verb} it without checking that it belongs to the current user",
-                    severity=severity, confidence=confidence, fix=fix,
+                    severity=severity,
+                    confidence=confidence,
+                    fix=fix,
                     location=at(inventory.function_path(name), lookup.line),
                     key=f"{route.label} {name} {lookup.identifier}",
                 )
@@ -136,7 +138,9 @@ class Idor(RouteRule):
             route,
             f"{describe(route)} {verb} any object of {view}'s queryset by its id: the queryset is "
             "not filtered by request.user and no object permission applies",
-            severity=severity, confidence=Confidence.MEDIUM, fix=fix,
+            severity=severity,
+            confidence=Confidence.MEDIUM,
+            fix=fix,
         )
 
     VALID = (

@@ -9,7 +9,6 @@ from archguard.core.levels import Category, Confidence, Severity
 from archguard.core.routes import GuardKind, Route
 from archguard.core.rule_meta import Invalid, RuleMeta, Valid
 from archguard.graph.project import Project
-from archguard.graph.routes import RouteInventory
 from archguard.rules.access._route_rule import (
     PRIVATE_DATA,
     WEBHOOK,
@@ -21,8 +20,14 @@ from archguard.rules.access._route_rule import (
     signals,
     usual_guard,
 )
+from archguard.web.routes import RouteInventory
 
-_GUARDED = (GuardKind.AUTHENTICATION, GuardKind.AUTHORIZATION, GuardKind.PUBLIC, GuardKind.UNRESOLVED)
+_GUARDED = (
+    GuardKind.AUTHENTICATION,
+    GuardKind.AUTHORIZATION,
+    GuardKind.PUBLIC,
+    GuardKind.UNRESOLVED,
+)
 
 
 class MissingAuthz(RouteRule):
@@ -97,8 +102,8 @@ class MissingAuthz(RouteRule):
                     f"{describe(route)} is a webhook that neither authenticates the caller nor "
                     "verifies a signature: anyone can post forged events to it",
                     fix="Verify the provider's signature header (for example "
-                        "`stripe.Webhook.construct_event` or `hmac.compare_digest` on an HMAC of the "
-                        "raw body) and reject the request when it does not match.",
+                    "`stripe.Webhook.construct_event` or `hmac.compare_digest` on an HMAC of the "
+                    "raw body) and reject the request when it does not match.",
                 )
             return
         if public_by_design(route, project):

@@ -9,33 +9,54 @@ from archguard.core.levels import Category, Confidence, Severity
 from archguard.core.routes import GuardKind, Route
 from archguard.core.rule_meta import Invalid, RuleMeta, Valid
 from archguard.graph.project import Project
-from archguard.graph.routes import RouteInventory
 from archguard.rules.access._route_rule import RouteRule, describe, handler_name, words
+from archguard.web.routes import RouteInventory
 
 #: Endpoints that take a secret an attacker can guess.
 _CREDENTIALS = words(
-    "login", "log-?in", "sign-?in", "signin", "token", "otp", "2fa", "mfa", "totp",
-    "two-?factor", "verify-?(?:otp|code|2fa|mfa|totp)", "authenticate", "magic-?link",
+    "login",
+    "log-?in",
+    "sign-?in",
+    "signin",
+    "token",
+    "otp",
+    "2fa",
+    "mfa",
+    "totp",
+    "two-?factor",
+    "verify-?(?:otp|code|2fa|mfa|totp)",
+    "authenticate",
+    "magic-?link",
 )
 #: Endpoints that create accounts or send mail: abused for spam and enumeration.
 _ACCOUNTS = words(
-    "register", "registration", "sign-?up", "signup", "password", "password-?reset",
-    "reset-?password", "forgot(?:-?password)?",
+    "register",
+    "registration",
+    "sign-?up",
+    "signup",
+    "password",
+    "password-?reset",
+    "reset-?password",
+    "forgot(?:-?password)?",
 )
 #: Codes checked after the password: guessable even behind a first-factor guard.
-_SECOND_FACTOR = words("otp", "2fa", "mfa", "totp", "two-?factor", "verify-?(?:otp|code|2fa|mfa|totp)")
+_SECOND_FACTOR = words(
+    "otp", "2fa", "mfa", "totp", "two-?factor", "verify-?(?:otp|code|2fa|mfa|totp)"
+)
 _NOT_AUTH = words("logout", "log-?out", "sign-?out", "signout")
-_LIMITERS = frozenset({"slowapi.Limiter", "flask_limiter.Limiter", "flask_limiter.extension.Limiter"})
+_LIMITERS = frozenset(
+    {"slowapi.Limiter", "flask_limiter.Limiter", "flask_limiter.extension.Limiter"}
+)
 _FIX = {
     "fastapi": "Limit attempts per client and per account, e.g. slowapi's "
-               "`@limiter.limit(\"5/minute\")` or fastapi-limiter's "
-               "`dependencies=[Depends(RateLimiter(times=5, seconds=60))]`.",
+    '`@limiter.limit("5/minute")` or fastapi-limiter\'s '
+    "`dependencies=[Depends(RateLimiter(times=5, seconds=60))]`.",
     "flask": "Limit attempts per client and per account, e.g. Flask-Limiter's "
-             "`@limiter.limit(\"5 per minute\")` on the view or blueprint.",
-    "django": "Use django-ratelimit's `@ratelimit(key=\"ip\", rate=\"5/m\")` or django-axes, which "
-              "locks out repeated failed logins.",
+    '`@limiter.limit("5 per minute")` on the view or blueprint.',
+    "django": 'Use django-ratelimit\'s `@ratelimit(key="ip", rate="5/m")` or django-axes, which '
+    "locks out repeated failed logins.",
     "drf": "Set `throttle_classes` on the view (e.g. a ScopedRateThrottle with a low rate), or "
-           "`DEFAULT_THROTTLE_CLASSES` / `DEFAULT_THROTTLE_RATES` in REST_FRAMEWORK.",
+    "`DEFAULT_THROTTLE_CLASSES` / `DEFAULT_THROTTLE_RATES` in REST_FRAMEWORK.",
 }
 
 
@@ -100,14 +121,23 @@ class MissingRateLimit(RouteRule):
         credentials = _CREDENTIALS.search(names)
         if not credentials and not _ACCOUNTS.search(names):
             return
-        if route.has(GuardKind.AUTHENTICATION, GuardKind.AUTHORIZATION) and not _SECOND_FACTOR.search(names):
+        if route.has(
+            GuardKind.AUTHENTICATION, GuardKind.AUTHORIZATION
+        ) and not _SECOND_FACTOR.search(names):
             return  # already signed in (token test, password change): not a guessing target
-        if any(g.kind is GuardKind.UNRESOLVED and ("limit" in g.name.lower() or "throttle" in g.name.lower())
-               for g in route.guards):
+        if any(
+            g.kind is GuardKind.UNRESOLVED
+            and ("limit" in g.name.lower() or "throttle" in g.name.lower())
+            for g in route.guards
+        ):
             return
         if _app_wide_limit(inventory, route.framework):
             return
-        what = "accepts credentials or codes" if credentials else "creates accounts or sends reset mail"
+        what = (
+            "accepts credentials or codes"
+            if credentials
+            else "creates accounts or sends reset mail"
+        )
         yield self.finding(
             route,
             f"{describe(route)} {what} with no rate limit on the route, its router or the app: "
@@ -300,8 +330,10 @@ def _app_wide_limit(inventory: RouteInventory, framework: str) -> bool:
         return False
     for _, variable in inventory.index.variables.values():
         constructor = inventory.index.canonical(variable.constructor)
-        if constructor in _LIMITERS and constructor.startswith(wanted) and (
-            {"default_limits", "application_limits"} & set(variable.keywords)
+        if (
+            constructor in _LIMITERS
+            and constructor.startswith(wanted)
+            and ({"default_limits", "application_limits"} & set(variable.keywords))
         ):
             return True
     return False

@@ -9,7 +9,6 @@ from archguard.core.levels import Category, Confidence, Severity
 from archguard.core.routes import GuardKind, Route
 from archguard.core.rule_meta import Invalid, RuleMeta, Valid
 from archguard.graph.project import Project
-from archguard.graph.routes import RouteInventory
 from archguard.rules.access._route_rule import (
     RouteRule,
     describe,
@@ -18,20 +17,34 @@ from archguard.rules.access._route_rule import (
     signals,
     words,
 )
+from archguard.web.routes import RouteInventory
 
 _PRIVILEGED_NAMES = words(
-    "admin", "admins", "administration", "internal", "staff", "debug", "manage", "management",
-    "superuser", "backoffice", "back-office", "ops", "sudo", "impersonate", "moderation",
+    "admin",
+    "admins",
+    "administration",
+    "internal",
+    "staff",
+    "debug",
+    "manage",
+    "management",
+    "superuser",
+    "backoffice",
+    "back-office",
+    "ops",
+    "sudo",
+    "impersonate",
+    "moderation",
 )
 _FIX = {
     "fastapi": "Add a dependency that checks the role and raises HTTPException(403), e.g. "
-               "`dependencies=[Depends(require_admin)]` on the route or the admin router.",
-    "flask": "Add a role check: Flask-Security's `@roles_required(\"admin\")`, or a decorator that "
-             "aborts with 403 unless `current_user.is_admin`.",
+    "`dependencies=[Depends(require_admin)]` on the route or the admin router.",
+    "flask": 'Add a role check: Flask-Security\'s `@roles_required("admin")`, or a decorator that '
+    "aborts with 403 unless `current_user.is_admin`.",
     "django": "Use `@staff_member_required`, `@permission_required(...)`, or "
-              "PermissionRequiredMixin / UserPassesTestMixin on the view.",
+    "PermissionRequiredMixin / UserPassesTestMixin on the view.",
     "drf": "Use `permission_classes = [IsAdminUser]` or a permission class that checks the role "
-           "or the object's owner.",
+    "or the object's owner.",
 }
 
 
@@ -101,8 +114,11 @@ class MissingRoleCheck(RouteRule):
         if not privileged and not named:
             return
         guards = sorted({g.name for g in route.guards if g.kind is GuardKind.AUTHENTICATION})
-        why = ("deletes users or changes roles or permissions" if privileged
-               else f"is privileged by its name ('{named.group(0).strip('/_-.{}<>') if named else ''}')")
+        why = (
+            "deletes users or changes roles or permissions"
+            if privileged
+            else f"is privileged by its name ('{named.group(0).strip('/_-.{}<>') if named else ''}')"
+        )
         yield self.finding(
             route,
             f"{describe(route)} {why} but is guarded only by authentication "

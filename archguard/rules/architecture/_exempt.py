@@ -5,8 +5,23 @@ from __future__ import annotations
 from archguard.core.facts import ModuleFacts
 
 #: Entry points and wiring: they import everything on purpose.
-_WIRING = frozenset({"settings", "urls", "asgi", "wsgi", "main", "app", "__main__", "manage",
-                     "celery", "conftest", "config", "constants", "admin"})
+_WIRING = frozenset(
+    {
+        "settings",
+        "urls",
+        "asgi",
+        "wsgi",
+        "main",
+        "app",
+        "__main__",
+        "manage",
+        "celery",
+        "conftest",
+        "config",
+        "constants",
+        "admin",
+    }
+)
 
 
 def is_wiring(facts: ModuleFacts) -> bool:

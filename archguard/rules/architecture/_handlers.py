@@ -7,12 +7,26 @@ from collections.abc import Iterator
 
 from archguard.core.facts import FunctionShape
 from archguard.graph.project import Project
+from archguard.web.routes import route_inventory
 
 #: Branchy enough to mention in a message.
 COMPLEXITY = 5
 #: Module names that say a layer below the handlers exists.
-LOWER_LAYERS = frozenset({"services", "service", "repositories", "repository", "repos", "crud",
-                           "dal", "dao", "use_cases", "usecases", "interactors"})
+LOWER_LAYERS = frozenset(
+    {
+        "services",
+        "service",
+        "repositories",
+        "repository",
+        "repos",
+        "crud",
+        "dal",
+        "dao",
+        "use_cases",
+        "usecases",
+        "interactors",
+    }
+)
 #: Dependency providers are called by the framework, but they are not handlers.
 _PROVIDERS = frozenset({"deps", "dependencies", "providers"})
 
@@ -20,7 +34,7 @@ _PROVIDERS = frozenset({"deps", "dependencies", "providers"})
 def handler_shapes(project: Project, modules: set[str]) -> Iterator[tuple[str, FunctionShape]]:
     """(module, shape) of every function that runs for a route, once each."""
     seen: set[str] = set()
-    for route in project.routes.routes:
+    for route in route_inventory(project).routes:
         for qualified in route.functions:
             if qualified in seen:
                 continue
@@ -28,7 +42,7 @@ def handler_shapes(project: Project, modules: set[str]) -> Iterator[tuple[str, F
             module = _module_of(qualified, project)
             if module is None or module not in modules or module.rsplit(".", 1)[-1] in _PROVIDERS:
                 continue
-            local = qualified[len(module) + 1:]
+            local = qualified[len(module) + 1 :]
             for shape in project.modules[module].functions:
                 if shape.name == local:
                     yield module, shape

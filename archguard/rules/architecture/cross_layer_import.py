@@ -15,21 +15,38 @@ from archguard.graph.layering import Layering, layerings
 from archguard.graph.layers import layer_of_name
 from archguard.graph.project import Project
 from archguard.graph.structure import architecture_modules, module_graph
-from archguard.rules.architecture._common import finding, import_location, import_steps
-from archguard.rules.project_rule import ProjectRule
+from archguard.rules.architecture._common import import_location, import_steps
+from archguard.rules.project_rule import GRAPH, ProjectRule
 
 #: How many modules outside the layering an indirect chain may pass through.
 _MAX_HOPS = 4
 #: HTTP request and response objects: they belong to the web layer only.
-_WEB_OBJECTS = frozenset({
-    "fastapi.Request", "fastapi.Response", "fastapi.HTTPException", "fastapi.responses",
-    "starlette.requests", "starlette.responses", "starlette.requests.Request",
-    "flask.request", "flask.session", "flask.g", "flask.abort", "flask.jsonify",
-    "flask.make_response", "django.http", "django.http.HttpRequest", "django.http.HttpResponse",
-    "django.http.JsonResponse", "django.http.Http404", "rest_framework.request",
-    "rest_framework.response", "rest_framework.request.Request",
-    "rest_framework.response.Response",
-})
+_WEB_OBJECTS = frozenset(
+    {
+        "fastapi.Request",
+        "fastapi.Response",
+        "fastapi.HTTPException",
+        "fastapi.responses",
+        "starlette.requests",
+        "starlette.responses",
+        "starlette.requests.Request",
+        "flask.request",
+        "flask.session",
+        "flask.g",
+        "flask.abort",
+        "flask.jsonify",
+        "flask.make_response",
+        "django.http",
+        "django.http.HttpRequest",
+        "django.http.HttpResponse",
+        "django.http.JsonResponse",
+        "django.http.Http404",
+        "rest_framework.request",
+        "rest_framework.response",
+        "rest_framework.request.Request",
+        "rest_framework.response.Response",
+    }
+)
 #: Layers (by module name) that must not know about HTTP.
 _BELOW_THE_WEB = frozenset({"application", "domain", "data"})
 #: Imports that do not run (TYPE_CHECKING) or are resolved by the framework (strings).
@@ -95,63 +112,93 @@ class CrossLayerImport(ProjectRule):
     )
 
     VALID = (
-        Valid(files={
-            "app/api/orders.py": "from fastapi import APIRouter, Request\nfrom app.services.orders import place_order\n",
-            "app/services/orders.py": "from app.repositories.orders import save_order\n\ndef place_order(data):\n    return save_order(data)\n",
-            "app/repositories/orders.py": "from app.models import Order\n\ndef save_order(data):\n    return Order(**data)\n",
-            "app/models.py": "class Order:\n    pass\n",
-        }, label="every import points down"),
-        Valid(files={
-            "app/repositories/orders.py": """
+        Valid(
+            files={
+                "app/api/orders.py": "from fastapi import APIRouter, Request\nfrom app.services.orders import place_order\n",
+                "app/services/orders.py": "from app.repositories.orders import save_order\n\ndef place_order(data):\n    return save_order(data)\n",
+                "app/repositories/orders.py": "from app.models import Order\n\ndef save_order(data):\n    return Order(**data)\n",
+                "app/models.py": "class Order:\n    pass\n",
+            },
+            label="every import points down",
+        ),
+        Valid(
+            files={
+                "app/repositories/orders.py": """
                 from typing import TYPE_CHECKING
 
                 if TYPE_CHECKING:
                     from app.api.orders import OrderIn
             """,
-            "app/api/orders.py": "class OrderIn:\n    pass\n",
-        }, label="a TYPE_CHECKING import never runs"),
-        Valid(files={
-            "pyproject.toml": """
+                "app/api/orders.py": "class OrderIn:\n    pass\n",
+            },
+            label="a TYPE_CHECKING import never runs",
+        ),
+        Valid(
+            files={
+                "pyproject.toml": """
                 [tool.archguard.layers]
                 order = ["shop.web", "shop.billing : shop.catalog", "shop.store"]
             """,
-            "shop/billing.py": "from shop.catalog import price_of\n",
-            "shop/catalog.py": "from shop.store import load\n\ndef price_of(sku):\n    return load(sku)\n",
-            "shop/store.py": "def load(sku):\n    return sku\n",
-        }, label="siblings joined by ':' may import each other"),
+                "shop/billing.py": "from shop.catalog import price_of\n",
+                "shop/catalog.py": "from shop.store import load\n\ndef price_of(sku):\n    return load(sku)\n",
+                "shop/store.py": "def load(sku):\n    return sku\n",
+            },
+            label="siblings joined by ':' may import each other",
+        ),
     )
     INVALID = (
-        Invalid(files={
-            "app/api/orders.py": "from app.services.orders import place_order\n\nclass OrderIn:\n    pass\n",
-            "app/services/orders.py": "from app.repositories.orders import save_order\n",
-            "app/repositories/orders.py": "from app.api.orders import OrderIn\n",
-        }, path="app/repositories/orders.py", line=1, message="app.api.orders"),
-        Invalid(files={
-            "app/services/billing.py": """
+        Invalid(
+            files={
+                "app/api/orders.py": "from app.services.orders import place_order\n\nclass OrderIn:\n    pass\n",
+                "app/services/orders.py": "from app.repositories.orders import save_order\n",
+                "app/repositories/orders.py": "from app.api.orders import OrderIn\n",
+            },
+            path="app/repositories/orders.py",
+            line=1,
+            message="app.api.orders",
+        ),
+        Invalid(
+            files={
+                "app/services/billing.py": """
                 from fastapi import HTTPException, Request
 
                 def charge(request: Request, amount: int):
                     if amount <= 0:
                         raise HTTPException(status_code=400)
             """,
-        }, path="app/services/billing.py", line=1, message="fastapi.Request"),
-        Invalid(files={
-            "app/db/models.py": "from app.utils import slugify\n",
-            "app/utils.py": "from app.api.errors import ApiError\n\ndef slugify(text):\n    return text\n",
-            "app/api/errors.py": "class ApiError(Exception):\n    pass\n",
-        }, path="app/db/models.py", line=1, message="app.utils -> app.api.errors",
-            label="through a module outside the layering"),
-        Invalid(files={
-            "pyproject.toml": """
+            },
+            path="app/services/billing.py",
+            line=1,
+            message="fastapi.Request",
+        ),
+        Invalid(
+            files={
+                "app/db/models.py": "from app.utils import slugify\n",
+                "app/utils.py": "from app.api.errors import ApiError\n\ndef slugify(text):\n    return text\n",
+                "app/api/errors.py": "class ApiError(Exception):\n    pass\n",
+            },
+            path="app/db/models.py",
+            line=1,
+            message="app.utils -> app.api.errors",
+            label="through a module outside the layering",
+        ),
+        Invalid(
+            files={
+                "pyproject.toml": """
                 [tool.archguard.layers]
                 order = ["shop.web", "shop.logic", "shop.store"]
             """,
-            "shop/store/repo.py": "import json\nfrom shop.logic.pricing import price\n",
-            "shop/logic/pricing.py": "def price(sku):\n    return 1\n",
-            "shop/web/views.py": "from shop.logic.pricing import price\n",
-        }, path="shop/store/repo.py", line=2, message="declared"),
-        Invalid(files={
-            ".importlinter": """
+                "shop/store/repo.py": "import json\nfrom shop.logic.pricing import price\n",
+                "shop/logic/pricing.py": "def price(sku):\n    return 1\n",
+                "shop/web/views.py": "from shop.logic.pricing import price\n",
+            },
+            path="shop/store/repo.py",
+            line=2,
+            message="declared",
+        ),
+        Invalid(
+            files={
+                ".importlinter": """
                 [importlinter]
                 root_package = shop
 
@@ -165,9 +212,14 @@ class CrossLayerImport(ProjectRule):
                     billing | catalog
                     store
             """,
-            "shop/billing.py": "from shop.catalog import price_of\n",
-            "shop/catalog.py": "def price_of(sku):\n    return 1\n",
-        }, path="shop/billing.py", line=1, message="independent", label="import-linter contract"),
+                "shop/billing.py": "from shop.catalog import price_of\n",
+                "shop/catalog.py": "def price_of(sku):\n    return 1\n",
+            },
+            path="shop/billing.py",
+            line=1,
+            message="independent",
+            label="import-linter contract",
+        ),
     )
 
     def check(self, project: Project) -> Iterable[Finding]:
@@ -189,15 +241,18 @@ class CrossLayerImport(ProjectRule):
                 continue
             fact = graph.edges[a, b]["imports"][0]
             how = "declared in " + layering.source if layering.declared else layering.source
-            yield finding(
-                self.meta, import_location(project, a, fact),
+            yield self.report(
+                import_location(project, a, fact),
                 f"{a} imports {b}: {reason} ({how}). Move what both need into a lower "
                 "layer, or pass it in from above.",
-                f"{a}\0{b}",
+                key=f"{a}\0{b}",
                 confidence=Confidence.HIGH if layering.declared else Confidence.MEDIUM,
-                related=tuple(import_location(project, a, f, "also imported here")
-                              for f in graph.edges[a, b]["imports"][1:]),
+                related=tuple(
+                    import_location(project, a, f, "also imported here")
+                    for f in graph.edges[a, b]["imports"][1:]
+                ),
                 fix=_fix(layering, a, b),
+                scope=GRAPH,
             )
 
     def _chains(self, project: Project, graph: nx.DiGraph, layering: Layering) -> Iterator[Finding]:
@@ -211,15 +266,16 @@ class CrossLayerImport(ProjectRule):
                 if path is None:
                     continue
                 steps = import_steps(project, graph, path)
-                yield finding(
-                    self.meta, steps[0],
+                yield self.report(
+                    steps[0],
                     f"{start} reaches {path[-1]} through {' -> '.join(path[1:])}: "
                     f"{layering.violation(start, path[-1])}. Cut the chain where the "
                     "middle module imports the higher layer.",
-                    f"{start}\0{hop}",
+                    key=f"{start}\0{hop}",
                     confidence=Confidence.MEDIUM if layering.declared else Confidence.LOW,
                     flows=(steps,),
                     fix=_fix(layering, start, path[-1]),
+                    scope=GRAPH,
                 )
 
     def _web_objects(self, project: Project, modules: set[str]) -> Iterator[Finding]:
@@ -233,14 +289,16 @@ class CrossLayerImport(ProjectRule):
                     by_line.setdefault(fact.line, []).append(fact)
             for facts in by_line.values():
                 targets = ", ".join(sorted(str(_web_object(f)) for f in facts))
-                yield finding(
-                    self.meta, import_location(project, name, facts[0]),
+                yield self.report(
+                    import_location(project, name, facts[0]),
                     f"{name} is in the {layer} layer but imports {targets} (HTTP objects): "
                     "it can no longer run outside a request (tasks, scripts, tests). Take "
                     "plain values and raise domain errors; the route translates them.",
-                    f"{name}\0{targets}", confidence=Confidence.HIGH,
+                    key=f"{name}\0{targets}",
+                    confidence=Confidence.HIGH,
                     fix="class OrderNotFound(Exception): ...  # raised by the service\n"
-                        "# in the route: except OrderNotFound: raise HTTPException(404)",
+                    "# in the route: except OrderNotFound: raise HTTPException(404)",
+                    scope=GRAPH,
                 )
 
 
@@ -253,7 +311,9 @@ def _web_object(fact: ImportFact) -> str | None:
     return None
 
 
-def _path_to_violation(graph: nx.DiGraph, layering: Layering, start: str, hop: str) -> list[str] | None:
+def _path_to_violation(
+    graph: nx.DiGraph, layering: Layering, start: str, hop: str
+) -> list[str] | None:
     """The shortest path start -> hop -> ... -> m, through unplaced modules only, that
     ends at a module ``start`` may not import."""
     placed = layering.placement
@@ -283,6 +343,8 @@ def _runs_on_import(graph: nx.DiGraph, a: str, b: str) -> bool:
 
 def _fix(layering: Layering, a: str, b: str) -> str:
     low, high = layering.placement[a], layering.placement[b]
-    return (f"# {a} ({low.label}) must not depend on {b} ({high.label}).\n"
-            f"# Move the shared names into a module of the {low.label} layer or below,\n"
-            f"# and import them from there in both places.")
+    return (
+        f"# {a} ({low.label}) must not depend on {b} ({high.label}).\n"
+        f"# Move the shared names into a module of the {low.label} layer or below,\n"
+        f"# and import them from there in both places."
+    )

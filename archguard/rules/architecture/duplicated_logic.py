@@ -12,8 +12,8 @@ from archguard.graph.layering import layerings
 from archguard.graph.project import Project
 from archguard.graph.services import find_services
 from archguard.graph.structure import architecture_modules
-from archguard.rules.architecture._common import finding, module_location
-from archguard.rules.project_rule import ProjectRule
+from archguard.rules.architecture._common import module_location
+from archguard.rules.project_rule import GRAPH, ProjectRule
 
 _PRICE = """
     {header}
@@ -75,24 +75,50 @@ class DuplicatedLogic(ProjectRule):
     )
 
     VALID = (
-        Valid(files={
-            "app/api/orders.py": "from app.services.pricing import order_total\n",
-            "app/services/pricing.py": _PRICE.format(header="def order_total(lines):", items="lines"),
-        }, label="one copy, called from the route"),
-        Valid(files={
-            "app/services/pricing.py": _PRICE.format(header="def order_total(lines):", items="lines"),
-            "app/services/quotes.py": _PRICE.format(header="def quote_total(lines):", items="lines"),
-        }, label="copies within one layer are left to other linters"),
-        Valid(files={
-            "app/api/orders.py": _PRICE.format(header="def quote(items):", items="items").replace("0.1", "0.1\n        tax = 0"),
-            "app/services/pricing.py": _PRICE.format(header="def order_total(lines):", items="lines"),
-        }, label="different logic"),
+        Valid(
+            files={
+                "app/api/orders.py": "from app.services.pricing import order_total\n",
+                "app/services/pricing.py": _PRICE.format(
+                    header="def order_total(lines):", items="lines"
+                ),
+            },
+            label="one copy, called from the route",
+        ),
+        Valid(
+            files={
+                "app/services/pricing.py": _PRICE.format(
+                    header="def order_total(lines):", items="lines"
+                ),
+                "app/services/quotes.py": _PRICE.format(
+                    header="def quote_total(lines):", items="lines"
+                ),
+            },
+            label="copies within one layer are left to other linters",
+        ),
+        Valid(
+            files={
+                "app/api/orders.py": _PRICE.format(
+                    header="def quote(items):", items="items"
+                ).replace("0.1", "0.1\n        tax = 0"),
+                "app/services/pricing.py": _PRICE.format(
+                    header="def order_total(lines):", items="lines"
+                ),
+            },
+            label="different logic",
+        ),
     )
     INVALID = (
-        Invalid(files={
-            "app/api/orders.py": _PRICE.format(header="def quote(items):", items="items"),
-            "app/services/pricing.py": _PRICE.format(header="def order_total(lines):", items="lines"),
-        }, path="app/api/orders.py", line=1, message="app.services.pricing.order_total"),
+        Invalid(
+            files={
+                "app/api/orders.py": _PRICE.format(header="def quote(items):", items="items"),
+                "app/services/pricing.py": _PRICE.format(
+                    header="def order_total(lines):", items="lines"
+                ),
+            },
+            path="app/api/orders.py",
+            line=1,
+            message="app.services.pricing.order_total",
+        ),
     )
 
     def check(self, project: Project) -> Iterable[Finding]:
@@ -119,11 +145,12 @@ class DuplicatedLogic(ProjectRule):
             (_, first, line), others = copies[0], copies[1:]
             shape = shapes[(first, line)]
             names = ", ".join(f"{m}.{shapes[(m, ln)].name}" for _, m, ln in others)
-            yield finding(
-                self.meta, module_location(project, first, line),
+            yield self.report(
+                module_location(project, first, line),
                 f"{first}.{shape.name} ({shape.statements} statements) is duplicated in "
                 f"{names}, in another {'service' if len(units) >= 2 else 'layer'}. Keep one "
                 "copy in the lowest layer that owns the rule and call it from the others.",
-                digest,
+                key=digest,
                 related=tuple(module_location(project, m, ln, "copy") for _, m, ln in others),
+                scope=GRAPH,
             )

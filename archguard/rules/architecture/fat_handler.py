@@ -9,14 +9,14 @@ from archguard.core.levels import Category, Confidence, Severity
 from archguard.core.rule_meta import Invalid, RuleMeta, Valid
 from archguard.graph.project import Project
 from archguard.graph.structure import architecture_modules
-from archguard.rules.architecture._common import finding, module_location
+from archguard.rules.architecture._common import module_location
 from archguard.rules.architecture._handlers import (
     COMPLEXITY,
     LOWER_LAYERS,
     handler_shapes,
     is_fat,
 )
-from archguard.rules.project_rule import ProjectRule
+from archguard.rules.project_rule import GRAPH, ProjectRule
 
 
 class FatHandler(ProjectRule):
@@ -77,8 +77,9 @@ class FatHandler(ProjectRule):
     )
 
     VALID = (
-        Valid(files={
-            "app/api/orders.py": """
+        Valid(
+            files={
+                "app/api/orders.py": """
                 from fastapi import APIRouter, Depends
                 from sqlalchemy.orm import Session
                 from app.db import get_db
@@ -93,9 +94,12 @@ class FatHandler(ProjectRule):
                         raise HTTPException(status_code=404)
                     return order
             """,
-        }, label="load, 404, return: glue"),
-        Valid(files={
-            "app/api/orders.py": """
+            },
+            label="load, 404, return: glue",
+        ),
+        Valid(
+            files={
+                "app/api/orders.py": """
                 from fastapi import APIRouter, Depends
                 from app.services.orders import OrderService, get_service
 
@@ -107,9 +111,12 @@ class FatHandler(ProjectRule):
                         return {"error": "coupon"}
                     return orders.place(body)
             """,
-        }, label="delegates to a service"),
-        Valid(files={
-            "shop/views.py": """
+            },
+            label="delegates to a service",
+        ),
+        Valid(
+            files={
+                "shop/views.py": """
                 from django.shortcuts import render
                 from shop.models import Product
 
@@ -119,11 +126,14 @@ class FatHandler(ProjectRule):
                     products = Product.objects.filter(active=True)
                     return render(request, "products.html", {"products": products})
             """,
-        }, label="a branch on the request is routing"),
+            },
+            label="a branch on the request is routing",
+        ),
     )
     INVALID = (
-        Invalid(files={
-            "app/api/orders.py": """
+        Invalid(
+            files={
+                "app/api/orders.py": """
                 from fastapi import APIRouter, Depends
                 from sqlalchemy.orm import Session
                 from app.db import get_db
@@ -141,10 +151,15 @@ class FatHandler(ProjectRule):
                     db.commit()
                     return order
             """,
-            "app/services/orders.py": "def place(body):\n    return body\n",
-        }, path="app/api/orders.py", line=9, message="bypasses app.services.orders"),
-        Invalid(files={
-            "shop/views.py": """
+                "app/services/orders.py": "def place(body):\n    return body\n",
+            },
+            path="app/api/orders.py",
+            line=9,
+            message="bypasses app.services.orders",
+        ),
+        Invalid(
+            files={
+                "shop/views.py": """
                 from django.http import JsonResponse
                 from shop.models import Product
 
@@ -155,14 +170,18 @@ class FatHandler(ProjectRule):
                         product.save()
                     return JsonResponse({"stock": product.stock})
             """,
-            "shop/urls.py": """
+                "shop/urls.py": """
                 from django.urls import path
                 from shop import views
 
                 urlpatterns = [path("products/<int:pk>/restock/", views.restock)]
             """,
-            "shop/settings.py": 'ROOT_URLCONF = "shop.urls"\n',
-        }, path="shop/views.py", line=4, message="restock"),
+                "shop/settings.py": 'ROOT_URLCONF = "shop.urls"\n',
+            },
+            path="shop/views.py",
+            line=4,
+            message="restock",
+        ),
     )
 
     def check(self, project: Project) -> Iterable[Finding]:
@@ -176,15 +195,16 @@ class FatHandler(ProjectRule):
                 evidence.append("computes on the data (arithmetic or branches on loaded values)")
             if shape.complexity >= COMPLEXITY:
                 evidence.append(f"has cyclomatic complexity {shape.complexity}")
-            bypass = (f" It bypasses {', '.join(lower[:3])}, which exist for this." if lower else "")
-            yield finding(
-                self.meta, module_location(project, module, shape.line),
+            bypass = f" It bypasses {', '.join(lower[:3])}, which exist for this." if lower else ""
+            yield self.report(
+                module_location(project, module, shape.line),
                 f"Handler {shape.name} queries the database directly and "
                 f"{' and '.join(evidence)} ({shape.statements} statements).{bypass} Move the "
                 "logic into a service function that takes plain values, and the queries into "
                 "a repository; keep the handler to parsing, one call and the response.",
-                f"{module}.{shape.name}",
+                key=f"{module}.{shape.name}",
                 confidence=Confidence.HIGH if lower else Confidence.MEDIUM,
                 fix="def create_order(body: OrderIn, orders: OrderService = Depends(get_orders)):\n"
-                    "    return orders.place(body)",
+                "    return orders.place(body)",
+                scope=GRAPH,
             )

@@ -10,9 +10,9 @@ from archguard.core.levels import Category, Confidence, Severity
 from archguard.core.rule_meta import Invalid, RuleMeta, Valid
 from archguard.graph.project import Project
 from archguard.graph.structure import architecture_modules
-from archguard.rules.architecture._common import finding, module_location
+from archguard.rules.architecture._common import module_location
 from archguard.rules.architecture._handlers import LOWER_LAYERS, handler_shapes, is_fat
-from archguard.rules.project_rule import ProjectRule
+from archguard.rules.project_rule import GRAPH, ProjectRule
 
 #: Below this a single module is a fine structure.
 _MIN_LINES = 200
@@ -47,8 +47,11 @@ _DATABASE = "def get_db():\n    yield None\n"
 
 def _flat_app(routes: int) -> dict[str, str]:
     body = "".join(_ROUTE.replace("{n}", str(i)) for i in range(routes))
-    return {"main.py": _FLAT_MAIN.replace("{routes}", body), "models.py": _MODELS,
-            "database.py": _DATABASE}
+    return {
+        "main.py": _FLAT_MAIN.replace("{routes}", body),
+        "models.py": _MODELS,
+        "database.py": _DATABASE,
+    }
 
 
 class FlatArchitecture(ProjectRule):
@@ -102,21 +105,31 @@ class FlatArchitecture(ProjectRule):
     )
 
     VALID = (
-        Valid(files={
-            **_flat_app(20),
-            "services/orders.py": "def place(body):\n    return body\n",
-        }, label="a services layer exists"),
+        Valid(
+            files={
+                **_flat_app(20),
+                "services/orders.py": "def place(body):\n    return body\n",
+            },
+            label="a services layer exists",
+        ),
         Valid(files=_flat_app(1), label="too small to need layers"),
-        Valid(files={
-            "main.py": _FLAT_MAIN.replace("{routes}", "".join(
-                f'\n@app.get("/products/{i}")\ndef product_{i}(db: Session = Depends(get_db)):\n'
-                f'    return db.get(Product, {i})\n' for i in range(40))),
-            "models.py": _MODELS, "database.py": _DATABASE,
-        }, label="thin handlers"),
+        Valid(
+            files={
+                "main.py": _FLAT_MAIN.replace(
+                    "{routes}",
+                    "".join(
+                        f'\n@app.get("/products/{i}")\ndef product_{i}(db: Session = Depends(get_db)):\n'
+                        f"    return db.get(Product, {i})\n"
+                        for i in range(40)
+                    ),
+                ),
+                "models.py": _MODELS,
+                "database.py": _DATABASE,
+            },
+            label="thin handlers",
+        ),
     )
-    INVALID = (
-        Invalid(files=_flat_app(20), path="main.py", line=1, message="fat handlers"),
-    )
+    INVALID = (Invalid(files=_flat_app(20), path="main.py", line=1, message="fat handlers"),)
 
     def check(self, project: Project) -> Iterable[Finding]:
         modules = architecture_modules(project)
@@ -145,23 +158,30 @@ class FlatArchitecture(ProjectRule):
             unstructured = not packages
             if not (concentrated or unstructured):
                 continue
-            evidence = [(f"fat handlers in {len(fat)} of {len(handlers)} handler modules "
-                         f"({', '.join(sorted(fat)[:3])})"),
-                        "no services, repositories or crud layer and no declared layers"]
+            evidence = [
+                (
+                    f"fat handlers in {len(fat)} of {len(handlers)} handler modules "
+                    f"({', '.join(sorted(fat)[:3])})"
+                ),
+                "no services, repositories or crud layer and no declared layers",
+            ]
             if concentrated:
-                evidence.append(f"the largest modules hold {top3 * 100 // max(total, 1)}% of "
-                                f"{total} lines ({', '.join(ranked[:3])})")
+                evidence.append(
+                    f"the largest modules hold {top3 * 100 // max(total, 1)}% of "
+                    f"{total} lines ({', '.join(ranked[:3])})"
+                )
             if unstructured:
                 evidence.append("no subpackages")
             base = f"{unit.replace('.', '/')}/" if unit else ""
-            yield finding(
-                self.meta, module_location(project, ranked[0]),
+            yield self.report(
+                module_location(project, ranked[0]),
                 f"{'Package ' + unit if unit else 'The application'} is flat: "
                 f"{'; '.join(evidence)}. Proposed layering: {base}api/ (routes only), "
                 f"{base}services/ (business rules), {base}repositories/ (queries), "
                 f"{base}models/ and {base}schemas/.",
-                unit or "<root>",
+                key=unit or "<root>",
                 fix=f"{base}api/  {base}services/  {base}repositories/  {base}models/  {base}schemas/",
+                scope=GRAPH,
             )
 
 

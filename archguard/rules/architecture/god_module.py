@@ -9,9 +9,9 @@ from archguard.core.levels import Category, Confidence, Severity
 from archguard.core.rule_meta import Invalid, RuleMeta, Valid
 from archguard.graph.project import Project
 from archguard.graph.structure import architecture_modules
-from archguard.rules.architecture._common import finding, module_location
+from archguard.rules.architecture._common import module_location
 from archguard.rules.architecture._exempt import is_wiring
-from archguard.rules.project_rule import ProjectRule
+from archguard.rules.project_rule import GRAPH, ProjectRule
 
 _MAX_LINES = 1000
 _MAX_DEFINITIONS = 40
@@ -84,14 +84,17 @@ class GodModule(ProjectRule):
             if facts.line_count >= _MAX_LINES:
                 reasons.append(f"{facts.line_count} lines")
             if classes + functions >= _MAX_DEFINITIONS:
-                reasons.append(f"{classes + functions} top-level definitions "
-                               f"({classes} classes, {functions} functions)")
+                reasons.append(
+                    f"{classes + functions} top-level definitions "
+                    f"({classes} classes, {functions} functions)"
+                )
             if not reasons:
                 continue
-            yield finding(
-                self.meta, module_location(project, name),
+            yield self.report(
+                module_location(project, name),
                 f"{name} is a god module: {' and '.join(reasons)} (limits: {_MAX_LINES} lines, "
                 f"{_MAX_DEFINITIONS} definitions). Split it along the layers (routes, "
                 "services, data access), then by feature.",
-                name,
+                key=name,
+                scope=GRAPH,
             )

@@ -9,9 +9,9 @@ from archguard.core.levels import Category, Confidence, Severity
 from archguard.core.rule_meta import Invalid, RuleMeta, Valid
 from archguard.graph.project import Project
 from archguard.graph.structure import architecture_modules, module_graph
-from archguard.rules.architecture._common import finding, module_location
+from archguard.rules.architecture._common import module_location
 from archguard.rules.architecture._exempt import is_wiring
-from archguard.rules.project_rule import ProjectRule
+from archguard.rules.project_rule import GRAPH, ProjectRule
 
 #: Fan-in and fan-out must both reach this, or the 90th percentile if higher.
 _MIN_FAN = 10
@@ -19,7 +19,9 @@ _MIN_FAN = 10
 
 def _star(center: str, around: int) -> dict[str, str]:
     """A module imported by ``around`` modules that itself imports ``around`` others."""
-    files = {f"app/{center}.py": "".join(f"from app.leaf{i} import thing{i}\n" for i in range(around))}
+    files = {
+        f"app/{center}.py": "".join(f"from app.leaf{i} import thing{i}\n" for i in range(around))
+    }
     for i in range(around):
         files[f"app/leaf{i}.py"] = f"thing{i} = {i}\n"
         files[f"app/user{i}.py"] = f"from app.{center} import helper\n"
@@ -76,11 +78,14 @@ class HubModule(ProjectRule):
     VALID = (
         Valid(files={**_star("helpers", 6)}, label="fan-in and fan-out below 10"),
         Valid(files={**_star("main", 12)}, label="an entry point wires everything"),
-        Valid(files={
-            **{f"app/leaf{i}.py": f"thing{i} = {i}\n" for i in range(12)},
-            "app/helpers.py": "from app.leaf0 import thing0\n",
-            **{f"app/user{i}.py": "from app.helpers import thing0\n" for i in range(30)},
-        }, label="high fan-in alone is a library, not a hub"),
+        Valid(
+            files={
+                **{f"app/leaf{i}.py": f"thing{i} = {i}\n" for i in range(12)},
+                "app/helpers.py": "from app.leaf0 import thing0\n",
+                **{f"app/user{i}.py": "from app.helpers import thing0\n" for i in range(30)},
+            },
+            label="high fan-in alone is a library, not a hub",
+        ),
     )
     INVALID = (
         Invalid(files=_star("helpers", 12), path="app/helpers.py", line=1, message="12 modules"),
@@ -101,15 +106,18 @@ class HubModule(ProjectRule):
                 continue
             if is_wiring(project.modules[name]):
                 continue
-            yield finding(
-                self.meta, module_location(project, name),
+            yield self.report(
+                module_location(project, name),
                 f"{name} is a hub: imported by {i} modules and importing {o} modules, so a "
                 "change on either side reaches the other. Split it by dependency: pure "
                 "helpers that import nothing of the project, domain code next to the "
                 "domain, calls into services kept in the services.",
-                name,
-                related=tuple(module_location(project, m, 1, f"imports {name}")
-                              for m in sorted(graph.predecessors(name))[:10]),
+                key=name,
+                related=tuple(
+                    module_location(project, m, 1, f"imports {name}")
+                    for m in sorted(graph.predecessors(name))[:10]
+                ),
+                scope=GRAPH,
             )
 
 

@@ -18,8 +18,8 @@ from archguard.graph.structure import (
     module_graph,
     strongly_connected,
 )
-from archguard.rules.architecture._common import finding, import_location, import_steps
-from archguard.rules.project_rule import ProjectRule
+from archguard.rules.architecture._common import import_location, import_steps
+from archguard.rules.project_rule import GRAPH, ProjectRule
 
 #: A component holding this share of all modules is a tangle, not a slip.
 _ERROR_SHARE = 0.25
@@ -86,39 +86,57 @@ class ImportCycle(ProjectRule):
     )
 
     VALID = (
-        Valid(files={
-            "app/models.py": "class Order:\n    pass\n",
-            "app/services.py": "from app.models import Order\n",
-            "app/api.py": "from app.services import Order\nfrom app.models import Order as O\n",
-        }, label="a DAG"),
-        Valid(files={
-            "app/models.py": """
+        Valid(
+            files={
+                "app/models.py": "class Order:\n    pass\n",
+                "app/services.py": "from app.models import Order\n",
+                "app/api.py": "from app.services import Order\nfrom app.models import Order as O\n",
+            },
+            label="a DAG",
+        ),
+        Valid(
+            files={
+                "app/models.py": """
                 from typing import TYPE_CHECKING
 
                 if TYPE_CHECKING:
                     from app.services import Notifier
             """,
-            "app/services.py": "from app.models import Order\n",
-        }, label="TYPE_CHECKING imports do not run"),
-        Valid(files={
-            "shop/models.py": 'from django.db import models\n\nclass Order(models.Model):\n    item = models.ForeignKey("catalog.Item", on_delete=models.CASCADE)\n',
-            "catalog/models.py": "from django.db import models\nfrom shop.models import Order\n\nclass Item(models.Model):\n    pass\n",
-        }, label="a lazy ForeignKey string is not an import"),
-        Valid(files={
-            "app/models.py": "from app.services import notify\n",
-            "app/services.py": "from app.models import Order\n",
-            "tests/test_models.py": "from app.models import Order\n",
-            "pyproject.toml": '[tool.archguard]\ngraph-exclude = ["app"]\n',
-        }, label="excluded from the graph by configuration"),
+                "app/services.py": "from app.models import Order\n",
+            },
+            label="TYPE_CHECKING imports do not run",
+        ),
+        Valid(
+            files={
+                "shop/models.py": 'from django.db import models\n\nclass Order(models.Model):\n    item = models.ForeignKey("catalog.Item", on_delete=models.CASCADE)\n',
+                "catalog/models.py": "from django.db import models\nfrom shop.models import Order\n\nclass Item(models.Model):\n    pass\n",
+            },
+            label="a lazy ForeignKey string is not an import",
+        ),
+        Valid(
+            files={
+                "app/models.py": "from app.services import notify\n",
+                "app/services.py": "from app.models import Order\n",
+                "tests/test_models.py": "from app.models import Order\n",
+                "pyproject.toml": '[tool.archguard]\ngraph-exclude = ["app"]\n',
+            },
+            label="excluded from the graph by configuration",
+        ),
     )
     INVALID = (
-        Invalid(files={
-            "app/models.py": "from app.services import notify\n\nclass Order:\n    pass\n",
-            "app/services.py": "from app.models import Order\n\ndef notify(order):\n    return order\n",
-            "app/api.py": "from app.services import notify\n",
-        }, path="app/models.py", line=1, message="app.models, app.services"),
-        Invalid(files={
-            "blog/__init__.py": """
+        Invalid(
+            files={
+                "app/models.py": "from app.services import notify\n\nclass Order:\n    pass\n",
+                "app/services.py": "from app.models import Order\n\ndef notify(order):\n    return order\n",
+                "app/api.py": "from app.services import notify\n",
+            },
+            path="app/models.py",
+            line=1,
+            message="app.models, app.services",
+        ),
+        Invalid(
+            files={
+                "blog/__init__.py": """
                 from flask import Flask
                 from flask_sqlalchemy import SQLAlchemy
 
@@ -130,14 +148,24 @@ class ImportCycle(ProjectRule):
                     app.register_blueprint(bp)
                     return app
             """,
-            "blog/posts.py": "from flask import Blueprint\nfrom blog import db\n\nbp = Blueprint('posts', __name__)\n",
-        }, path="blog/__init__.py", line=8, message="function-local",
-            label="a cycle hidden by an import inside a function"),
-        Invalid(files={
-            "a/one.py": "import a.two\n",
-            "a/two.py": "import a.three\n",
-            "a/three.py": "import a.one\nimport a.two\n",
-        }, path="a/two.py", line=1, message="3 modules", label="one finding for the component"),
+                "blog/posts.py": "from flask import Blueprint\nfrom blog import db\n\nbp = Blueprint('posts', __name__)\n",
+            },
+            path="blog/__init__.py",
+            line=8,
+            message="function-local",
+            label="a cycle hidden by an import inside a function",
+        ),
+        Invalid(
+            files={
+                "a/one.py": "import a.two\n",
+                "a/two.py": "import a.three\n",
+                "a/three.py": "import a.one\nimport a.two\n",
+            },
+            path="a/two.py",
+            line=1,
+            message="3 modules",
+            label="one finding for the component",
+        ),
     )
 
     def check(self, project: Project) -> Iterable[Finding]:
@@ -157,6 +185,7 @@ class ImportCycle(ProjectRule):
             if all(f.kind is ImportKind.FUNCTION for f in facts):
                 weight *= 3
             return weight / 10 if layering.violation(a, b) else weight
+
         for component in strongly_connected(graph):
             sub = graph.subgraph(component)
             hidden = not any(len(static_components.get(m, ())) > 1 for m in component)
@@ -164,41 +193,65 @@ class ImportCycle(ProjectRule):
                 # Without its function-local imports the component is acyclic, so those
                 # imports are the cut, and the place to report.
                 arcs = sorted((a, b) for a, b in sub.edges if not static.has_edge(a, b))
-                cut = [(a, b, f) for a, b in arcs for f in sub.edges[a, b]["imports"]
-                       if f.kind is ImportKind.FUNCTION]
+                cut = [
+                    (a, b, f)
+                    for a, b in arcs
+                    for f in sub.edges[a, b]["imports"]
+                    if f.kind is ImportKind.FUNCTION
+                ]
             else:
                 arcs = feedback_arcs(sub, cost)
                 cut = [(a, b, fact) for a, b in arcs for fact in sub.edges[a, b]["imports"]]
             share = len(component) / total
-            severity = (Severity.ERROR if share >= _ERROR_SHARE
-                        else Severity.WARNING if share >= _WARNING_SHARE else Severity.NOTE)
+            severity = (
+                Severity.ERROR
+                if share >= _ERROR_SHARE
+                else Severity.WARNING
+                if share >= _WARNING_SHARE
+                else Severity.NOTE
+            )
             if hidden:
                 severity = severity.lowered()
             cut = _one_per_line(cut)
             first_a, _, first_fact = min(cut, key=lambda item: _order(project, item[0], item[2]))
             cycle = _one_cycle(sub, arcs[0])
             flow = import_steps(project, sub, cycle)
-            names = ", ".join(component) if len(component) <= 6 else \
-                ", ".join(component[:6]) + f" and {len(component) - 6} more"
-            local = sum(1 for a, b in sub.edges for f in sub.edges[a, b]["imports"]
-                        if f.kind is ImportKind.FUNCTION)
-            how = (" It exists only through function-local imports, which hide it from "
-                   "Python at start-up but not from the design." if hidden else
-                   f" {local} of its imports are function-local, which hides part of it from "
-                   "Python at start-up." if local else "")
+            names = (
+                ", ".join(component)
+                if len(component) <= 6
+                else ", ".join(component[:6]) + f" and {len(component) - 6} more"
+            )
+            local = sum(
+                1
+                for a, b in sub.edges
+                for f in sub.edges[a, b]["imports"]
+                if f.kind is ImportKind.FUNCTION
+            )
+            how = (
+                " It exists only through function-local imports, which hide it from "
+                "Python at start-up but not from the design."
+                if hidden
+                else f" {local} of its imports are function-local, which hides part of it from "
+                "Python at start-up."
+                if local
+                else ""
+            )
             cuts = "; ".join(f"{a} -> {b} (line {fact.line})" for a, b, fact in cut[:5])
-            yield finding(
-                self.meta, import_location(project, first_a, first_fact),
+            yield self.report(
+                import_location(project, first_a, first_fact),
                 f"Import cycle of {len(component)} modules ({share:.0%} of the project): "
                 f"{names}.{how} Removing {len(cut)} import{'s' if len(cut) != 1 else ''} "
                 f"breaks it: {cuts}.",
-                "\0".join(component), severity=severity,
+                key="\0".join(component),
+                severity=severity,
                 confidence=Confidence.MEDIUM if hidden else Confidence.HIGH,
-                related=tuple(import_location(project, a, fact, f"cut: {a} imports {b}")
-                              for a, b, fact in cut),
+                related=tuple(
+                    import_location(project, a, fact, f"cut: {a} imports {b}") for a, b, fact in cut
+                ),
                 flows=(flow,),
                 fix="Move the names both sides need into a module that imports neither, "
-                    "or invert one dependency (pass a callback, emit an event).",
+                "or invert one dependency (pass a callback, emit an event).",
+                scope=GRAPH,
             )
 
 

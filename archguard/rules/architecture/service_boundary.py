@@ -11,8 +11,8 @@ from archguard.core.rule_meta import Invalid, RuleMeta, Valid
 from archguard.graph.project import Project
 from archguard.graph.services import PUBLIC_NAMES, find_services
 from archguard.graph.structure import architecture_modules, module_graph
-from archguard.rules.architecture._common import finding, import_location
-from archguard.rules.project_rule import ProjectRule
+from archguard.rules.architecture._common import import_location
+from archguard.rules.project_rule import GRAPH, ProjectRule
 
 _COUNTED = (ImportKind.MODULE, ImportKind.FUNCTION, ImportKind.DYNAMIC)
 
@@ -66,33 +66,50 @@ class ServiceBoundary(ProjectRule):
     )
 
     VALID = (
-        Valid(files={
-            "services/orders/pyproject.toml": "[project]\nname = 'orders'\n",
-            "services/orders/orders/__init__.py": "",
-            "services/orders/orders/models.py": "class Order:\n    pass\n",
-            "services/orders/orders/client.py": "from orders.models import Order\n",
-            "services/billing/pyproject.toml": "[project]\nname = 'billing'\n",
-            "services/billing/billing/__init__.py": "",
-            "services/billing/billing/invoices.py": "from orders.client import OrdersClient\n",
-        }, label="through the public client"),
-        Valid(files={
-            "app/orders/models.py": "class Order:\n    pass\n",
-            "app/billing/invoices.py": "from app.orders.models import Order\n",
-        }, label="no service roots: one application"),
+        Valid(
+            files={
+                "services/orders/pyproject.toml": "[project]\nname = 'orders'\n",
+                "services/orders/orders/__init__.py": "",
+                "services/orders/orders/models.py": "class Order:\n    pass\n",
+                "services/orders/orders/client.py": "from orders.models import Order\n",
+                "services/billing/pyproject.toml": "[project]\nname = 'billing'\n",
+                "services/billing/billing/__init__.py": "",
+                "services/billing/billing/invoices.py": "from orders.client import OrdersClient\n",
+            },
+            label="through the public client",
+        ),
+        Valid(
+            files={
+                "app/orders/models.py": "class Order:\n    pass\n",
+                "app/billing/invoices.py": "from app.orders.models import Order\n",
+            },
+            label="no service roots: one application",
+        ),
     )
     INVALID = (
-        Invalid(files={
-            "services/orders/pyproject.toml": "[project]\nname = 'orders'\n",
-            "services/orders/orders/__init__.py": "",
-            "services/orders/orders/models.py": "class Order:\n    pass\n",
-            "services/billing/pyproject.toml": "[project]\nname = 'billing'\n",
-            "services/billing/billing/__init__.py": "",
-            "services/billing/billing/invoices.py": "import json\nfrom orders.models import Order\n",
-        }, path="services/billing/billing/invoices.py", line=2, message="orders.models"),
-        Invalid(files={
-            "apps/catalog/repository.py": "def load(sku):\n    return sku\n",
-            "apps/cart/views.py": "from apps.catalog.repository import load\n",
-        }, path="apps/cart/views.py", line=1, message="apps/catalog", label="apps/* by default"),
+        Invalid(
+            files={
+                "services/orders/pyproject.toml": "[project]\nname = 'orders'\n",
+                "services/orders/orders/__init__.py": "",
+                "services/orders/orders/models.py": "class Order:\n    pass\n",
+                "services/billing/pyproject.toml": "[project]\nname = 'billing'\n",
+                "services/billing/billing/__init__.py": "",
+                "services/billing/billing/invoices.py": "import json\nfrom orders.models import Order\n",
+            },
+            path="services/billing/billing/invoices.py",
+            line=2,
+            message="orders.models",
+        ),
+        Invalid(
+            files={
+                "apps/catalog/repository.py": "def load(sku):\n    return sku\n",
+                "apps/cart/views.py": "from apps.catalog.repository import load\n",
+            },
+            path="apps/cart/views.py",
+            line=1,
+            message="apps/catalog",
+            label="apps/* by default",
+        ),
     )
 
     def check(self, project: Project) -> Iterable[Finding]:
@@ -106,14 +123,15 @@ class ServiceBoundary(ProjectRule):
             if mine is None or theirs is None or mine == theirs or theirs.is_public(b):
                 continue
             fact = graph.edges[a, b]["imports"][0]
-            yield finding(
-                self.meta, import_location(project, a, fact),
+            yield self.report(
+                import_location(project, a, fact),
                 f"{a} (service {mine.directory}) imports {b}, an internal module of service "
                 f"{theirs.directory}. Import its public surface instead (the package, or "
                 f"one of: {', '.join(sorted(PUBLIC_NAMES)[:6])}...), or call it over "
                 "HTTP or a queue.",
-                f"{a}\0{b}",
+                key=f"{a}\0{b}",
                 fix=f"# in {theirs.directory}: expose what is needed in "
-                    f"{theirs.package + '.' if theirs.package else ''}api (or client/schemas)\n"
-                    f"# in {a}: import it from there",
+                f"{theirs.package + '.' if theirs.package else ''}api (or client/schemas)\n"
+                f"# in {a}: import it from there",
+                scope=GRAPH,
             )

@@ -3,16 +3,13 @@ relation path."""
 
 from __future__ import annotations
 
-from archguard.core.findings import Finding, Location
-from archguard.core.fingerprint import make_fingerprint
-from archguard.core.levels import Confidence, Severity
+from archguard.core.findings import Location
 from archguard.core.orm import DbCall
-from archguard.core.rule_meta import RuleMeta
-from archguard.graph.orm_analysis import OrmAnalysis
-from archguard.graph.orm_consumption import Problem
-from archguard.graph.orm_models import Model, Registry, Relation
-from archguard.graph.orm_resolve import Resolved, Scope
 from archguard.graph.project import Project
+from archguard.orm.analysis import OrmAnalysis
+from archguard.orm.consumption import Problem
+from archguard.orm.models import Model, Registry, Relation
+from archguard.orm.resolve import Resolved, Scope
 
 
 def at(project: Project, module: str, line: int, column: int = 1, message: str = "") -> Location:
@@ -20,8 +17,13 @@ def at(project: Project, module: str, line: int, column: int = 1, message: str =
 
 
 def origin_location(project: Project, query: Resolved) -> Location:
-    return at(project, query.origin_module, query.origin.line, query.origin.column,
-              f"query built here: {query.origin.text or query.model.name}")
+    return at(
+        project,
+        query.origin_module,
+        query.origin.line,
+        query.origin.column,
+        f"query built here: {query.origin.text or query.model.name}",
+    )
 
 
 def problem_related(project: Project, problem: Problem) -> tuple[Location, ...]:
@@ -30,21 +32,6 @@ def problem_related(project: Project, problem: Problem) -> tuple[Location, ...]:
     if site.loop_line and site.loop_line != site.line:
         related.append(at(project, site.loop_module, site.loop_line, 1, "rows are consumed here"))
     return tuple(related)
-
-
-def finding(
-    meta: RuleMeta, location: Location, message: str, key: str, *,
-    severity: Severity | None = None, confidence: Confidence | None = None,
-    related: tuple[Location, ...] = (), fix: str = "",
-) -> Finding:
-    """A finding keyed on module, function and relation path, never on lines."""
-    return Finding(
-        rule_id=meta.id, rule_name=meta.name, category=meta.category,
-        severity=severity or meta.severity, confidence=confidence or meta.confidence,
-        message=message, location=location,
-        fingerprint=make_fingerprint(meta.id, location.path, key), cwe=meta.cwe,
-        related=related, fix=fix,
-    )
 
 
 def hops(registry: Registry, model: Model, path: str) -> list[Relation]:
@@ -71,20 +58,25 @@ def load_fix(registry: Registry, query: Resolved, path: str) -> str:
         for index, relation in enumerate(relations):
             loader = "selectinload" if relation.many else "joinedload"
             owner = relation.owner.rsplit(".", 1)[-1]
-            parts.append(f"{loader}({owner}.{relation.name})" if index == 0 else
-                         f".{loader}({owner}.{relation.name})")
+            parts.append(
+                f"{loader}({owner}.{relation.name})"
+                if index == 0
+                else f".{loader}({owner}.{relation.name})"
+            )
         return f".options({''.join(parts)})"
     names = [r.name for r in relations]
     first_many = next((i for i, r in enumerate(relations) if r.many or r.generic), None)
     if first_many is None:
         return f'.select_related("{"__".join(names)}")'
-    rest = names[first_many + 1:]
+    rest = names[first_many + 1 :]
     head = "__".join(names[: first_many + 1])
-    if rest and not any(r.many or r.generic for r in relations[first_many + 1:]):
+    if rest and not any(r.many or r.generic for r in relations[first_many + 1 :]):
         target = registry.models.get(relations[first_many].target)
         inner = target.name if target is not None else "Related"
-        return (f'.prefetch_related(Prefetch("{head}", '
-                f'queryset={inner}.objects.select_related("{"__".join(rest)}")))')
+        return (
+            f'.prefetch_related(Prefetch("{head}", '
+            f'queryset={inner}.objects.select_related("{"__".join(rest)}")))'
+        )
     return f'.prefetch_related("{"__".join(names)}")'
 
 

@@ -2,36 +2,58 @@
 
 from __future__ import annotations
 
-import libcst as cst
+import ast
 
 from archguard.core.levels import Category, Confidence, Severity
 from archguard.core.rule_meta import Invalid, RuleMeta, Valid
 from archguard.rules.ops._roles import Role, RoleRule
 from archguard.scan.context import FileContext
+from archguard.scan.scoped_rule import Function
 
 _CONNECTIONS = {
     "sqlalchemy.create_engine": "an SQLAlchemy engine (and its connection pool)",
     "sqlalchemy.ext.asyncio.create_async_engine": "an async SQLAlchemy engine (and its pool)",
     "sqlmodel.create_engine": "an SQLAlchemy engine (and its connection pool)",
     "sqlalchemy.orm.sessionmaker": "a session factory",
-    "psycopg2.connect": "a PostgreSQL connection", "psycopg.connect": "a PostgreSQL connection",
+    "psycopg2.connect": "a PostgreSQL connection",
+    "psycopg.connect": "a PostgreSQL connection",
     "psycopg.AsyncConnection.connect": "a PostgreSQL connection",
-    "asyncpg.connect": "a PostgreSQL connection", "asyncpg.create_pool": "a connection pool",
-    "pymysql.connect": "a MySQL connection", "MySQLdb.connect": "a MySQL connection",
-    "mysql.connector.connect": "a MySQL connection", "sqlite3.connect": "an SQLite connection",
+    "asyncpg.connect": "a PostgreSQL connection",
+    "asyncpg.create_pool": "a connection pool",
+    "pymysql.connect": "a MySQL connection",
+    "MySQLdb.connect": "a MySQL connection",
+    "mysql.connector.connect": "a MySQL connection",
+    "sqlite3.connect": "an SQLite connection",
     "pymongo.MongoClient": "a MongoDB client (and its pool)",
     "motor.motor_asyncio.AsyncIOMotorClient": "a MongoDB client (and its pool)",
-    "redis.Redis": "a Redis client (and its pool)", "redis.StrictRedis": "a Redis client",
-    "redis.from_url": "a Redis client (and its pool)", "redis.asyncio.Redis": "a Redis client",
+    "redis.Redis": "a Redis client (and its pool)",
+    "redis.StrictRedis": "a Redis client",
+    "redis.from_url": "a Redis client (and its pool)",
+    "redis.asyncio.Redis": "a Redis client",
     "redis.asyncio.from_url": "a Redis client (and its pool)",
 }
-_SESSION_FACTORIES = frozenset({"SessionLocal", "AsyncSessionLocal", "async_session",
-                                "async_session_maker", "async_session_factory", "session_factory",
-                                "SessionFactory", "sqlalchemy.orm.Session",
-                                "sqlalchemy.ext.asyncio.AsyncSession", "sqlmodel.Session",
-                                "sqlmodel.ext.asyncio.session.AsyncSession"})
-_MAKERS = frozenset({"sqlalchemy.orm.sessionmaker", "sqlalchemy.ext.asyncio.async_sessionmaker",
-                     "sqlalchemy.orm.scoped_session"})
+_SESSION_FACTORIES = frozenset(
+    {
+        "SessionLocal",
+        "AsyncSessionLocal",
+        "async_session",
+        "async_session_maker",
+        "async_session_factory",
+        "session_factory",
+        "SessionFactory",
+        "sqlalchemy.orm.Session",
+        "sqlalchemy.ext.asyncio.AsyncSession",
+        "sqlmodel.Session",
+        "sqlmodel.ext.asyncio.session.AsyncSession",
+    }
+)
+_MAKERS = frozenset(
+    {
+        "sqlalchemy.orm.sessionmaker",
+        "sqlalchemy.ext.asyncio.async_sessionmaker",
+        "sqlalchemy.orm.scoped_session",
+    }
+)
 
 
 class DbConnection(RoleRule):
@@ -90,8 +112,10 @@ class DbConnection(RoleRule):
         tags=frozenset({"performance", "database", "reliability"}),
     )
     TRIGGERS = (
-        (rb"create_engine|create_async_engine|sessionmaker|connect\(|MongoClient|Redis|from_url"
-         rb"|Session"),
+        (
+            rb"create_engine|create_async_engine|sessionmaker|connect\(|MongoClient|Redis|from_url"
+            rb"|Session"
+        ),
     )
 
     VALID = (
@@ -134,7 +158,8 @@ class DbConnection(RoleRule):
                 with Session(engine) as session:
                     return session.scalars(select(Report).limit(50)).all()
             """,
-            line=9, message="engine",
+            line=9,
+            message="engine",
         ),
         Invalid(
             """
@@ -147,7 +172,8 @@ class DbConnection(RoleRule):
                 db = SessionLocal()
                 yield db
             """,
-            line=7, message="never closed",
+            line=7,
+            message="never closed",
         ),
     )
 
@@ -155,31 +181,34 @@ class DbConnection(RoleRule):
         super().__init__(ctx)
         self._makers: set[str] = set()
         #: Per open function: session variable -> the call that opened it.
-        self._opened: list[dict[str, cst.Call]] = []
+        self._opened: list[dict[str, ast.Call]] = []
         self._released: list[set[str]] = []
 
-    def visit_Assign(self, node: cst.Assign) -> None:
-        if not isinstance(node.value, cst.Call):
+    def visit_Assign(self, node: ast.Assign) -> None:
+        if not isinstance(node.value, ast.Call):
             return
-        callee = self.ctx.names.qualify(node.value.func) or ""
-        names = [t.target.value for t in node.targets if isinstance(t.target, cst.Name)]
+        callee = self.ctx.names.resolve(node.value.func) or ""
+        names = [t.id for t in node.targets if isinstance(t, ast.Name)]
         if not self.scopes and callee in _MAKERS:
             self._makers.update(names)
         if self._opened and names and self._is_session(node.value):
             self._opened[-1][names[0]] = node.value
 
-    def _is_session(self, call: cst.Call) -> bool:
+    def _is_session(self, call: ast.Call) -> bool:
         func = call.func
-        name = func.value if isinstance(func, cst.Name) else ""
-        qualified = self.ctx.names.qualify(func) or ""
-        return name in self._makers or qualified in _SESSION_FACTORIES \
+        name = func.id if isinstance(func, ast.Name) else ""
+        qualified = self.ctx.names.resolve(func) or ""
+        return (
+            name in self._makers
+            or qualified in _SESSION_FACTORIES
             or qualified.rsplit(".", 1)[-1] in _SESSION_FACTORIES
+        )
 
-    def enter_function(self, node: cst.FunctionDef, role: Role | None) -> None:
+    def enter_function(self, node: Function, role: Role | None) -> None:
         self._opened.append({})
         self._released.append(set())
 
-    def exit_function(self, node: cst.FunctionDef, role: Role | None) -> None:
+    def exit_function(self, node: Function, role: Role | None) -> None:
         opened = self._opened.pop()
         released = self._released.pop()
         for name, call in opened.items():
@@ -187,35 +216,37 @@ class DbConnection(RoleRule):
                 continue
             self.report(
                 call,
-                f"The session `{name}` opened in {node.name.value}() is never closed: its connection "
+                f"The session `{name}` opened in {node.name}() is never closed: its connection "
                 "stays checked out of the pool until garbage collection. Use `with SessionLocal() as "
                 f"{name}:`, or close it in a `finally:` after the `yield`.",
-                symbol=f"{node.name.value}:{name}:unclosed",
+                symbol=f"{node.name}:{name}:unclosed",
             )
 
-    def _release(self, expr: cst.BaseExpression | None) -> None:
-        if self._released and isinstance(expr, cst.Name):
-            self._released[-1].add(expr.value)
+    def _release(self, expr: ast.expr | None) -> None:
+        if self._released and isinstance(expr, ast.Name):
+            self._released[-1].add(expr.id)
 
-    def visit_Return(self, node: cst.Return) -> None:
+    def visit_Return(self, node: ast.Return) -> None:
         self._release(node.value)
 
-    def visit_With(self, node: cst.With) -> None:
+    def visit_With(self, node: ast.With | ast.AsyncWith) -> None:
         for item in node.items:
-            self._release(item.item)
+            self._release(item.context_expr)
 
-    def visit_Call(self, node: cst.Call) -> None:
+    visit_AsyncWith = visit_With
+
+    def visit_Call(self, node: ast.Call) -> None:
         func = node.func
-        if isinstance(func, cst.Attribute) and func.attr.value in ("close", "aclose", "remove"):
+        if isinstance(func, ast.Attribute) and func.attr in ("close", "aclose", "remove"):
             self._release(func.value)
         if self.role is not Role.HANDLER:
             return
-        name = self.ctx.names.qualify(func) or ""
+        name = self.ctx.names.resolve(func) or ""
         what = _CONNECTIONS.get(name)
         if what is None:
             return
         function = self.function
-        where = function.name.value if function is not None else "the handler"
+        where = function.name if function is not None else "the handler"
         sqlite = name == "sqlite3.connect"
         self.report(
             node,

@@ -8,7 +8,8 @@ from archguard.core.findings import Finding
 from archguard.core.levels import Category, Confidence, Severity
 from archguard.core.rule_meta import Invalid, RuleMeta, Valid
 from archguard.graph.project import Project
-from archguard.rules.database._common import at, dotted, finding, problem_related
+from archguard.orm.analysis import orm_analysis
+from archguard.rules.database._common import at, dotted, problem_related
 from archguard.rules.project_rule import ProjectRule
 
 _MODELS = """
@@ -70,41 +71,53 @@ class FkObjectForId(ProjectRule):
     )
 
     VALID = (
-        Valid(files={
-            "tracker/models.py": _MODELS,
-            "tracker/services.py": """
+        Valid(
+            files={
+                "tracker/models.py": _MODELS,
+                "tracker/services.py": """
                 from tracker.models import Task
 
                 def in_project(project_id, query):
                     return [t.title for t in Task.objects.filter(title__icontains=query)
                             if t.project_id == project_id]
             """,
-        }, label="the fixed twin"),
-        Valid(files={
-            "tracker/models.py": _MODELS,
-            "tracker/services.py": """
+            },
+            label="the fixed twin",
+        ),
+        Valid(
+            files={
+                "tracker/models.py": _MODELS,
+                "tracker/services.py": """
                 from tracker.models import Task
 
                 def labels(query):
                     tasks = Task.objects.filter(title__icontains=query).select_related("project")
                     return [(t.project.id, t.project.name) for t in tasks]
             """,
-        }, label="loaded with the query anyway"),
+            },
+            label="loaded with the query anyway",
+        ),
     )
     INVALID = (
-        Invalid(files={
-            "tracker/models.py": _MODELS,
-            "tracker/services.py": """
+        Invalid(
+            files={
+                "tracker/models.py": _MODELS,
+                "tracker/services.py": """
                 from tracker.models import Task
 
                 def in_project(project_id, query):
                     return [t.title for t in Task.objects.filter(title__icontains=query)
                             if t.project.id == project_id]
             """,
-        }, path="tracker/services.py", line=5, message="project_id"),
-        Invalid(files={
-            "tracker/models.py": _MODELS,
-            "tracker/views.py": """
+            },
+            path="tracker/services.py",
+            line=5,
+            message="project_id",
+        ),
+        Invalid(
+            files={
+                "tracker/models.py": _MODELS,
+                "tracker/views.py": """
                 from django.http import HttpResponseForbidden
                 from django.shortcuts import get_object_or_404
                 from tracker.models import Project
@@ -114,12 +127,16 @@ class FkObjectForId(ProjectRule):
                     if project.owner != request.user:
                         return HttpResponseForbidden()
             """,
-        }, path="tracker/views.py", line=7, message="owner_id"),
+            },
+            path="tracker/views.py",
+            line=7,
+            message="owner_id",
+        ),
     )
 
     def check(self, project: Project) -> Iterable[Finding]:
         seen: set[tuple[str, str, str]] = set()
-        for problem in project.orm.of_kind("fk_id", "compare"):
+        for problem in orm_analysis(project).of_kind("fk_id", "compare"):
             site = problem.site
             key = (site.module, site.function, problem.path)
             if key in seen:
@@ -136,10 +153,11 @@ class FkObjectForId(ProjectRule):
                 what = f"compares {target} as an object"
                 fix = f"{prefix_text}{attribute} == other.pk"
             cost = "one query per row" if site.loop_line else "an extra query"
-            yield finding(
-                self.meta, at(project, site.module, site.line, site.column),
+            yield self.report(
+                at(project, site.module, site.line, site.column),
                 f"This {what}: loading it costs {cost}. Use `{fix}` instead, which is already on the row.",
-                f"{site.function}:{problem.path}:{problem.kind}",
+                key=f"{site.function}:{problem.path}:{problem.kind}",
                 severity=Severity.WARNING if site.loop_line else Severity.NOTE,
-                related=problem_related(project, problem), fix=fix,
+                related=problem_related(project, problem),
+                fix=fix,
             )

@@ -8,11 +8,12 @@ from archguard.core.findings import Finding
 from archguard.core.levels import Category, Confidence, Severity
 from archguard.core.orm import DbCall, FunctionFlow, Origin
 from archguard.core.rule_meta import Invalid, RuleMeta, Valid
-from archguard.graph.orm_analysis import OrmAnalysis
-from archguard.graph.orm_resolve import Scope, class_of
 from archguard.graph.project import Project
-from archguard.rules.database._common import at, finding, written_model
+from archguard.orm.analysis import OrmAnalysis, orm_analysis
+from archguard.orm.resolve import Scope, class_of
+from archguard.rules.database._common import at, written_model
 from archguard.rules.project_rule import ProjectRule
+from archguard.web.routes import route_inventory
 
 _HOOKS = frozenset({"perform_create", "perform_update", "perform_destroy", "create", "update"})
 _MODELS = """
@@ -88,11 +89,12 @@ class MissingTransaction(ProjectRule):
     )
 
     VALID = (
-        Valid(files={
-            "bank/models.py": _MODELS,
-            "bank/urls.py": _URLS,
-            "bank/settings.py": 'ROOT_URLCONF = "bank.urls"\n',
-            "bank/views.py": """
+        Valid(
+            files={
+                "bank/models.py": _MODELS,
+                "bank/urls.py": _URLS,
+                "bank/settings.py": 'ROOT_URLCONF = "bank.urls"\n',
+                "bank/views.py": """
                 from django.db import transaction
                 from django.http import JsonResponse
                 from bank.models import Account, Transfer
@@ -109,14 +111,17 @@ class MissingTransaction(ProjectRule):
                     Transfer.objects.create(source=source, target=target, amount=amount)
                     return JsonResponse({"ok": True})
             """,
-        }, label="the fixed twin"),
+            },
+            label="the fixed twin",
+        ),
     )
     INVALID = (
-        Invalid(files={
-            "bank/models.py": _MODELS,
-            "bank/urls.py": _URLS,
-            "bank/settings.py": 'ROOT_URLCONF = "bank.urls"\n',
-            "bank/views.py": """
+        Invalid(
+            files={
+                "bank/models.py": _MODELS,
+                "bank/urls.py": _URLS,
+                "bank/settings.py": 'ROOT_URLCONF = "bank.urls"\n',
+                "bank/views.py": """
                 from django.http import JsonResponse
                 from bank.models import Account, Transfer
 
@@ -131,32 +136,42 @@ class MissingTransaction(ProjectRule):
                     Transfer.objects.create(source=source, target=target, amount=amount)
                     return JsonResponse({"ok": True})
             """,
-        }, path="bank/views.py", line=4, message="transaction.atomic"),
+            },
+            path="bank/views.py",
+            line=4,
+            message="transaction.atomic",
+        ),
     )
 
     def check(self, project: Project) -> Iterable[Finding]:
-        analysis = project.orm
+        analysis = orm_analysis(project)
         registry = analysis.registry
         if not registry.models:
             return
-        handlers = {name for route in project.routes.routes for name in route.functions}
+        handlers = {name for route in route_inventory(project).routes for name in route.functions}
         atomic_requests = "ATOMIC_REQUESTS" in registry.settings
         for name, (module, flow) in sorted(registry.functions.items()):
-            hook = flow.name.rsplit(".", 1)[-1] in _HOOKS and "." in flow.name and any(
-                "rest_framework" in b for b in registry.external_bases(class_of(module, flow.name)))
+            hook = (
+                flow.name.rsplit(".", 1)[-1] in _HOOKS
+                and "." in flow.name
+                and any(
+                    "rest_framework" in b
+                    for b in registry.external_bases(class_of(module, flow.name))
+                )
+            )
             if flow.atomic or not (name in handlers or hook):
                 continue
             writes = [c for c in flow.calls if c.write and not c.atomic]
             commits = [c for c in writes if c.op == "commit" and not c.loop_line]
             if len(commits) >= 2:
-                yield finding(
-                    self.meta, at(project, module, flow.line, 1),
+                yield self.report(
+                    at(project, module, flow.line, 1),
                     f"{flow.name}() commits {len(commits)} times (lines "
                     f"{', '.join(str(c.line) for c in commits)}): if a later step fails, the earlier "
                     "commits stay. Stage all changes and commit once at the end, or use "
                     "`with session.begin():`.",
-                    f"{flow.name}:commits", related=tuple(at(project, module, c.line, c.column, "commit")
-                                                          for c in commits),
+                    key=f"{flow.name}:commits",
+                    related=tuple(at(project, module, c.line, c.column, "commit") for c in commits),
                 )
                 continue
             if atomic_requests:
@@ -165,28 +180,36 @@ class MissingTransaction(ProjectRule):
             if len(models) < 2:
                 continue
             names = sorted(models)
-            yield finding(
-                self.meta, at(project, module, flow.line, 1),
+            yield self.report(
+                at(project, module, flow.line, 1),
                 f"{flow.name}() writes {', '.join(names)} with no transaction: if a later write fails, "
                 "the earlier ones stay. Wrap the writes in transaction.atomic (decorator or `with`).",
-                f"{flow.name}:{'+'.join(names)}",
+                key=f"{flow.name}:{'+'.join(names)}",
                 severity=Severity.WARNING,
-                related=tuple(at(project, module, c.line, c.column, "write") for _, c in sorted(models.items())),
+                related=tuple(
+                    at(project, module, c.line, c.column, "write")
+                    for _, c in sorted(models.items())
+                ),
             )
 
     @staticmethod
-    def _models(analysis: OrmAnalysis, module: str, flow: FunctionFlow,
-                writes: list[DbCall]) -> dict[str, DbCall]:
+    def _models(
+        analysis: OrmAnalysis, module: str, flow: FunctionFlow, writes: list[DbCall]
+    ) -> dict[str, DbCall]:
         found: dict[str, DbCall] = {}
         scope = Scope(module, class_of(module, flow.name))
         for call in writes:
             model = written_model(analysis, scope, call)
-            if model is None and call.op == "save" and call.query is not None \
-                    and call.query.origin is Origin.PARAMETER and scope.cls:
+            if (
+                model is None
+                and call.op == "save"
+                and call.query is not None
+                and call.query.origin is Origin.PARAMETER
+                and scope.cls
+            ):
                 # ``serializer.save()`` in a DRF hook saves the view's serializer's model.
                 registry = analysis.registry
                 model = registry.serializer_model(registry.view_serializer(scope.cls))
             if model is not None and model.orm == "django":
                 found.setdefault(model.name, call)
         return found
-

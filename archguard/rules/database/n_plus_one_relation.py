@@ -7,12 +7,12 @@ from collections.abc import Iterable
 from archguard.core.findings import Finding
 from archguard.core.levels import Category, Confidence, Severity
 from archguard.core.rule_meta import Invalid, RuleMeta, Valid
-from archguard.graph.orm_consumption import Problem
 from archguard.graph.project import Project
+from archguard.orm.analysis import orm_analysis
+from archguard.orm.consumption import Problem
 from archguard.rules.database._common import (
     at,
     dotted,
-    finding,
     load_fix,
     problem_related,
 )
@@ -162,9 +162,10 @@ class NPlusOneRelation(ProjectRule):
     )
 
     VALID = (
-        Valid(files={
-            "shop/models.py": _MODELS,
-            "shop/views.py": """
+        Valid(
+            files={
+                "shop/models.py": _MODELS,
+                "shop/views.py": """
                 from django.http import JsonResponse
                 from shop.models import Book
 
@@ -175,10 +176,13 @@ class NPlusOneRelation(ProjectRule):
                          "tags": [t.name for t in b.tags.all()]} for b in books
                     ]})
             """,
-        }, label="the fixed twin: both relations loaded with the query"),
-        Valid(files={
-            "shop/models.py": _MODELS,
-            "shop/views.py": """
+            },
+            label="the fixed twin: both relations loaded with the query",
+        ),
+        Valid(
+            files={
+                "shop/models.py": _MODELS,
+                "shop/views.py": """
                 from django.db.models import prefetch_related_objects
                 from django.http import JsonResponse
                 from shop.models import Book
@@ -191,16 +195,19 @@ class NPlusOneRelation(ProjectRule):
                         books,
                     ))})
             """,
-        }, label="prefetch_related_objects on rows already fetched; map() over them"),
-        Valid(files={
-            "shop/models.py": _MODELS,
-            "shop/render.py": """
+            },
+            label="prefetch_related_objects on rows already fetched; map() over them",
+        ),
+        Valid(
+            files={
+                "shop/models.py": _MODELS,
+                "shop/render.py": """
                 from shop.models import Book
 
                 def render_books(books):
                     return [{"title": b.title, "author": b.author.name} for b in books]
             """,
-            "shop/views.py": """
+                "shop/views.py": """
                 from django.http import JsonResponse
                 from shop.models import Book
                 from shop.render import render_books
@@ -209,10 +216,13 @@ class NPlusOneRelation(ProjectRule):
                     books = Book.objects.select_related("author").order_by("title")[:50]
                     return JsonResponse({"books": render_books(books)})
             """,
-        }, label="the rows handed to a helper that loops over them, with the author loaded"),
-        Valid(files={
-            "shop/models.py": _MODELS,
-            "shop/views.py": """
+            },
+            label="the rows handed to a helper that loops over them, with the author loaded",
+        ),
+        Valid(
+            files={
+                "shop/models.py": _MODELS,
+                "shop/views.py": """
                 from django.db import models
                 from django.http import JsonResponse
                 from shop.models import Book
@@ -221,10 +231,13 @@ class NPlusOneRelation(ProjectRule):
                     books = Book.objects.fetch_mode(models.FETCH_PEERS)[:50]
                     return JsonResponse({"authors": [b.author.name for b in books]})
             """,
-        }, label="Django 6.1 fetch_mode(FETCH_PEERS): the first access loads the relation for every row"),
-        Valid(files={
-            "heroes/models.py": _SQLMODEL_MODELS,
-            "heroes/routes.py": """
+            },
+            label="Django 6.1 fetch_mode(FETCH_PEERS): the first access loads the relation for every row",
+        ),
+        Valid(
+            files={
+                "heroes/models.py": _SQLMODEL_MODELS,
+                "heroes/routes.py": """
                 from fastapi import APIRouter
                 from sqlalchemy.orm import selectinload
                 from sqlmodel import Session, select
@@ -236,10 +249,13 @@ class NPlusOneRelation(ProjectRule):
                 def heroes(session: Session, limit: int = 100):
                     return session.exec(select(Hero).options(selectinload(Hero.team)).limit(limit)).all()
             """,
-        }, label="SQLModel: the team loaded with the heroes; powers are declared selectin"),
-        Valid(files={
-            "blog/models.py": _SA_MODELS,
-            "blog/api.py": """
+            },
+            label="SQLModel: the team loaded with the heroes; powers are declared selectin",
+        ),
+        Valid(
+            files={
+                "blog/models.py": _SA_MODELS,
+                "blog/api.py": """
                 from sqlalchemy import select
                 from sqlalchemy.orm import Session, joinedload
                 from blog.models import Post
@@ -248,12 +264,14 @@ class NPlusOneRelation(ProjectRule):
                     posts = session.scalars(select(Post).options(joinedload(Post.author))).all()
                     return [(p.id, p.author.name, p.author_id) for p in posts]
             """,
-        }),
+            }
+        ),
     )
     INVALID = (
-        Invalid(files={
-            "shop/models.py": _MODELS,
-            "shop/views.py": """
+        Invalid(
+            files={
+                "shop/models.py": _MODELS,
+                "shop/views.py": """
                 from django.http import JsonResponse
                 from shop.models import Book
 
@@ -264,10 +282,15 @@ class NPlusOneRelation(ProjectRule):
                          "tags": [t.name for t in b.tags.all()]} for b in books
                     ]})
             """,
-        }, path="shop/views.py", line=(7, 8), message="loaded lazily for every row"),
-        Invalid(files={
-            "shop/models.py": _MODELS,
-            "shop/views.py": """
+            },
+            path="shop/views.py",
+            line=(7, 8),
+            message="loaded lazily for every row",
+        ),
+        Invalid(
+            files={
+                "shop/models.py": _MODELS,
+                "shop/views.py": """
                 from django.http import JsonResponse
                 from shop.models import Book
 
@@ -275,10 +298,15 @@ class NPlusOneRelation(ProjectRule):
                     books = Book.objects.order_by("title")[:50]
                     return JsonResponse({"authors": list(map(lambda b: b.author.name, books))})
             """,
-        }, path="shop/views.py", line=6, message="Book.author is loaded lazily"),
-        Invalid(files={
-            "blog/models.py": _SA_MODELS,
-            "blog/api.py": """
+            },
+            path="shop/views.py",
+            line=6,
+            message="Book.author is loaded lazily",
+        ),
+        Invalid(
+            files={
+                "blog/models.py": _SA_MODELS,
+                "blog/api.py": """
                 from sqlalchemy import select
                 from sqlalchemy.orm import Session
                 from blog.models import Post
@@ -287,16 +315,21 @@ class NPlusOneRelation(ProjectRule):
                     posts = session.scalars(select(Post).join(Post.author)).all()
                     return [(p.id, p.author.name) for p in posts]
             """,
-        }, path="blog/api.py", line=7, message="joinedload(Post.author)"),
-        Invalid(files={
-            "shop/models.py": _MODELS,
-            "shop/render.py": """
+            },
+            path="blog/api.py",
+            line=7,
+            message="joinedload(Post.author)",
+        ),
+        Invalid(
+            files={
+                "shop/models.py": _MODELS,
+                "shop/render.py": """
                 from shop.models import Book
 
                 def render_books(books):
                     return [{"title": b.title, "author": b.author.name} for b in books]
             """,
-            "shop/views.py": """
+                "shop/views.py": """
                 from django.http import JsonResponse
                 from shop.models import Book
                 from shop.render import render_books
@@ -305,9 +338,14 @@ class NPlusOneRelation(ProjectRule):
                     books = Book.objects.order_by("title")[:50]
                     return JsonResponse({"books": render_books(books)})
             """,
-        }, path="shop/views.py", line=7, message="(through render_books())"),
-        Invalid(files={
-            "app/models.py": """
+            },
+            path="shop/views.py",
+            line=7,
+            message="(through render_books())",
+        ),
+        Invalid(
+            files={
+                "app/models.py": """
                 from sqlalchemy import ForeignKey
                 from sqlalchemy.ext.associationproxy import association_proxy
                 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -332,7 +370,7 @@ class NPlusOneRelation(ProjectRule):
                     keyword_links: Mapped[list[UserKeyword]] = relationship()
                     keywords = association_proxy("keyword_links", "keyword")
             """,
-            "app/api.py": """
+                "app/api.py": """
                 from sqlalchemy import select
                 from app.models import User
 
@@ -340,15 +378,20 @@ class NPlusOneRelation(ProjectRule):
                     users = session.scalars(select(User).limit(100)).all()
                     return {u.id: [k.word for k in u.keywords] for u in users}
             """,
-        }, path="app/api.py", line=6, message="User.keyword_links is loaded lazily"),
-        Invalid(files={
-            "forum/extensions.py": """
+            },
+            path="app/api.py",
+            line=6,
+            message="User.keyword_links is loaded lazily",
+        ),
+        Invalid(
+            files={
+                "forum/extensions.py": """
                 from flask_sqlalchemy import SQLAlchemy
 
                 db = SQLAlchemy()
             """,
-            "forum/models.py": _FLASK_MODELS,
-            "forum/views.py": """
+                "forum/models.py": _FLASK_MODELS,
+                "forum/views.py": """
                 from flask import Blueprint, jsonify
                 from forum.models import Topic
 
@@ -359,11 +402,16 @@ class NPlusOneRelation(ProjectRule):
                     page = Topic.query.order_by(Topic.id.desc()).paginate(per_page=20)
                     return jsonify([t.to_dict() for t in page.items])
             """,
-        }, path="forum/views.py", line=9, message="Topic.author is loaded lazily for every row of "
-                                                   "`page.items` (through Topic.to_dict())"),
-        Invalid(files={
-            "heroes/models.py": _SQLMODEL_MODELS,
-            "heroes/routes.py": """
+            },
+            path="forum/views.py",
+            line=9,
+            message="Topic.author is loaded lazily for every row of "
+            "`page.items` (through Topic.to_dict())",
+        ),
+        Invalid(
+            files={
+                "heroes/models.py": _SQLMODEL_MODELS,
+                "heroes/routes.py": """
                 from fastapi import APIRouter
                 from sqlmodel import Session, select
                 from heroes.models import Hero, HeroPublicWithTeam
@@ -374,11 +422,15 @@ class NPlusOneRelation(ProjectRule):
                 def heroes(session: Session, limit: int = 100):
                     return session.exec(select(Hero).limit(limit)).all()
             """,
-        }, path="heroes/routes.py", line=9, message="Hero.team is loaded lazily for every row"),
+            },
+            path="heroes/routes.py",
+            line=9,
+            message="Hero.team is loaded lazily for every row",
+        ),
     )
 
     def check(self, project: Project) -> Iterable[Finding]:
-        analysis = project.orm
+        analysis = orm_analysis(project)
         seen: set[tuple[str, str, int, str]] = set()
         for problem in analysis.of_kind("relation", "dynamic"):
             site = problem.site
@@ -389,7 +441,7 @@ class NPlusOneRelation(ProjectRule):
             yield self._finding(project, problem)
 
     def _finding(self, project: Project, problem: Problem) -> Finding:
-        registry = project.orm.registry
+        registry = orm_analysis(project).registry
         query = problem.query
         site = problem.site
         relation = problem.relation
@@ -403,7 +455,7 @@ class NPlusOneRelation(ProjectRule):
             message = (
                 f"{target} is a lazy={relation.lazy if relation else 'dynamic'} relationship read for "
                 f"every row of `{origin}`{via}: each access runs a new query and cannot be "
-                "eager-loaded. Declare it lazy=\"selectin\" (or query the children once, grouped "
+                'eager-loaded. Declare it lazy="selectin" (or query the children once, grouped '
                 "by parent id)."
             )
             fix = ""
@@ -413,22 +465,30 @@ class NPlusOneRelation(ProjectRule):
             message = f"{target} is loaded lazily for every row of `{origin}`{via}: {cost}. Add {fix} to the query."
             last = problem.path.rsplit("__", 1)[-1]
             if any(j == last for j in query.origin.joins):
-                message += (" `.join()` only filters on the relation; it does not load it "
-                            "(use contains_eager() to load from the join).")
+                message += (
+                    " `.join()` only filters on the relation; it does not load it "
+                    "(use contains_eager() to load from the join)."
+                )
             if query.model.orm == "sqlalchemy" and site.is_async:
                 severity = Severity.ERROR
-                message += " In async code this lazy load raises MissingGreenlet instead of querying."
+                message += (
+                    " In async code this lazy load raises MissingGreenlet instead of querying."
+                )
         if site.custom:
             confidence = Confidence.LOW
-            message += (" The serializer overrides to_representation(), so this field may not be "
-                        "rendered.")
+            message += (
+                " The serializer overrides to_representation(), so this field may not be rendered."
+            )
         if query.dynamic:
             confidence = Confidence.LOW
             severity = Severity.NOTE
             message += " The query's loaded paths are computed at run time, so this may already be covered."
-        return finding(
-            self.meta, at(project, site.module, site.line, site.column), message,
-            f"{site.function}:{site.loop_line}:{problem.path}:{site.via}",
-            severity=severity, confidence=confidence,
-            related=problem_related(project, problem), fix=fix,
+        return self.report(
+            at(project, site.module, site.line, site.column),
+            message,
+            key=f"{site.function}:{site.loop_line}:{problem.path}:{site.via}",
+            severity=severity,
+            confidence=confidence,
+            related=problem_related(project, problem),
+            fix=fix,
         )

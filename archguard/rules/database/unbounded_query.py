@@ -8,17 +8,37 @@ from archguard.core.findings import Finding
 from archguard.core.levels import Category, Confidence, Severity
 from archguard.core.orm import Origin, Query, ValueKind
 from archguard.core.rule_meta import Invalid, RuleMeta, Valid
-from archguard.graph.orm_analysis import OrmAnalysis
-from archguard.graph.orm_models import DRF_LIST_VIEWS
-from archguard.graph.orm_resolve import Resolved, Scope, class_of
 from archguard.graph.project import Project
-from archguard.rules.database._common import at, finding, origin_location
+from archguard.orm.analysis import OrmAnalysis, orm_analysis
+from archguard.orm.models import DRF_LIST_VIEWS
+from archguard.orm.resolve import Resolved, Scope, class_of
+from archguard.rules.database._common import at, origin_location
 from archguard.rules.project_rule import ProjectRule
+from archguard.web.routes import route_inventory
 
 #: Reference tables that stay small by nature.
-_SMALL_TABLES = frozenset({"Country", "Currency", "Language", "Locale", "Timezone", "TimeZone",
-                           "Setting", "Settings", "SiteSetting", "Config", "Configuration",
-                           "Region", "State", "Province", "Unit", "Plan", "Role", "Permission"})
+_SMALL_TABLES = frozenset(
+    {
+        "Country",
+        "Currency",
+        "Language",
+        "Locale",
+        "Timezone",
+        "TimeZone",
+        "Setting",
+        "Settings",
+        "SiteSetting",
+        "Config",
+        "Configuration",
+        "Region",
+        "State",
+        "Province",
+        "Unit",
+        "Plan",
+        "Role",
+        "Permission",
+    }
+)
 _DJANGO_LIST_VIEWS = frozenset({"ListView", "BaseListView"})
 _SA_MODELS = """
     from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -85,9 +105,10 @@ class UnboundedQuery(ProjectRule):
     )
 
     VALID = (
-        Valid(files={
-            "app/models.py": _SA_MODELS,
-            "app/api.py": """
+        Valid(
+            files={
+                "app/models.py": _SA_MODELS,
+                "app/api.py": """
                 from fastapi import APIRouter, Depends
                 from sqlalchemy import select
                 from sqlalchemy.orm import Session
@@ -100,12 +121,15 @@ class UnboundedQuery(ProjectRule):
                 def list_events(limit: int = 50, offset: int = 0, db: Session = Depends(get_db)):
                     return db.scalars(select(Event).order_by(Event.id).limit(limit).offset(offset)).all()
             """,
-        }, label="the fixed twin"),
+            },
+            label="the fixed twin",
+        ),
     )
     INVALID = (
-        Invalid(files={
-            "app/models.py": _SA_MODELS,
-            "app/api.py": """
+        Invalid(
+            files={
+                "app/models.py": _SA_MODELS,
+                "app/api.py": """
                 from fastapi import APIRouter, Depends
                 from sqlalchemy import select
                 from sqlalchemy.orm import Session
@@ -118,15 +142,20 @@ class UnboundedQuery(ProjectRule):
                 def list_events(db: Session = Depends(get_db)):
                     return db.scalars(select(Event)).all()
             """,
-        }, path="app/api.py", line=11, message="every Event row"),
-        Invalid(files={
-            "shop/models.py": """
+            },
+            path="app/api.py",
+            line=11,
+            message="every Event row",
+        ),
+        Invalid(
+            files={
+                "shop/models.py": """
                 from django.db import models
 
                 class Product(models.Model):
                     name = models.CharField(max_length=100)
             """,
-            "shop/api.py": """
+                "shop/api.py": """
                 from rest_framework import generics, serializers
                 from shop.models import Product
 
@@ -139,11 +168,15 @@ class UnboundedQuery(ProjectRule):
                     queryset = Product.objects.all()
                     serializer_class = ProductSerializer
             """,
-        }, path="shop/api.py", line=9, message="pagination"),
+            },
+            path="shop/api.py",
+            line=9,
+            message="pagination",
+        ),
     )
 
     def check(self, project: Project) -> Iterable[Finding]:
-        analysis = project.orm
+        analysis = orm_analysis(project)
         if not analysis.registry.models:
             return
         yield from self._routes(project, analysis)
@@ -152,7 +185,7 @@ class UnboundedQuery(ProjectRule):
     def _routes(self, project: Project, analysis: OrmAnalysis) -> Iterator[Finding]:
         registry = analysis.registry
         reported: set[str] = set()
-        for route in project.routes.routes:
+        for route in route_inventory(project).routes:
             if route.methods and not {"GET", "ANY", "*"} & set(route.methods):
                 continue
             for name in route.functions:
@@ -174,22 +207,31 @@ class UnboundedQuery(ProjectRule):
 
     @staticmethod
     def _unbounded(query: Query, resolved: Resolved | None) -> bool:
-        return resolved is not None and not resolved.bounded and query.origin is not Origin.PARAMETER \
+        return (
+            resolved is not None
+            and not resolved.bounded
+            and query.origin is not Origin.PARAMETER
             and resolved.model.name not in _SMALL_TABLES
+        )
 
-    def _finding(self, project: Project, module: str, query: Query, resolved: Resolved,
-                 path: str) -> Finding:
+    def _finding(
+        self, project: Project, module: str, query: Query, resolved: Resolved, path: str
+    ) -> Finding:
         narrowed = resolved.filtered
-        message = (f"GET {path} returns every {resolved.model.name} row"
-                   f"{' matching a filter' if narrowed else ''} (`{query.text}`) with no limit or "
-                   "pagination: the response grows with the table. Take limit/offset (or a cursor) "
-                   "and apply .limit() / a slice / a paginator.")
-        return finding(
-            self.meta, at(project, module, query.line, query.column), message,
-            f"{path}:{resolved.model.qualname}",
+        message = (
+            f"GET {path} returns every {resolved.model.name} row"
+            f"{' matching a filter' if narrowed else ''} (`{query.text}`) with no limit or "
+            "pagination: the response grows with the table. Take limit/offset (or a cursor) "
+            "and apply .limit() / a slice / a paginator."
+        )
+        return self.report(
+            at(project, module, query.line, query.column),
+            message,
+            key=f"{path}:{resolved.model.qualname}",
             confidence=Confidence.MEDIUM if narrowed or resolved.indirect else Confidence.HIGH,
-            related=(origin_location(project, resolved),) if resolved.origin_module != module
-            or resolved.origin.line != query.line else (),
+            related=(origin_location(project, resolved),)
+            if resolved.origin_module != module or resolved.origin.line != query.line
+            else (),
         )
 
     def _list_views(self, project: Project, analysis: OrmAnalysis) -> Iterator[Finding]:
@@ -203,7 +245,9 @@ class UnboundedQuery(ProjectRule):
             django_list = bool(bases & _DJANGO_LIST_VIEWS)
             knob = "paginate_by" if django_list else "pagination_class"
             setting = registry.attribute(cls, knob)
-            if setting is not None and not (setting[1].kind is ValueKind.CONSTANT and setting[1].text == "None"):
+            if setting is not None and not (
+                setting[1].kind is ValueKind.CONSTANT and setting[1].text == "None"
+            ):
                 continue
             if setting is None and globally_paginated and not django_list:
                 continue
@@ -211,11 +255,15 @@ class UnboundedQuery(ProjectRule):
             resolved = analysis.resolver.resolve(query, Scope(module, cls))
             if resolved is None or resolved.bounded or resolved.model.name in _SMALL_TABLES:
                 continue
-            fix = ("set paginate_by" if django_list else
-                   "set pagination_class, or DEFAULT_PAGINATION_CLASS and PAGE_SIZE in REST_FRAMEWORK")
-            yield finding(
-                self.meta, at(project, module, facts.line, 1),
+            fix = (
+                "set paginate_by"
+                if django_list
+                else "set pagination_class, or DEFAULT_PAGINATION_CLASS and PAGE_SIZE in REST_FRAMEWORK"
+            )
+            yield self.report(
+                at(project, module, facts.line, 1),
                 f"{facts.name} lists every {resolved.model.name} row with no pagination: the response "
                 f"grows with the table. {fix[0].upper()}{fix[1:]}.",
-                f"{cls}:{resolved.model.qualname}", related=(origin_location(project, resolved),),
+                key=f"{cls}:{resolved.model.qualname}",
+                related=(origin_location(project, resolved),),
             )

@@ -7,9 +7,10 @@ from collections.abc import Iterable
 from archguard.core.findings import Finding
 from archguard.core.levels import Category, Confidence, Severity
 from archguard.core.rule_meta import Invalid, RuleMeta, Valid
-from archguard.graph.orm_resolve import Scope, class_of
 from archguard.graph.project import Project
-from archguard.rules.database._common import at, finding, written_model
+from archguard.orm.analysis import orm_analysis
+from archguard.orm.resolve import Scope, class_of
+from archguard.rules.database._common import at, written_model
 from archguard.rules.project_rule import ProjectRule
 
 _MODELS = """
@@ -33,7 +34,8 @@ _SA_MODELS = """
 _SUGGEST = {
     "save": "bulk_update() (existing rows) or bulk_create() (new ones)",
     "asave": "bulk_update() or bulk_create()",
-    "create": "bulk_create()", "acreate": "abulk_create()",
+    "create": "bulk_create()",
+    "acreate": "abulk_create()",
     "update": "one update() over the whole queryset, or bulk_update()",
     "delete": "one delete() over a filtered queryset",
     "commit": "session.add_all() and a single commit() after the loop",
@@ -90,19 +92,23 @@ class WriteInLoop(ProjectRule):
     )
 
     VALID = (
-        Valid(files={
-            "shop/models.py": _MODELS,
-            "shop/imports.py": """
+        Valid(
+            files={
+                "shop/models.py": _MODELS,
+                "shop/imports.py": """
                 from shop.models import Product
 
                 def import_prices(rows):
                     Product.objects.bulk_create(
                         [Product(sku=r["sku"], price=r["price"]) for r in rows], batch_size=500)
             """,
-        }, label="the fixed twin"),
-        Valid(files={
-            "app/models.py": _SA_MODELS,
-            "app/imports.py": """
+            },
+            label="the fixed twin",
+        ),
+        Valid(
+            files={
+                "app/models.py": _SA_MODELS,
+                "app/imports.py": """
                 from sqlalchemy.orm import Session
                 from app.models import Product
 
@@ -111,22 +117,30 @@ class WriteInLoop(ProjectRule):
                         session.add(Product(sku=sku))
                     session.commit()
             """,
-        }, label="add() per row stages; one commit at the end"),
+            },
+            label="add() per row stages; one commit at the end",
+        ),
     )
     INVALID = (
-        Invalid(files={
-            "shop/models.py": _MODELS,
-            "shop/imports.py": """
+        Invalid(
+            files={
+                "shop/models.py": _MODELS,
+                "shop/imports.py": """
                 from shop.models import Product
 
                 def import_prices(rows):
                     for row in rows:
                         Product.objects.create(sku=row["sku"], price=row["price"])
             """,
-        }, path="shop/imports.py", line=5, message="bulk_create()"),
-        Invalid(files={
-            "app/models.py": _SA_MODELS,
-            "app/imports.py": """
+            },
+            path="shop/imports.py",
+            line=5,
+            message="bulk_create()",
+        ),
+        Invalid(
+            files={
+                "app/models.py": _SA_MODELS,
+                "app/imports.py": """
                 from sqlalchemy.orm import Session
                 from app.models import Product
 
@@ -135,11 +149,15 @@ class WriteInLoop(ProjectRule):
                         session.add(Product(sku=sku))
                         session.commit()
             """,
-        }, path="app/imports.py", line=7, message="add_all"),
+            },
+            path="app/imports.py",
+            line=7,
+            message="add_all",
+        ),
     )
 
     def check(self, project: Project) -> Iterable[Finding]:
-        analysis = project.orm
+        analysis = orm_analysis(project)
         registry = analysis.registry
         if not registry.models:
             return
@@ -157,13 +175,19 @@ class WriteInLoop(ProjectRule):
                 suggestion = _SUGGEST.get(call.op, "one bulk operation after the loop")
                 if call.bypass:
                     suggestion = f"bulk_create() on the through model of `{call.bypass}`"
-                message = (f"`{call.text}` writes once per iteration of the loop at line {call.loop_line}: "
-                           f"one round trip per row. Use {suggestion}.")
+                message = (
+                    f"`{call.text}` writes once per iteration of the loop at line {call.loop_line}: "
+                    f"one round trip per row. Use {suggestion}."
+                )
                 if overrides and model is not None:
-                    message += (f" {model.name} overrides save(): bulk operations skip it and its "
-                                "signals, so move that logic first.")
-                yield finding(
-                    self.meta, at(project, module, call.line, call.column), message,
-                    f"{flow.name}:{call.text}", severity=severity,
+                    message += (
+                        f" {model.name} overrides save(): bulk operations skip it and its "
+                        "signals, so move that logic first."
+                    )
+                yield self.report(
+                    at(project, module, call.line, call.column),
+                    message,
+                    key=f"{flow.name}:{call.text}",
+                    severity=severity,
                     related=(at(project, module, call.loop_line, 1, "the loop"),),
                 )

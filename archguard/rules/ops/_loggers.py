@@ -3,7 +3,7 @@ names the file bound to a logger."""
 
 from __future__ import annotations
 
-import libcst as cst
+import ast
 
 from archguard.rules.ops._calls import log_call, logger_binding
 from archguard.scan.context import FileContext
@@ -15,11 +15,11 @@ class LoggerAwareRule(FileRule):
         super().__init__(ctx)
         self.loggers: set[str] = set()
 
-    def visit_Assign(self, node: cst.Assign) -> None:
+    def visit_Assign(self, node: ast.Assign) -> None:
         name = logger_binding(node, self.ctx.names)
         if name:
             self.loggers.add(name)
 
-    def log_method(self, node: cst.Call) -> str | None:
+    def log_method(self, node: ast.Call) -> str | None:
         """``info``, ``exception``... when the call is a logging call."""
         return log_call(node, self.ctx.names, self.loggers)

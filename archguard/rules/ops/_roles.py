@@ -4,14 +4,13 @@ the module's import table), view-class bases and a few conventional names."""
 
 from __future__ import annotations
 
+import ast
 import re
 from enum import Enum
 
-import libcst as cst
-
 from archguard.scan.context import FileContext
-from archguard.scan.resolver import ImportTable, dotted_name
-from archguard.scan.scoped_rule import Scope, ScopedRule
+from archguard.scan.scoped_rule import Function, Scope, ScopedRule
+from archguard.scan.syntax import Names, dotted
 
 
 class Role(str, Enum):
@@ -20,18 +19,30 @@ class Role(str, Enum):
     CONSUMER = "message consumer"
 
 
-_ROUTE_ATTRS = frozenset({"get", "post", "put", "patch", "delete", "route", "api_route", "head",
-                          "options", "websocket"})
+_ROUTE_ATTRS = frozenset(
+    {"get", "post", "put", "patch", "delete", "route", "api_route", "head", "options", "websocket"}
+)
 _HTTP_CLIENTS = ("requests", "httpx", "aiohttp", "urllib3")
-_ROUTE_DECORATORS = frozenset({
-    "rest_framework.decorators.api_view", "django.views.decorators.http.require_http_methods",
-    "django.views.decorators.http.require_POST", "django.views.decorators.http.require_GET",
-    "django.views.decorators.http.require_safe",
-})
-_TASK_DECORATORS = frozenset({
-    "celery.shared_task", "celery.task", "dramatiq.actor", "rq.decorators.job", "rq.job",
-    "huey.contrib.djhuey.task", "huey.contrib.djhuey.db_task",
-})
+_ROUTE_DECORATORS = frozenset(
+    {
+        "rest_framework.decorators.api_view",
+        "django.views.decorators.http.require_http_methods",
+        "django.views.decorators.http.require_POST",
+        "django.views.decorators.http.require_GET",
+        "django.views.decorators.http.require_safe",
+    }
+)
+_TASK_DECORATORS = frozenset(
+    {
+        "celery.shared_task",
+        "celery.task",
+        "dramatiq.actor",
+        "rq.decorators.job",
+        "rq.job",
+        "huey.contrib.djhuey.task",
+        "huey.contrib.djhuey.db_task",
+    }
+)
 _TASK_ATTRS = frozenset({"task", "periodic_task", "db_task", "actor"})
 _CONSUMER_ATTRS = frozenset({"agent", "subscriber", "consumer", "stream_handler"})
 _CONSUMER_NAME = re.compile(
@@ -39,24 +50,40 @@ _CONSUMER_NAME = re.compile(
     r"\w*_consumer|handle_\w+_event|on_\w+_message)$"
 )
 _VIEW_BASE = re.compile(r"(View|ViewSet|APIView|Resource|HTTPEndpoint|Consumer)$")
-_VIEW_METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "list",
-                           "create", "retrieve", "update", "partial_update", "destroy", "dispatch",
-                           "receive", "receive_json"})
+_VIEW_METHODS = frozenset(
+    {
+        "get",
+        "post",
+        "put",
+        "patch",
+        "delete",
+        "head",
+        "options",
+        "list",
+        "create",
+        "retrieve",
+        "update",
+        "partial_update",
+        "destroy",
+        "dispatch",
+        "receive",
+        "receive_json",
+    }
+)
 _TASK_BASE = re.compile(r"(^|\.)Task$")
 
 
-def decorator_role(decorator: cst.Decorator, names: ImportTable) -> Role | None:
-    expr = decorator.decorator
-    call = expr if isinstance(expr, cst.Call) else None
+def decorator_role(expr: ast.expr, names: Names) -> Role | None:
+    call = expr if isinstance(expr, ast.Call) else None
     target = call.func if call is not None else expr
-    qualified = names.qualify(target) or ""
+    qualified = names.resolve(target) or ""
     if qualified in _ROUTE_DECORATORS:
         return Role.HANDLER
     if qualified in _TASK_DECORATORS:
         return Role.TASK
-    if isinstance(target, cst.Attribute):
-        attr = target.attr.value
-        receiver = names.qualify(target.value) or dotted_name(target.value) or ""
+    if isinstance(target, ast.Attribute):
+        attr = target.attr
+        receiver = names.resolve(target.value) or dotted(target.value) or ""
         if receiver.split(".")[0] in _HTTP_CLIENTS:
             return None
         if attr in _ROUTE_ATTRS and call is not None:
@@ -68,10 +95,10 @@ def decorator_role(decorator: cst.Decorator, names: ImportTable) -> Role | None:
     return None
 
 
-def class_role(node: cst.ClassDef, names: ImportTable) -> Role | None:
+def class_role(node: ast.ClassDef, names: Names) -> Role | None:
     """HANDLER for view classes, TASK for Celery task classes."""
     for base in node.bases:
-        name = names.qualify(base.value) or dotted_name(base.value) or ""
+        name = names.resolve(base) or dotted(base) or ""
         if _VIEW_BASE.search(name):
             return Role.HANDLER
         if _TASK_BASE.search(name):
@@ -79,18 +106,18 @@ def class_role(node: cst.ClassDef, names: ImportTable) -> Role | None:
     return None
 
 
-def function_role(node: cst.FunctionDef, names: ImportTable, enclosing: Role | None) -> Role | None:
-    for decorator in node.decorators:
+def function_role(node: Function, names: Names, enclosing: Role | None) -> Role | None:
+    for decorator in node.decorator_list:
         role = decorator_role(decorator, names)
         if role is not None:
             return role
-    name = node.name.value
+    name = node.name
     if enclosing is Role.HANDLER and name in _VIEW_METHODS:
         return Role.HANDLER
     if enclosing is Role.TASK and name == "run":
         return Role.TASK
-    params = node.params.params
-    if params and params[0].name.value == "request" and enclosing is None:
+    params = [*node.args.posonlyargs, *node.args.args]
+    if params and params[0].arg == "request" and enclosing is None:
         return Role.HANDLER  # a Django function view
     if _CONSUMER_NAME.match(name):
         return Role.CONSUMER
@@ -113,23 +140,23 @@ class RoleRule(ScopedRule):
         return self._roles.get(id(function)) if function is not None else None
 
     def entered(self, node: Scope) -> None:
-        if isinstance(node, cst.ClassDef):
+        if isinstance(node, ast.ClassDef):
             self._roles[id(node)] = class_role(node, self.ctx.names)
             return
         # A method's class counts only when the method sits directly in it.
         parent = self.scopes[-1] if self.scopes else None
-        enclosing = self._roles.get(id(parent)) if isinstance(parent, cst.ClassDef) else None
+        enclosing = self._roles.get(id(parent)) if isinstance(parent, ast.ClassDef) else None
         role = function_role(node, self.ctx.names, enclosing)
         self._roles[id(node)] = role
         self.enter_function(node, role)
 
     def leaving(self, node: Scope) -> None:
         role = self._roles.pop(id(node), None)
-        if isinstance(node, cst.FunctionDef):
+        if not isinstance(node, ast.ClassDef):
             self.exit_function(node, role)
 
-    def enter_function(self, node: cst.FunctionDef, role: Role | None) -> None:
+    def enter_function(self, node: Function, role: Role | None) -> None:
         """Called on entering every function, with its role."""
 
-    def exit_function(self, node: cst.FunctionDef, role: Role | None) -> None:
+    def exit_function(self, node: Function, role: Role | None) -> None:
         """Called on leaving every function, with its role."""

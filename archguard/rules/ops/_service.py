@@ -3,24 +3,25 @@ serves HTTP and where its app is declared."""
 
 from __future__ import annotations
 
-from archguard.core.findings import Finding, Location
-from archguard.core.fingerprint import make_fingerprint
-from archguard.core.rule_meta import RuleMeta
+from archguard.core.findings import Location
 from archguard.graph.project import Project
 from archguard.scan.context import is_test_path
+from archguard.web.routes import route_inventory
 
 
 def app_location(project: Project) -> tuple[Location, str] | None:
     """Where the web app is declared, and its framework; None when the project
     serves no route or declares no app. Preference: an app object named ``app``, any
     app object, then a Django settings module with ROOT_URLCONF."""
-    routes = project.routes.routes
+    routes = route_inventory(project).routes
     if not routes:
         return None
     apps = [
         (not router.name.endswith(".app"), facts.path, router.line, router.kind)
-        for facts in project.modules.values() if facts.web is not None and not is_test_path(facts.path)
-        for router in facts.web.routers if router.kind.endswith("-app")
+        for facts in project.modules.values()
+        if facts.web is not None and not is_test_path(facts.path)
+        for router in facts.web.routers
+        if router.kind.endswith("-app")
     ]
     if apps:
         # The app named ``app`` is the main one; a sub-app such as ``admin_app`` is not.
@@ -35,15 +36,3 @@ def app_location(project: Project) -> tuple[Location, str] | None:
                 return Location(facts.path, setting.line, 1, setting.line, 1), "django"
     # Routes with no app and no Django settings: a library or a fragment, not a service.
     return None
-
-
-def repo_finding(meta: RuleMeta, location: Location, message: str, fix: str,
-                 related: tuple[Location, ...] = ()) -> Finding:
-    """One finding for the whole service; its fingerprint ignores lines and paths so
-    that it survives moving the app."""
-    return Finding(
-        rule_id=meta.id, rule_name=meta.name, category=meta.category, severity=meta.severity,
-        confidence=meta.confidence, message=message, location=location,
-        fingerprint=make_fingerprint(meta.id, "<project>", meta.name), cwe=meta.cwe,
-        related=related, fix=fix,
-    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import libcst as cst
+import ast
 
 from archguard.core.levels import Category, Confidence, Severity
 from archguard.core.rule_meta import Invalid, RuleMeta, Valid
@@ -118,7 +118,8 @@ class ClientPerRequest(RoleRule):
                 async with httpx.AsyncClient(timeout=5) as client:
                     return (await client.get(RATES_URL)).json()
             """,
-            line=8, message="httpx.AsyncClient",
+            line=8,
+            message="httpx.AsyncClient",
         ),
         Invalid(
             """
@@ -130,19 +131,20 @@ class ClientPerRequest(RoleRule):
                 session = requests.Session()
                 s3.upload_fileobj(request.FILES["avatar"], BUCKET, key_for(request.user))
             """,
-            path="accounts/views.py", line=(5, 6),
+            path="accounts/views.py",
+            line=(5, 6),
         ),
     )
 
-    def visit_Call(self, node: cst.Call) -> None:
+    def visit_Call(self, node: ast.Call) -> None:
         if self.role is not Role.HANDLER:
             return
-        name = self.ctx.names.qualify(node.func) or ""
+        name = self.ctx.names.resolve(node.func) or ""
         client = _CLIENTS.get(name)
         if client is None:
             return
         function = self.function
-        where = function.name.value if function is not None else "the handler"
+        where = function.name if function is not None else "the handler"
         self.report(
             node,
             f"{client} is created inside the request handler {where}(): its connection pool "

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import libcst as cst
+import ast
 
 from archguard.core.levels import Category, Confidence, Severity
 from archguard.core.rule_meta import Invalid, RuleMeta, Valid
 from archguard.rules.ops._loggers import LoggerAwareRule
-from archguard.scan.resolver import dotted_name
+from archguard.scan.syntax import arguments_in_order, dotted
 
 
 class EagerLogFormat(LoggerAwareRule):
@@ -53,10 +53,12 @@ class EagerLogFormat(LoggerAwareRule):
         tags=frozenset({"observability", "logging", "performance"}),
     )
     #: A logging call whose first argument is formatted in place.
-    TRIGGERS = ((
-        rb"\.(?:debug|info|warning|warn|error|exception|critical|fatal|log)\(\s*"
-        rb"(?:[rRbB]?[fF]|[\"'][^\"'\n]*[\"']\s*(?:%|\+|\.format))"
-    ),)
+    TRIGGERS = (
+        (
+            rb"\.(?:debug|info|warning|warn|error|exception|critical|fatal|log)\(\s*"
+            rb"(?:[rRbB]?[fF]|[\"'][^\"'\n]*[\"']\s*(?:%|\+|\.format))"
+        ),
+    )
 
     VALID = (
         Valid(
@@ -98,7 +100,8 @@ class EagerLogFormat(LoggerAwareRule):
             def pay(order, user):
                 logger.info(f"order {order.id} paid by {user.email}")
             """,
-            line=5, message="f-string",
+            line=5,
+            message="f-string",
         ),
         Invalid(
             """
@@ -123,19 +126,22 @@ class EagerLogFormat(LoggerAwareRule):
         ),
     )
 
-    def visit_Call(self, node: cst.Call) -> None:
+    def visit_Call(self, node: ast.Call) -> None:
         method = self.log_method(node)
-        if method is None or not node.args or node.args[0].keyword is not None:
+        if method is None:
             return
-        assert isinstance(node.func, cst.Attribute)
-        receiver = self.ctx.names.qualify(node.func.value) or ""
+        arguments = arguments_in_order(node)
+        if not arguments or arguments[0][0] is not None:
+            return
+        assert isinstance(node.func, ast.Attribute)
+        receiver = self.ctx.names.resolve(node.func.value) or ""
         if receiver.startswith(("structlog", "loguru")):
             return
-        message = node.args[1].value if method == "log" and len(node.args) > 1 else node.args[0].value
+        message = arguments[1][1] if method == "log" and len(arguments) > 1 else arguments[0][1]
         how = _eager(message)
         if how is None:
             return
-        name = dotted_name(node.func) or "logger"
+        name = dotted(node.func) or "logger"
         self.report(
             node,
             f"{name}() gets a message already formatted with {how}: it is formatted even when "
@@ -146,22 +152,32 @@ class EagerLogFormat(LoggerAwareRule):
         )
 
 
-def _eager(message: cst.BaseExpression) -> str | None:
-    if isinstance(message, cst.FormattedString):
-        return "an f-string" if any(isinstance(p, cst.FormattedStringExpression) for p in message.parts) \
+def _eager(message: ast.expr) -> str | None:
+    if isinstance(message, ast.JoinedStr):
+        return (
+            "an f-string"
+            if any(isinstance(p, ast.FormattedValue) for p in message.values)
             else None
-    if isinstance(message, cst.BinaryOperation):
-        if isinstance(message.operator, cst.Modulo) and isinstance(message.left, (cst.SimpleString,
-                                                                                   cst.ConcatenatedString)):
+        )
+    if isinstance(message, ast.BinOp):
+        if isinstance(message.op, ast.Mod) and _is_literal(message.left):
             return "%"
-        if isinstance(message.operator, cst.Add) and (
-                _is_text(message.left) or _is_text(message.right)):
+        if isinstance(message.op, ast.Add) and (_is_text(message.left) or _is_text(message.right)):
             return "+"
-    if isinstance(message, cst.Call) and isinstance(message.func, cst.Attribute) \
-            and message.func.attr.value == "format" and _is_text(message.func.value):
+    if (
+        isinstance(message, ast.Call)
+        and isinstance(message.func, ast.Attribute)
+        and message.func.attr == "format"
+        and _is_text(message.func.value)
+    ):
         return "str.format()"
     return None
 
 
-def _is_text(expr: cst.BaseExpression) -> bool:
-    return isinstance(expr, (cst.SimpleString, cst.FormattedString, cst.ConcatenatedString))
+def _is_literal(expr: ast.expr) -> bool:
+    """A string or bytes literal without an f-string part."""
+    return isinstance(expr, ast.Constant) and isinstance(expr.value, (str, bytes))
+
+
+def _is_text(expr: ast.expr) -> bool:
+    return _is_literal(expr) or isinstance(expr, ast.JoinedStr)

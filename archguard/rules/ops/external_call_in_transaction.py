@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
-import libcst as cst
+import ast
 
 from archguard.core.levels import Category, Confidence, Severity
 from archguard.core.rule_meta import Invalid, RuleMeta, Valid
 from archguard.scan.context import FileContext
-from archguard.scan.resolver import dotted_name
 from archguard.scan.scoped_rule import Scope, ScopedRule
+from archguard.scan.syntax import dotted
 
 _ATOMIC = frozenset({"django.db.transaction.atomic"})
 _HTTP_MODULES = ("requests.", "httpx.", "urllib.request.urlopen", "aiohttp.")
-_MAIL = frozenset({"django.core.mail.send_mail", "django.core.mail.send_mass_mail",
-                   "django.core.mail.mail_admins", "smtplib.SMTP", "smtplib.SMTP_SSL"})
+_MAIL = frozenset(
+    {
+        "django.core.mail.send_mail",
+        "django.core.mail.send_mass_mail",
+        "django.core.mail.mail_admins",
+        "smtplib.SMTP",
+        "smtplib.SMTP_SSL",
+    }
+)
 _ENQUEUE = frozenset({"delay", "apply_async", "send_task", "enqueue"})
 _CLIENT_VERBS = frozenset({"get", "post", "put", "patch", "delete", "request", "send"})
 
@@ -118,7 +125,8 @@ class ExternalCallInTransaction(ScopedRule):
                 user = form.save()
                 send_mail("Welcome", "...", None, [user.email])
             """,
-            line=7, message="e-mail",
+            line=7,
+            message="e-mail",
         ),
         Invalid(
             """
@@ -129,46 +137,54 @@ class ExternalCallInTransaction(ScopedRule):
                     session.add(customer)
                     httpx.post(CRM_URL, json=customer.as_dict(), timeout=5)
             """,
-            line=6, message="HTTP",
+            line=6,
+            message="HTTP",
         ),
     )
 
     def __init__(self, ctx: FileContext) -> None:
         super().__init__(ctx)
-        self._open: list[cst.CSTNode] = []
+        self._open: list[ast.AST] = []
         self._deferred = 0
 
-    def _opens(self, expr: cst.BaseExpression) -> bool:
-        if not isinstance(expr, cst.Call):
-            return self.ctx.names.qualify(expr) in _ATOMIC
-        if self.ctx.names.qualify(expr.func) in _ATOMIC:
+    def _opens(self, expr: ast.expr) -> bool:
+        if not isinstance(expr, ast.Call):
+            return self.ctx.names.resolve(expr) in _ATOMIC
+        if self.ctx.names.resolve(expr.func) in _ATOMIC:
             return True
-        return isinstance(expr.func, cst.Attribute) and expr.func.attr.value == "begin" \
+        return (
+            isinstance(expr.func, ast.Attribute)
+            and expr.func.attr == "begin"
             and not expr.args
+            and not expr.keywords
+        )
 
-    def visit_With(self, node: cst.With) -> None:
-        if any(self._opens(item.item) for item in node.items):
+    def visit_With(self, node: ast.With | ast.AsyncWith) -> None:
+        if any(self._opens(item.context_expr) for item in node.items):
             self._open.append(node)
 
-    def leave_With(self, original_node: cst.With) -> None:
-        if self._open and self._open[-1] is original_node:
+    def leave_With(self, node: ast.With | ast.AsyncWith) -> None:
+        if self._open and self._open[-1] is node:
             self._open.pop()
 
+    visit_AsyncWith = visit_With
+    leave_AsyncWith = leave_With
+
     def entered(self, node: Scope) -> None:
-        if isinstance(node, cst.FunctionDef) and any(self._opens(d.decorator) for d in node.decorators):
+        if not isinstance(node, ast.ClassDef) and any(self._opens(d) for d in node.decorator_list):
             self._open.append(node)
 
     def leaving(self, node: Scope) -> None:
         if self._open and self._open[-1] is node:
             self._open.pop()
 
-    def visit_Lambda(self, node: cst.Lambda) -> None:
+    def visit_Lambda(self, node: ast.Lambda) -> None:
         self._deferred += 1
 
-    def leave_Lambda(self, original_node: cst.Lambda) -> None:
+    def leave_Lambda(self, node: ast.Lambda) -> None:
         self._deferred -= 1
 
-    def visit_Call(self, node: cst.Call) -> None:
+    def visit_Call(self, node: ast.Call) -> None:
         if not self._open or self._deferred:
             return
         what = self._external(node)
@@ -183,17 +199,17 @@ class ExternalCallInTransaction(ScopedRule):
             fix="transaction.on_commit(lambda: send_order_confirmation.delay(order.id))",
         )
 
-    def _external(self, node: cst.Call) -> str | None:
-        name = self.ctx.names.qualify(node.func) or ""
+    def _external(self, node: ast.Call) -> str | None:
+        name = self.ctx.names.resolve(node.func) or ""
         if name.startswith(_HTTP_MODULES):
             return f"An HTTP call ({name})"
         if name in _MAIL:
             return "Sending e-mail"
         if name.startswith("stripe."):
             return f"A payment call ({name})"
-        if isinstance(node.func, cst.Attribute):
-            attr = node.func.attr.value
-            receiver = (dotted_name(node.func.value) or "").split(".")[-1]
+        if isinstance(node.func, ast.Attribute):
+            attr = node.func.attr
+            receiver = (dotted(node.func.value) or "").split(".")[-1]
             if attr in _ENQUEUE:
                 return f"Enqueuing a task (.{attr}())"
             if attr in _CLIENT_VERBS and receiver in ("client", "http", "http_client", "api"):

@@ -9,16 +9,24 @@ from archguard.core.findings import Finding
 from archguard.core.levels import Category, Confidence, Severity
 from archguard.core.rule_meta import Invalid, RuleMeta, Valid
 from archguard.graph.project import Project
-from archguard.rules.ops._service import app_location, repo_finding
-from archguard.rules.project_rule import ProjectRule
+from archguard.rules.ops._service import app_location
+from archguard.rules.project_rule import PROJECT, ProjectRule
+from archguard.web.routes import route_inventory
 
 _PROBE = re.compile(
     r"(?i)(^|[/_\-.])(health|healthz|healthcheck|health-check|health_check|ready|readyz|readiness|"
     r"live|livez|liveness|alive|ping|heartbeat|status)($|[/_\-.])"
 )
 #: Libraries that add probe endpoints themselves.
-_PROBE_APPS = ("health_check", "watchman", "django_prometheus", "fastapi_health", "healthcheck",
-               "flask_healthz", "starlette_exporter")
+_PROBE_APPS = (
+    "health_check",
+    "watchman",
+    "django_prometheus",
+    "fastapi_health",
+    "healthcheck",
+    "flask_healthz",
+    "starlette_exporter",
+)
 _FIX = {
     "django": 'path("healthz/", lambda request: HttpResponse("ok"))',
     "flask": '@app.get("/healthz")\ndef healthz():\n    return {"status": "ok"}',
@@ -76,8 +84,9 @@ class MissingHealthCheck(ProjectRule):
     )
 
     VALID = (
-        Valid(files={
-            "app/main.py": """
+        Valid(
+            files={
+                "app/main.py": """
                 from fastapi import FastAPI
 
                 app = FastAPI()
@@ -90,25 +99,30 @@ class MissingHealthCheck(ProjectRule):
                 def healthz():
                     return {"status": "ok"}
             """,
-        }),
-        Valid(files={
-            "shop/settings.py": """
+            }
+        ),
+        Valid(
+            files={
+                "shop/settings.py": """
                 ROOT_URLCONF = "shop.urls"
                 INSTALLED_APPS = ["django.contrib.auth", "health_check", "health_check.db", "shop"]
             """,
-            "shop/urls.py": """
+                "shop/urls.py": """
                 from django.urls import include, path
                 from shop import views
 
                 urlpatterns = [path("orders/", views.orders), path("ht/", include("health_check.urls"))]
             """,
-            "shop/views.py": "def orders(request):\n    return None\n",
-        }, label="django-health-check"),
+                "shop/views.py": "def orders(request):\n    return None\n",
+            },
+            label="django-health-check",
+        ),
         Valid(files={"worker/jobs.py": "def run():\n    return 1\n"}, label="not a web service"),
     )
     INVALID = (
-        Invalid(files={
-            "blog/__init__.py": """
+        Invalid(
+            files={
+                "blog/__init__.py": """
                 from flask import Flask
 
                 def create_app():
@@ -117,7 +131,7 @@ class MissingHealthCheck(ProjectRule):
                     app.register_blueprint(bp)
                     return app
             """,
-            "blog/posts.py": """
+                "blog/posts.py": """
                 from flask import Blueprint
 
                 bp = Blueprint("posts", __name__, url_prefix="/posts")
@@ -126,32 +140,42 @@ class MissingHealthCheck(ProjectRule):
                 def index():
                     return []
             """,
-        }, path="blog/__init__.py", line=4, message="/healthz"),
+            },
+            path="blog/__init__.py",
+            line=4,
+            message="/healthz",
+        ),
     )
 
     def check(self, project: Project) -> Iterable[Finding]:
         where = app_location(project)
         if where is None:
             return
-        if any(_PROBE.search(route.path) for route in project.routes.routes):
+        if any(_PROBE.search(route.path) for route in route_inventory(project).routes):
             return
         for facts in project.modules.values():
             web = facts.web
             if web is None:
                 continue
-            if any(p.include.split(".")[0] in _PROBE_APPS or _PROBE.search(p.path) for p in web.urlpatterns):
+            if any(
+                p.include.split(".")[0] in _PROBE_APPS or _PROBE.search(p.path)
+                for p in web.urlpatterns
+            ):
                 return
             for setting in web.settings:
                 if setting.name == "INSTALLED_APPS" and any(
-                        v.split(".")[0] in _PROBE_APPS for v in setting.values):
+                    v.split(".")[0] in _PROBE_APPS for v in setting.values
+                ):
                     return
             if any(f.module.split(".")[0] in _PROBE_APPS for f in facts.imports):
                 return
         location, framework = where
-        yield repo_finding(
-            self.meta, location,
-            f"This {framework} service has {len(project.routes.routes)} routes but no health "
+        yield self.report(
+            location,
+            f"This {framework} service has {len(route_inventory(project).routes)} routes but no health "
             "endpoint, so orchestrators and load balancers cannot tell a live, ready instance "
             "from a stuck one. Add a cheap GET /healthz (and a /readyz that checks the database).",
+            key=self.meta.name,
+            scope=PROJECT,
             fix=_FIX.get(framework, _FIX["fastapi"]),
         )

@@ -8,15 +8,15 @@ from archguard.core.findings import Finding
 from archguard.core.levels import Category, Confidence, Severity
 from archguard.core.rule_meta import Invalid, RuleMeta, Valid
 from archguard.graph.project import Project
-from archguard.rules.ops._service import app_location, repo_finding
-from archguard.rules.project_rule import ProjectRule
+from archguard.rules.ops._service import app_location
+from archguard.rules.project_rule import PROJECT, ProjectRule
 from archguard.scan.context import is_test_path
 
 _FIX = {
     "django": 'LOGGING = {"version": 1, "handlers": {"console": {"class": "logging.StreamHandler"}}, '
-              '"root": {"handlers": ["console"], "level": "INFO"}}',
+    '"root": {"handlers": ["console"], "level": "INFO"}}',
     "fastapi": 'logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")',
-    "flask": 'logging.config.dictConfig({...})  # before app = Flask(__name__)',
+    "flask": "logging.config.dictConfig({...})  # before app = Flask(__name__)",
 }
 
 
@@ -70,8 +70,9 @@ class NoLoggingConfig(ProjectRule):
     )
 
     VALID = (
-        Valid(files={
-            "app/main.py": """
+        Valid(
+            files={
+                "app/main.py": """
                 import logging
                 from fastapi import FastAPI
 
@@ -82,23 +83,27 @@ class NoLoggingConfig(ProjectRule):
                 def orders():
                     return []
             """,
-        }),
-        Valid(files={
-            "shop/settings.py": """
+            }
+        ),
+        Valid(
+            files={
+                "shop/settings.py": """
                 ROOT_URLCONF = "shop.urls"
                 LOGGING = {"version": 1, "root": {"level": "INFO"}}
             """,
-            "shop/urls.py": """
+                "shop/urls.py": """
                 from django.urls import path
                 from shop import views
 
                 urlpatterns = [path("orders/", views.orders)]
             """,
-            "shop/views.py": "def orders(request):\n    return None\n",
-        }),
-        Valid(files={
-            "app/logs.py": "import logging.config\n\ndef setup(config):\n    logging.config.dictConfig(config)\n",
-            "app/main.py": """
+                "shop/views.py": "def orders(request):\n    return None\n",
+            }
+        ),
+        Valid(
+            files={
+                "app/logs.py": "import logging.config\n\ndef setup(config):\n    logging.config.dictConfig(config)\n",
+                "app/main.py": """
                 from flask import Flask
 
                 app = Flask(__name__)
@@ -107,12 +112,17 @@ class NoLoggingConfig(ProjectRule):
                 def posts():
                     return []
             """,
-        }, label="configured in another module"),
-        Valid(files={"tools/report.py": "import csv\n\ndef main():\n    print('no service here')\n"}),
+            },
+            label="configured in another module",
+        ),
+        Valid(
+            files={"tools/report.py": "import csv\n\ndef main():\n    print('no service here')\n"}
+        ),
     )
     INVALID = (
-        Invalid(files={
-            "app/main.py": """
+        Invalid(
+            files={
+                "app/main.py": """
                 from fastapi import FastAPI
 
                 from app.routes import orders
@@ -120,7 +130,7 @@ class NoLoggingConfig(ProjectRule):
                 app = FastAPI()
                 app.include_router(orders.router)
             """,
-            "app/routes/orders.py": """
+                "app/routes/orders.py": """
                 import logging
                 from fastapi import APIRouter
 
@@ -132,8 +142,12 @@ class NoLoggingConfig(ProjectRule):
                     logger.info("listing orders")
                     return []
             """,
-            "tests/conftest.py": "import logging\n\nlogging.basicConfig(level=logging.DEBUG)\n",
-        }, path="app/main.py", line=5, message="logging"),
+                "tests/conftest.py": "import logging\n\nlogging.basicConfig(level=logging.DEBUG)\n",
+            },
+            path="app/main.py",
+            line=5,
+            message="logging",
+        ),
     )
 
     def check(self, project: Project) -> Iterable[Finding]:
@@ -148,10 +162,12 @@ class NoLoggingConfig(ProjectRule):
             if any(f.module.split(".")[0] == "loguru" for f in facts.imports):
                 return
         location, framework = where
-        yield repo_finding(
-            self.meta, location,
+        yield self.report(
+            location,
             "This service configures no logging: its loggers have no handler, so info "
             "messages vanish and errors reach stderr without time, level or logger name. "
             "Configure logging once at start-up (dictConfig, basicConfig or Django's LOGGING).",
+            key=self.meta.name,
+            scope=PROJECT,
             fix=_FIX.get(framework, _FIX["fastapi"]),
         )

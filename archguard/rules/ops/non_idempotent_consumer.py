@@ -2,26 +2,45 @@
 
 from __future__ import annotations
 
+import ast
 import re
-
-import libcst as cst
+from collections.abc import Iterator
 
 from archguard.core.levels import Category, Confidence, Severity
 from archguard.core.rule_meta import Invalid, RuleMeta, Valid
-from archguard.rules.ops._calls import calls, keyword, walk
+from archguard.rules.ops._calls import keyword, walk
 from archguard.rules.ops._roles import Role, RoleRule
-from archguard.scan.resolver import dotted_name
+from archguard.scan.scoped_rule import Function
+from archguard.scan.syntax import dotted, first_argument, string
 
 _WEBHOOK_PATH = re.compile(r"(?i)webhook|/hooks?/|callback|/events?\b|/notify|/ipn")
 #: Writes that repeat when the work is repeated.
-_CREATES = frozenset({"create", "bulk_create", "add", "add_all", "insert", "insert_one", "insert_many"})
-_MONEY = re.compile(r"^stripe\.(Charge|PaymentIntent|Transfer|Payout|Refund|Invoice)\.create$|"
-                    r"\.(charge|capture|refund|transfer|payout)$")
+_CREATES = frozenset(
+    {"create", "bulk_create", "add", "add_all", "insert", "insert_one", "insert_many"}
+)
+_MONEY = re.compile(
+    r"^stripe\.(Charge|PaymentIntent|Transfer|Payout|Refund|Invoice)\.create$|"
+    r"\.(charge|capture|refund|transfer|payout)$"
+)
 #: Calls that look the work up before doing it again, or make a repeat harmless.
-_DEDUP_CALLS = frozenset({"get_or_create", "update_or_create", "exists", "setnx", "on_conflict_do_nothing",
-                          "on_conflict_do_update", "merge", "select_for_update", "upsert", "ignore_conflicts"})
-_DEDUP_WORDS = re.compile(r"(?i)idempot|dedup|processed|already|seen|handled|event_id|message_id|"
-                          r"delivery_id|ON CONFLICT|IntegrityError")
+_DEDUP_CALLS = frozenset(
+    {
+        "get_or_create",
+        "update_or_create",
+        "exists",
+        "setnx",
+        "on_conflict_do_nothing",
+        "on_conflict_do_update",
+        "merge",
+        "select_for_update",
+        "upsert",
+        "ignore_conflicts",
+    }
+)
+_DEDUP_WORDS = re.compile(
+    r"(?i)idempot|dedup|processed|already|seen|handled|event_id|message_id|"
+    r"delivery_id|ON CONFLICT|IntegrityError"
+)
 
 
 class NonIdempotentConsumer(RoleRule):
@@ -82,10 +101,12 @@ class NonIdempotentConsumer(RoleRule):
         tags=frozenset({"reliability", "idempotency"}),
     )
     #: A task, consumer or webhook marker.
-    TRIGGERS = ((
-        rb"shared_task|\.task\b|@\w+\.(?:agent|subscriber|actor)|dramatiq|on_message|consum|_consumer|"
-        rb"webhook|callback|/events|/ipn|/notify"
-    ),)
+    TRIGGERS = (
+        (
+            rb"shared_task|\.task\b|@\w+\.(?:agent|subscriber|actor)|dramatiq|on_message|consum|_consumer|"
+            rb"webhook|callback|/events|/ipn|/notify"
+        ),
+    )
 
     VALID = (
         Valid(
@@ -128,7 +149,8 @@ class NonIdempotentConsumer(RoleRule):
             def list_orders(request):
                 return JsonResponse({"orders": [o.as_dict() for o in Order.objects.all()]})
             """,
-            path="shop/views.py", label="an ordinary view",
+            path="shop/views.py",
+            label="an ordinary view",
         ),
     )
     INVALID = (
@@ -140,7 +162,8 @@ class NonIdempotentConsumer(RoleRule):
             def record_payment(event):
                 Payment.objects.create(order_id=event["order_id"], amount=event["amount"])
             """,
-            line=5, message="acks_late",
+            line=5,
+            message="acks_late",
         ),
         Invalid(
             """
@@ -150,7 +173,8 @@ class NonIdempotentConsumer(RoleRule):
                 db.add(Payment(order_id=event.data.object.metadata["order_id"]))
                 db.commit()
             """,
-            line=4, message="webhook",
+            line=4,
+            message="webhook",
         ),
         Invalid(
             """
@@ -159,75 +183,127 @@ class NonIdempotentConsumer(RoleRule):
                 stripe.Charge.create(amount=order["total"], currency="eur", customer=order["customer"])
                 channel.basic_ack(method.delivery_tag)
             """,
-            line=3, message="moves money",
+            line=3,
+            message="moves money",
         ),
     )
 
-    def exit_function(self, node: cst.FunctionDef, role: Role | None) -> None:
+    def exit_function(self, node: Function, role: Role | None) -> None:
         kind = self._kind(node, role)
         if kind is None:
             return
-        write: tuple[cst.Call, str] | None = None
-        for call in calls(node.body):
-            found = self._write(call)
-            if found is not None:
-                write = (call, found)
-                break
-        if write is None or self._deduplicates(node):
+        # The first write in source order (ast's order differs: ``*args`` before keywords,
+        # dict keys before values).
+        writes = [(c, w) for c in _calls_in(node.body) if (w := self._write(c)) is not None]
+        if not writes or self._deduplicates(node):
             return
-        call, what = write
+        call, what = min(writes, key=lambda cw: (cw[0].lineno, cw[0].col_offset))
         acks_late = role is Role.TASK and any(
-            isinstance(d.decorator, cst.Call) and _true(keyword(d.decorator, "acks_late")) for d in node.decorators
+            isinstance(d, ast.Call) and _true(keyword(d, "acks_late")) for d in node.decorator_list
         )
-        extra = " It runs with acks_late=True, so it is redelivered whenever a worker dies." if acks_late else ""
+        extra = (
+            " It runs with acks_late=True, so it is redelivered whenever a worker dies."
+            if acks_late
+            else ""
+        )
         self.report(
             call,
             f"This {kind} {what} with no deduplication: a second delivery of the same "
             f"message does it again.{extra} Record the delivery id under a unique constraint "
             "(get_or_create, an upsert) or check it before writing.",
-            symbol=node.name.value,
+            symbol=node.name,
             severity=Severity.ERROR if acks_late else None,
             confidence=Confidence.HIGH if acks_late else None,
             fix='Payment.objects.get_or_create(event_id=event["id"], defaults={...})',
         )
 
-    def _kind(self, node: cst.FunctionDef, role: Role | None) -> str | None:
+    def _kind(self, node: Function, role: Role | None) -> str | None:
         if role is Role.TASK or role is Role.CONSUMER:
             return str(role.value)
         if role is Role.HANDLER:
-            if _WEBHOOK_PATH.search(node.name.value):
+            if _WEBHOOK_PATH.search(node.name):
                 return "webhook handler"  # a Django view: its path is in urls.py
-            for decorator in node.decorators:
-                expr = decorator.decorator
-                if isinstance(expr, cst.Call) and expr.args and isinstance(expr.args[0].value, cst.SimpleString):
-                    path = expr.args[0].value.evaluated_value
-                    if isinstance(path, str) and _WEBHOOK_PATH.search(path):
+            for expr in node.decorator_list:
+                if isinstance(expr, ast.Call):
+                    path = string(first_argument(expr))
+                    if path is not None and _WEBHOOK_PATH.search(path):
                         return "webhook handler"
         return None
 
-    def _write(self, call: cst.Call) -> str | None:
-        name = self.ctx.names.qualify(call.func) or dotted_name(call.func) or ""
+    def _write(self, call: ast.Call) -> str | None:
+        name = self.ctx.names.resolve(call.func) or dotted(call.func) or ""
         if _MONEY.search(name):
             return f"moves money ({name})"
-        if isinstance(call.func, cst.Attribute) and call.func.attr.value in _CREATES:
-            receiver = dotted_name(call.func.value) or ""
-            if call.func.attr.value in ("add", "add_all") and not receiver.split(".")[-1].endswith(
-                    ("session", "db")):
+        if isinstance(call.func, ast.Attribute) and call.func.attr in _CREATES:
+            receiver = dotted(call.func.value) or ""
+            if call.func.attr in ("add", "add_all") and not receiver.split(".")[-1].endswith(
+                ("session", "db")
+            ):
                 return None  # set.add, a many-to-many add
-            return f"creates records ({receiver or '...'}.{call.func.attr.value})"
+            return f"creates records ({receiver or '...'}.{call.func.attr})"
         return None
 
-    def _deduplicates(self, node: cst.FunctionDef) -> bool:
+    def _deduplicates(self, node: Function) -> bool:
+        if _DEDUP_WORDS.search(node.name):
+            return True
+        # The text parts of f-strings do not count; whole string literals do.
+        fstring_parts: set[int] = set()
         for item in walk(node):
-            if isinstance(item, cst.Call):
-                if isinstance(item.func, cst.Attribute) and item.func.attr.value in _DEDUP_CALLS:
+            if isinstance(item, ast.JoinedStr):
+                fstring_parts.update(id(v) for v in item.values)
+            elif id(item) in fstring_parts:
+                continue
+            if isinstance(item, ast.Call):
+                if isinstance(item.func, ast.Attribute) and item.func.attr in _DEDUP_CALLS:
                     return True
-                if keyword(item, "idempotency_key") is not None or keyword(item, "ignore_conflicts") is not None:
+                if (
+                    keyword(item, "idempotency_key") is not None
+                    or keyword(item, "ignore_conflicts") is not None
+                ):
                     return True
-            elif isinstance(item, (cst.Name, cst.SimpleString)) and _DEDUP_WORDS.search(item.value):
+            elif any(_DEDUP_WORDS.search(word) for word in _words(item)):
                 return True
         return False
 
 
-def _true(arg: cst.Arg | None) -> bool:
-    return arg is not None and isinstance(arg.value, cst.Name) and arg.value.value == "True"
+def _true(value: ast.expr | None) -> bool:
+    return isinstance(value, ast.Constant) and value.value is True
+
+
+def _calls_in(statements: list[ast.stmt]) -> Iterator[ast.Call]:
+    """The calls of a block, not entering nested functions or classes."""
+    for statement in statements:
+        if not isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            yield from (n for n in walk(statement) if isinstance(n, ast.Call))
+
+
+def _words(node: ast.AST) -> list[str]:
+    """The names and string literals of one node: names of variables, attributes,
+    keywords, parameters, imports, handlers and patterns too."""
+    if isinstance(node, ast.Name):
+        return [node.id]
+    if isinstance(node, ast.Attribute):
+        return [node.attr]
+    if isinstance(node, (ast.keyword, ast.arg)):
+        return [node.arg] if node.arg else []
+    if isinstance(node, ast.Constant):
+        if isinstance(node.value, str):
+            return [node.value]
+        if isinstance(node.value, bytes):
+            return [node.value.decode("latin-1")]
+        return []
+    if isinstance(node, ast.alias):
+        return [node.name, *([node.asname] if node.asname else [])]
+    if isinstance(node, ast.ImportFrom):
+        return [node.module] if node.module else []
+    if isinstance(node, ast.ExceptHandler):
+        return [node.name] if node.name else []
+    if isinstance(node, (ast.Global, ast.Nonlocal)):
+        return list(node.names)
+    if isinstance(node, (ast.MatchAs, ast.MatchStar)):
+        return [node.name] if node.name else []
+    if isinstance(node, ast.MatchMapping):
+        return [node.rest] if node.rest else []
+    if isinstance(node, ast.MatchClass):
+        return list(node.kwd_attrs)
+    return []

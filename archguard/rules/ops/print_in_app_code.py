@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+import ast
 from pathlib import PurePosixPath
-
-import libcst as cst
 
 from archguard.core.levels import Category, Confidence, Severity
 from archguard.core.rule_meta import Invalid, RuleMeta, Valid
@@ -15,8 +14,18 @@ from archguard.scan.scoped_rule import ScopedRule
 #: Command-line programs print to their user on purpose.
 _CLI_MODULES = frozenset({"argparse", "click", "typer", "fire", "docopt"})
 _SCRIPT_DIRS = frozenset({"scripts", "bin", "tools", "commands", "management", "examples", "docs"})
-_SCRIPT_FILES = frozenset({"manage.py", "setup.py", "cli.py", "__main__.py", "noxfile.py",
-                           "tasks.py", "fabfile.py", "conftest.py"})
+_SCRIPT_FILES = frozenset(
+    {
+        "manage.py",
+        "setup.py",
+        "cli.py",
+        "__main__.py",
+        "noxfile.py",
+        "tasks.py",
+        "fabfile.py",
+        "conftest.py",
+    }
+)
 
 
 class PrintInAppCode(ScopedRule):
@@ -78,7 +87,8 @@ class PrintInAppCode(ScopedRule):
                 parser = argparse.ArgumentParser()
                 print(parser.parse_args())
             """,
-            path="shop/seed.py", label="a command-line module",
+            path="shop/seed.py",
+            label="a command-line module",
         ),
         Valid("print('seeding...')\n", path="scripts/seed_demo.py"),
         Valid(
@@ -100,7 +110,8 @@ class PrintInAppCode(ScopedRule):
             if __name__ == "__main__":
                 print(export.__doc__)
             """,
-            path="shop/exporting.py", label="writing to a file, and a __main__ block",
+            path="shop/exporting.py",
+            label="writing to a file, and a __main__ block",
         ),
         Valid("def test_total():\n    print(total())\n", path="tests/test_orders.py"),
     )
@@ -116,7 +127,8 @@ class PrintInAppCode(ScopedRule):
                 print("creating order", payload)
                 return service.create(payload)
             """,
-            path="app/api/routes/orders.py", line=7,
+            path="app/api/routes/orders.py",
+            line=7,
         ),
         Invalid(
             """
@@ -125,42 +137,48 @@ class PrintInAppCode(ScopedRule):
                     print(f"order {self.pk} paid")
                     self.status = "paid"
             """,
-            path="shop/models.py", line=3,
+            path="shop/models.py",
+            line=3,
         ),
     )
 
     def __init__(self, ctx: FileContext) -> None:
         super().__init__(ctx)
         path = PurePosixPath(ctx.path)
-        self._skip = ctx.is_test or ctx.is_migration or path.name in _SCRIPT_FILES \
+        self._skip = (
+            ctx.is_test
+            or ctx.is_migration
+            or path.name in _SCRIPT_FILES
             or bool(_SCRIPT_DIRS & set(path.parts[:-1]))
+        )
         self._main_blocks = 0
 
-    def visit_Import(self, node: cst.Import) -> None:
+    def visit_Import(self, node: ast.Import) -> None:
         for alias in node.names:
-            name = self.ctx.names.qualify(alias.name) or ""
+            name = self.ctx.names.resolve(_reference(alias.name)) or ""
             if name.split(".")[0] in _CLI_MODULES:
                 self._skip = True
 
-    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
-        if node.module is not None and not node.relative:
-            module = cst.Module([]).code_for_node(node.module)
-            if module.split(".")[0] in _CLI_MODULES:
-                self._skip = True
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        if node.module is not None and not node.level and node.module.split(".")[0] in _CLI_MODULES:
+            self._skip = True
 
-    def visit_If(self, node: cst.If) -> None:
+    def visit_If(self, node: ast.If) -> None:
         if _is_main_guard(node.test):
             self._main_blocks += 1
 
-    def leave_If(self, original_node: cst.If) -> None:
-        if _is_main_guard(original_node.test):
+    def leave_If(self, node: ast.If) -> None:
+        if _is_main_guard(node.test):
             self._main_blocks -= 1
 
-    def visit_Call(self, node: cst.Call) -> None:
-        functions = [f.name.value for f in self.functions]
+    def visit_Call(self, node: ast.Call) -> None:
+        functions = [f.name for f in self.functions]
         if self._skip or self._main_blocks or "main" in functions:
             return
-        if self.ctx.names.qualify(node.func) != "builtins.print" or keyword(node, "file") is not None:
+        if (
+            self.ctx.names.resolve(node.func) != "builtins.print"
+            or keyword(node, "file") is not None
+        ):
             return
         where = f"in {functions[-1]}()" if functions else "at module level"
         self.report(
@@ -172,10 +190,23 @@ class PrintInAppCode(ScopedRule):
         )
 
 
-def _is_main_guard(test: cst.BaseExpression) -> bool:
-    if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
+def _reference(dotted_name: str) -> ast.expr:
+    """The name or attribute chain ``a.b.c`` as an expression, to resolve it."""
+    head, *rest = dotted_name.split(".")
+    expr: ast.expr = ast.Name(head, ast.Load())
+    for attr in rest:
+        expr = ast.Attribute(expr, attr, ast.Load())
+    return expr
+
+
+def _is_main_guard(test: ast.expr) -> bool:
+    if not isinstance(test, ast.Compare) or len(test.comparators) != 1:
         return False
-    left, right = test.left, test.comparisons[0].comparator
-    names = {n.value for n in (left, right) if isinstance(n, cst.Name)}
-    strings = {s.evaluated_value for s in (left, right) if isinstance(s, cst.SimpleString)}
+    left, right = test.left, test.comparators[0]
+    names = {n.id for n in (left, right) if isinstance(n, ast.Name)}
+    strings = {
+        s.value
+        for s in (left, right)
+        if isinstance(s, ast.Constant) and isinstance(s.value, (str, bytes))
+    }
     return names == {"__name__"} and strings == {"__main__"}

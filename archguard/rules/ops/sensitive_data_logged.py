@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+import ast
 import re
-
-import libcst as cst
 
 from archguard.core.levels import Category, Confidence, Severity
 from archguard.core.rule_meta import Invalid, RuleMeta, Valid
 from archguard.rules.ops._loggers import LoggerAwareRule
-from archguard.scan.resolver import dotted_name
+from archguard.scan.syntax import arguments_in_order, dotted, string
 
 #: The credential word must end the name: ``password`` and ``reset_token`` are
 #: secrets, ``password_changed_at`` and ``token_count`` are not.
@@ -17,10 +16,14 @@ _SECRET_NAME = re.compile(
     r"(?i)(^|_)(password|passwd|pwd|secret|token|api_?key|private_?key|client_secret|"
     r"card_?number|cvv|cvc|ssn|authorization|otp|pin_code)$"
 )
-_BODY_ATTRS = frozenset({"json", "data", "body", "POST", "form", "headers", "META", "values", "files"})
+_BODY_ATTRS = frozenset(
+    {"json", "data", "body", "POST", "form", "headers", "META", "values", "files"}
+)
 _BODY_METHODS = frozenset({"get_json", "json", "body", "form", "get_data"})
 #: Calls that make a value safe to log (a length, a flag, a mask).
-_SAFE_WRAPPERS = re.compile(r"(?i)^(len|bool|type|id|hash|mask\w*|redact\w*|\w*_masked|last4|sha\d+|hashlib\..*)$")
+_SAFE_WRAPPERS = re.compile(
+    r"(?i)^(len|bool|type|id|hash|mask\w*|redact\w*|\w*_masked|last4|sha\d+|hashlib\..*)$"
+)
 _PASSTHROUGH = frozenset({"str", "repr", "format", "dict", "json.dumps"})
 
 
@@ -123,7 +126,8 @@ class SensitiveDataLogged(LoggerAwareRule):
                 logger.info("registering %s with %s", email, password)
                 logger.debug(f"reset token: {user.reset_token}")
             """,
-            line=(5, 6), message="to the logs",
+            line=(5, 6),
+            message="to the logs",
         ),
         Invalid(
             """
@@ -134,7 +138,8 @@ class SensitiveDataLogged(LoggerAwareRule):
                 current_app.logger.info("stripe event %s", request.get_json())
                 logger.debug("headers: %s", request.headers)
             """,
-            line=(5, 6), message="request",
+            line=(5, 6),
+            message="request",
         ),
         Invalid(
             """
@@ -147,84 +152,97 @@ class SensitiveDataLogged(LoggerAwareRule):
         ),
     )
 
-    def visit_Call(self, node: cst.Call) -> None:
-        is_print = self.ctx.names.qualify(node.func) == "builtins.print"
+    def visit_Call(self, node: ast.Call) -> None:
+        is_print = self.ctx.names.resolve(node.func) == "builtins.print"
         if not is_print and self.log_method(node) is None:
             return
-        for arg in node.args:
-            if arg.keyword is not None and arg.keyword.value not in ("extra",):
+        for name, value in arguments_in_order(node):
+            if name is not None and name not in ("extra",):
                 continue
-            found = self._sensitive(arg.value)
+            found = self._sensitive(value)
             if found is not None:
                 what, confidence = found
-                call = "print()" if is_print else (dotted_name(node.func) or "the logger") + "()"
+                call = "print()" if is_print else (dotted(node.func) or "the logger") + "()"
                 self.report(
                     node,
                     f"{call} writes {what} to the logs, where everyone with log access (and "
                     "every log service) can read it. Log an identifier or a masked form instead.",
-                    symbol=what, confidence=confidence,
+                    symbol=what,
+                    confidence=confidence,
                     fix='logger.info("login attempt for %s", username)',
                 )
                 return
 
-    def _sensitive(self, expr: cst.BaseExpression) -> tuple[str, Confidence] | None:
+    def _sensitive(self, expr: ast.expr) -> tuple[str, Confidence] | None:
         """What secret ``expr`` carries, looking through f-strings, ``%`` tuples,
         containers, subscripts and str()/repr(), but not through other calls."""
-        if isinstance(expr, cst.Await):
-            return self._sensitive(expr.expression)
-        if isinstance(expr, cst.FormattedString):
-            for part in expr.parts:
-                if isinstance(part, cst.FormattedStringExpression):
-                    found = self._sensitive(part.expression)
+        if isinstance(expr, ast.Await):
+            return self._sensitive(expr.value)
+        if isinstance(expr, ast.JoinedStr):
+            for part in expr.values:
+                if isinstance(part, ast.FormattedValue):
+                    found = self._sensitive(part.value)
                     if found:
                         return found
             return None
-        if isinstance(expr, (cst.Tuple, cst.List)):
-            for element in expr.elements:
-                found = self._sensitive(element.value)
+        if isinstance(expr, (ast.Tuple, ast.List)):
+            for element in expr.elts:
+                found = self._sensitive(
+                    element.value if isinstance(element, ast.Starred) else element
+                )
                 if found:
                     return found
             return None
-        if isinstance(expr, cst.Dict):
-            for item in expr.elements:
-                if isinstance(item, cst.DictElement):
-                    key = item.key.evaluated_value if isinstance(item.key, cst.SimpleString) else None
-                    if isinstance(key, str) and _SECRET_NAME.search(key):
+        if isinstance(expr, ast.Dict):
+            for key_expr, value in zip(expr.keys, expr.values, strict=True):
+                if key_expr is not None:
+                    key = string(key_expr)
+                    if key is not None and _SECRET_NAME.search(key):
                         return f"'{key}'", Confidence.HIGH
-                    found = self._sensitive(item.value)
+                    found = self._sensitive(value)
                     if found:
                         return found
             return None
-        if isinstance(expr, cst.BinaryOperation):
+        if isinstance(expr, ast.BinOp):
             return self._sensitive(expr.left) or self._sensitive(expr.right)
-        if isinstance(expr, cst.Subscript):
-            index = expr.slice[0].slice if expr.slice else None
-            if isinstance(index, cst.Index) and isinstance(index.value, cst.SimpleString):
-                text = index.value.evaluated_value
-                if isinstance(text, str) and _SECRET_NAME.search(text):
-                    return f"'{text}'", Confidence.HIGH
-            return self._body(expr.value) and ("a request header or body field", Confidence.MEDIUM) or None
-        if isinstance(expr, cst.Call):
-            name = dotted_name(expr.func) or ""
-            if name in _PASSTHROUGH and expr.args:
-                return self._sensitive(expr.args[0].value)
-            if isinstance(expr.func, cst.Attribute) and expr.func.attr.value in _BODY_METHODS \
-                    and self._is_request(expr.func.value):
+        if isinstance(expr, ast.Subscript):
+            text = string(expr.slice)
+            if text is not None and _SECRET_NAME.search(text):
+                return f"'{text}'", Confidence.HIGH
+            return (
+                self._body(expr.value) and ("a request header or body field", Confidence.MEDIUM)
+            ) or None
+        if isinstance(expr, ast.Call):
+            name = dotted(expr.func) or ""
+            arguments = arguments_in_order(expr)
+            if name in _PASSTHROUGH and arguments:
+                return self._sensitive(arguments[0][1])
+            if (
+                isinstance(expr.func, ast.Attribute)
+                and expr.func.attr in _BODY_METHODS
+                and self._is_request(expr.func.value)
+            ):
                 return "the whole request body", Confidence.MEDIUM
             return None
-        if isinstance(expr, (cst.Name, cst.Attribute)):
+        if isinstance(expr, (ast.Name, ast.Attribute)):
             if self._body(expr):
                 return "the whole request body or headers", Confidence.MEDIUM
-            name = expr.value if isinstance(expr, cst.Name) else expr.attr.value
+            name = expr.id if isinstance(expr, ast.Name) else expr.attr
             if _SECRET_NAME.search(name) and not _SAFE_WRAPPERS.match(name):
                 return f"`{name}`", Confidence.HIGH
         return None
 
-    def _is_request(self, expr: cst.BaseExpression) -> bool:
-        qualified = self.ctx.names.qualify(expr) or ""
-        text = dotted_name(expr) or ""
-        return qualified in ("flask.request", "quart.request") or text in ("request", "self.request")
+    def _is_request(self, expr: ast.expr) -> bool:
+        qualified = self.ctx.names.resolve(expr) or ""
+        text = dotted(expr) or ""
+        return qualified in ("flask.request", "quart.request") or text in (
+            "request",
+            "self.request",
+        )
 
-    def _body(self, expr: cst.BaseExpression) -> bool:
-        return isinstance(expr, cst.Attribute) and expr.attr.value in _BODY_ATTRS \
+    def _body(self, expr: ast.expr) -> bool:
+        return (
+            isinstance(expr, ast.Attribute)
+            and expr.attr in _BODY_ATTRS
             and self._is_request(expr.value)
+        )

@@ -2,26 +2,39 @@
 
 from __future__ import annotations
 
+import ast
 import re
-
-import libcst as cst
+from collections.abc import Iterator
 
 from archguard.core.levels import Category, Confidence, Severity
 from archguard.core.rule_meta import Invalid, RuleMeta, Valid
-from archguard.rules.ops._calls import calls, names_in, walk
+from archguard.rules.ops._calls import names_in, walk
 from archguard.rules.ops._loggers import LoggerAwareRule
 from archguard.rules.ops._roles import Role, RoleRule
-from archguard.scan.resolver import dotted_name
+from archguard.scan.syntax import dotted
 
 _BROAD = frozenset({"builtins.Exception", "builtins.BaseException"})
 #: Calls that hand the failure on: Celery's retry raises, a broker nack redelivers.
-_HANDS_ON = frozenset({"retry", "abort", "nack", "reject", "basic_nack", "basic_reject",
-                       "capture_exception", "captureException", "print_exc"})
+_HANDS_ON = frozenset(
+    {
+        "retry",
+        "abort",
+        "nack",
+        "reject",
+        "basic_nack",
+        "basic_reject",
+        "capture_exception",
+        "captureException",
+        "print_exc",
+    }
+)
 _ERROR_STATUS = re.compile(
     r"HTTP_[45]\d\d|INTERNAL_SERVER_ERROR|BAD_REQUEST|NOT_FOUND|SERVICE_UNAVAILABLE|BAD_GATEWAY|"
     r"CONFLICT|FORBIDDEN|UNAUTHORIZED|UNPROCESSABLE|GATEWAY_TIMEOUT|FAILED_DEPENDENCY"
 )
-_ERROR_RESPONSES = re.compile(r"HttpResponse(BadRequest|ServerError|NotFound|Forbidden|Gone|NotAllowed)$")
+_ERROR_RESPONSES = re.compile(
+    r"HttpResponse(BadRequest|ServerError|NotFound|Forbidden|Gone|NotAllowed)$"
+)
 
 
 class SwallowedException(RoleRule, LoggerAwareRule):
@@ -181,7 +194,8 @@ class SwallowedException(RoleRule, LoggerAwareRule):
                 except Exception:
                     return {"status": "ok"}
             """,
-            line=5, message="200",
+            line=5,
+            message="200",
         ),
         Invalid(
             """
@@ -194,7 +208,8 @@ class SwallowedException(RoleRule, LoggerAwareRule):
                 except Exception:
                     pass
             """,
-            line=7, message="background task",
+            line=7,
+            message="background task",
         ),
         Invalid(
             """
@@ -206,7 +221,8 @@ class SwallowedException(RoleRule, LoggerAwareRule):
                     except:
                         continue
             """,
-            line=6, message="message consumer",
+            line=6,
+            message="message consumer",
         ),
         Invalid(
             """
@@ -217,7 +233,9 @@ class SwallowedException(RoleRule, LoggerAwareRule):
                     return JsonResponse({"ok": False, "error": str(exc)})
                 return JsonResponse({"ok": True})
             """,
-            path="shop/views.py", line=4, message="200",
+            path="shop/views.py",
+            line=4,
+            message="200",
         ),
         Invalid(
             """
@@ -232,46 +250,54 @@ class SwallowedException(RoleRule, LoggerAwareRule):
                     log.error("import failed")
                 return redirect(url_for("posts.index"))
             """,
-            line=8, message="without the exception",
+            line=8,
+            message="without the exception",
         ),
     )
 
-    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+    def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
         role = self.role
         if role is None or self.ctx.is_test or not self._broad(node.type):
             return
-        bound = node.name.name.value if node.name and isinstance(node.name.name, cst.Name) else None
-        body = node.body
-        if any(isinstance(n, cst.Raise) for n in walk(body)):
+        bound = node.name
+        body = list(_within(node.body))
+        if any(isinstance(n, ast.Raise) for n in body):
             return
         logged, logged_without = False, False
-        for call in calls(body):
+        for call in (n for n in body if isinstance(n, ast.Call)):
             method = self.log_method(call)
-            func_name = dotted_name(call.func) or ""
+            func_name = dotted(call.func) or ""
             if func_name.split(".")[-1] in _HANDS_ON:
                 return
             if method is None and self._hands_exception_on(call, bound):
                 return  # response_for_exception(request, exc), handle(sys.exc_info())
             if method is None:
                 continue
-            if method == "exception" or any(a.keyword and a.keyword.value == "exc_info" for a in call.args) \
-                    or (bound is not None and bound in names_in(call)):
+            if (
+                method == "exception"
+                or any(k.arg == "exc_info" for k in call.keywords)
+                or (bound is not None and bound in names_in(call))
+            ):
                 logged = True
             else:
                 logged_without = True
-        returns = [n for n in walk(body) if isinstance(n, cst.Return)]
+        returns = [n for n in body if isinstance(n, ast.Return)]
         error_return = any(self._error_response(r.value) for r in returns)
         if error_return:
             return
-        what = "every exception" if node.type is None or self._qualified(node.type) != "builtins.Exception" \
+        what = (
+            "every exception"
+            if node.type is None or self._qualified(node.type) != "builtins.Exception"
             else "Exception"
+        )
         if role is Role.HANDLER and returns:
             self.report(
                 node,
                 f"This {role.value} catches {what} and answers with a success response: the "
                 "error becomes a 200, so clients, retries and 5xx alerts never see it. Let it "
                 "propagate, or log it with logger.exception() and answer with an error status.",
-                symbol=self._symbol(), confidence=Confidence.MEDIUM if logged else None,
+                symbol=self._symbol(),
+                confidence=Confidence.MEDIUM if logged else None,
                 fix="raise HTTPException(status_code=502) from exc  # or let it propagate",
             )
             return
@@ -282,7 +308,8 @@ class SwallowedException(RoleRule, LoggerAwareRule):
                 node,
                 f"This {role.value} catches {what} and logs a message without the exception: "
                 "the traceback is lost. Use logger.exception(...) or pass exc_info=True.",
-                symbol=self._symbol(), confidence=Confidence.MEDIUM,
+                symbol=self._symbol(),
+                confidence=Confidence.MEDIUM,
                 fix='logger.exception("...")',
             )
             return
@@ -295,50 +322,73 @@ class SwallowedException(RoleRule, LoggerAwareRule):
             fix='except Exception:\n    logger.exception("...")\n    raise',
         )
 
-    def _hands_exception_on(self, call: cst.Call, bound: str | None) -> bool:
+    def _hands_exception_on(self, call: ast.Call, bound: str | None) -> bool:
         """Whether the call gives the exception to a project or library function (an
         error handler), not to a builtin such as ``str(exc)``."""
         if self._qualified(call.func).startswith("builtins."):
             return False
-        for arg in call.args:
-            value = arg.value
-            if bound is not None and isinstance(value, cst.Name) and value.value == bound:
+        for value in _argument_values(call):
+            if bound is not None and isinstance(value, ast.Name) and value.id == bound:
                 return True
-            if isinstance(value, cst.Call) and self._qualified(value.func) == "sys.exc_info":
+            if isinstance(value, ast.Call) and self._qualified(value.func) == "sys.exc_info":
                 return True
         return False
 
-    def _qualified(self, expr: cst.BaseExpression) -> str:
-        return self.ctx.names.qualify(expr) or ""
+    def _qualified(self, expr: ast.expr) -> str:
+        return self.ctx.names.resolve(expr) or ""
 
-    def _broad(self, expr: cst.BaseExpression | None) -> bool:
+    def _broad(self, expr: ast.expr | None) -> bool:
         if expr is None:
             return True
-        if isinstance(expr, cst.Tuple):
-            return any(self._qualified(e.value) in _BROAD for e in expr.elements)
+        if isinstance(expr, ast.Tuple):
+            return any(self._qualified(_unstarred(e)) in _BROAD for e in expr.elts)
         return self._qualified(expr) in _BROAD
 
     def _symbol(self) -> str:
         function = self.function
-        return function.name.value if function is not None else "<module>"
+        return function.name if function is not None else "<module>"
 
-    def _error_response(self, value: cst.BaseExpression | None) -> bool:
+    def _error_response(self, value: ast.expr | None) -> bool:
         if value is None:
             return False
-        if isinstance(value, cst.Tuple) and value.elements:
-            status = value.elements[-1].value
-            if isinstance(status, cst.Integer) and int(status.value) >= 400:
+        if isinstance(value, ast.Tuple) and value.elts:
+            status = _unstarred(value.elts[-1])
+            if (_int(status) or 0) >= 400:
                 return True
-            if _ERROR_STATUS.search(dotted_name(status) or ""):
+            if _ERROR_STATUS.search(dotted(status) or ""):
                 return True
-        if isinstance(value, cst.Call):
-            name = dotted_name(value.func) or ""
+        if isinstance(value, ast.Call):
+            name = dotted(value.func) or ""
             if _ERROR_RESPONSES.search(name):
                 return True
-            for arg in value.args:
-                if arg.keyword is not None and arg.keyword.value in ("status", "status_code"):
-                    if isinstance(arg.value, cst.Integer) and int(arg.value.value) >= 400:
+            for kw in value.keywords:
+                if kw.arg in ("status", "status_code"):
+                    if (_int(kw.value) or 0) >= 400:
                         return True
-                    if _ERROR_STATUS.search(dotted_name(arg.value) or ""):
+                    if _ERROR_STATUS.search(dotted(kw.value) or ""):
                         return True
         return False
+
+
+def _within(statements: list[ast.stmt]) -> Iterator[ast.AST]:
+    """Every node of a block, entering no nested function or class."""
+    for statement in statements:
+        yield statement
+        if not isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            yield from walk(statement)
+
+
+def _unstarred(expr: ast.expr) -> ast.expr:
+    return expr.value if isinstance(expr, ast.Starred) else expr
+
+
+def _argument_values(call: ast.Call) -> Iterator[ast.expr]:
+    """The values of every argument, positional, keyword, ``*`` and ``**`` alike."""
+    yield from (_unstarred(a) for a in call.args)
+    yield from (k.value for k in call.keywords)
+
+
+def _int(expr: ast.expr) -> int | None:
+    if isinstance(expr, ast.Constant) and type(expr.value) is int:
+        return expr.value
+    return None

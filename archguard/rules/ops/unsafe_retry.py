@@ -2,32 +2,109 @@
 
 from __future__ import annotations
 
-import libcst as cst
+import ast
+from collections.abc import Iterator
 
 from archguard.core.levels import Category, Confidence, Severity
 from archguard.core.rule_meta import Invalid, RuleMeta, Valid
 from archguard.rules.ops._calls import calls, int_value, keyword, walk
 from archguard.scan.file_rule import FileRule
-from archguard.scan.resolver import dotted_name
+from archguard.scan.syntax import dotted, first_argument
 
 _TENACITY = frozenset({"tenacity.retry", "tenacity.Retrying", "tenacity.AsyncRetrying"})
 _BACKOFF = frozenset({"backoff.on_exception", "backoff.on_predicate"})
-_URLLIB3_RETRY = frozenset({"urllib3.Retry", "urllib3.util.Retry", "urllib3.util.retry.Retry",
-                            "requests.adapters.Retry", "requests.packages.urllib3.util.retry.Retry"})
+_URLLIB3_RETRY = frozenset(
+    {
+        "urllib3.Retry",
+        "urllib3.util.Retry",
+        "urllib3.util.retry.Retry",
+        "requests.adapters.Retry",
+        "requests.packages.urllib3.util.retry.Retry",
+    }
+)
 _SLEEPS = frozenset({"time.sleep", "asyncio.sleep", "gevent.sleep", "trio.sleep", "anyio.sleep"})
 _FIXED_WAITS = frozenset({"tenacity.wait_fixed", "tenacity.wait.wait_fixed"})
 #: What a hand-written retry must be retrying for the loop to count: a network or
 #: database call, judged by module, method or receiver.
-_IO_MODULES = ("requests", "httpx", "urllib", "aiohttp", "socket", "psycopg", "psycopg2", "pymysql",
-               "MySQLdb", "redis", "pika", "kafka", "confluent_kafka", "aiokafka", "boto3", "botocore",
-               "smtplib", "sqlalchemy", "pymongo", "motor", "grpc", "asyncpg", "aio_pika", "stripe",
-               "django.db", "celery", "elasticsearch", "openai", "anthropic")
-_IO_METHODS = frozenset({"connect", "execute", "executemany", "urlopen", "publish", "basic_publish",
-                         "produce", "post", "put", "patch", "request", "fetch", "fetchone", "fetchall",
-                         "poll", "ping", "send_message", "invoke", "commit", "getaddrinfo"})
-_IO_RECEIVERS = frozenset({"client", "session", "conn", "connection", "cursor", "db", "engine",
-                           "channel", "producer", "consumer", "http", "api", "redis", "broker", "pool",
-                           "sock", "socket", "s3", "sqs", "stub"})
+_IO_MODULES = (
+    "requests",
+    "httpx",
+    "urllib",
+    "aiohttp",
+    "socket",
+    "psycopg",
+    "psycopg2",
+    "pymysql",
+    "MySQLdb",
+    "redis",
+    "pika",
+    "kafka",
+    "confluent_kafka",
+    "aiokafka",
+    "boto3",
+    "botocore",
+    "smtplib",
+    "sqlalchemy",
+    "pymongo",
+    "motor",
+    "grpc",
+    "asyncpg",
+    "aio_pika",
+    "stripe",
+    "django.db",
+    "celery",
+    "elasticsearch",
+    "openai",
+    "anthropic",
+)
+_IO_METHODS = frozenset(
+    {
+        "connect",
+        "execute",
+        "executemany",
+        "urlopen",
+        "publish",
+        "basic_publish",
+        "produce",
+        "post",
+        "put",
+        "patch",
+        "request",
+        "fetch",
+        "fetchone",
+        "fetchall",
+        "poll",
+        "ping",
+        "send_message",
+        "invoke",
+        "commit",
+        "getaddrinfo",
+    }
+)
+_IO_RECEIVERS = frozenset(
+    {
+        "client",
+        "session",
+        "conn",
+        "connection",
+        "cursor",
+        "db",
+        "engine",
+        "channel",
+        "producer",
+        "consumer",
+        "http",
+        "api",
+        "redis",
+        "broker",
+        "pool",
+        "sock",
+        "socket",
+        "s3",
+        "sqs",
+        "stub",
+    }
+)
 
 
 class UnsafeRetry(FileRule):
@@ -183,7 +260,8 @@ class UnsafeRetry(FileRule):
             def fetch_rates():
                 return httpx.get(RATES_URL, timeout=5).json()
             """,
-            line=3, message="forever",
+            line=3,
+            message="forever",
         ),
         Invalid(
             """
@@ -203,7 +281,8 @@ class UnsafeRetry(FileRule):
             def charge(payload):
                 return requests.post(URL, json=payload, timeout=10)
             """,
-            line=3, message="max_tries",
+            line=3,
+            message="max_tries",
         ),
         Invalid(
             """
@@ -214,7 +293,8 @@ class UnsafeRetry(FileRule):
                     except httpx.TransportError:
                         continue
             """,
-            line=2, message="no attempt limit",
+            line=2,
+            message="no attempt limit",
         ),
         Invalid(
             """
@@ -227,7 +307,8 @@ class UnsafeRetry(FileRule):
                     except requests.ConnectionError:
                         pass
             """,
-            line=4, message="no pause",
+            line=4,
+            message="no pause",
         ),
         Invalid(
             """
@@ -247,7 +328,8 @@ class UnsafeRetry(FileRule):
             def push_to_erp(order_id):
                 erp.push(order_id)
             """,
-            line=3, message="retry_backoff",
+            line=3,
+            message="retry_backoff",
         ),
         Invalid(
             """
@@ -255,36 +337,63 @@ class UnsafeRetry(FileRule):
 
             adapter = HTTPAdapter(max_retries=Retry(total=5, status_forcelist=[502, 503]))
             """,
-            line=3, message="backoff_factor",
+            line=3,
+            message="backoff_factor",
         ),
     )
 
-    def visit_Decorator(self, node: cst.Decorator) -> None:
-        expr = node.decorator
-        call = expr if isinstance(expr, cst.Call) else None
-        name = self.ctx.names.qualify(call.func if call else expr) or ""
+    def visit_FunctionDef(
+        self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
+    ) -> None:
+        for decorator in node.decorator_list:
+            self._decorator(decorator)
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+    visit_ClassDef = visit_FunctionDef
+
+    def _decorator(self, expr: ast.expr) -> None:
+        call = expr if isinstance(expr, ast.Call) else None
+        name = self.ctx.names.resolve(call.func if call else expr) or ""
         if name in _TENACITY:
-            self._tenacity(node, call)
+            self._tenacity(expr, call)
         elif name in _BACKOFF and call is not None:
             if keyword(call, "max_tries") is None and keyword(call, "max_time") is None:
-                self.report(node, f"{name}() has neither max_tries nor max_time: it retries "
-                            "forever while the dependency is down, and the failure never surfaces.",
-                            symbol=name, fix="max_tries=5 (or max_time=60)")
-        elif call is not None and (name.endswith((".task", ".shared_task")) or name == "celery.shared_task"):
-            self._celery(node, call)
+                self.report(
+                    expr,
+                    f"{name}() has neither max_tries nor max_time: it retries "
+                    "forever while the dependency is down, and the failure never surfaces.",
+                    symbol=name,
+                    fix="max_tries=5 (or max_time=60)",
+                )
+        elif call is not None and (
+            name.endswith((".task", ".shared_task")) or name == "celery.shared_task"
+        ):
+            self._celery(expr, call)
 
-    def _celery(self, node: cst.Decorator, call: cst.Call) -> None:
+    def _celery(self, node: ast.expr, call: ast.Call) -> None:
         fix = "autoretry_for=(...), max_retries=5, retry_backoff=True, retry_jitter=True"
         if _is_none(keyword(call, "max_retries")):
-            self.report(node, "This Celery task retries with max_retries=None: it retries "
-                        "forever and the failure never reaches anyone.", symbol="max_retries", fix=fix)
-        elif keyword(call, "autoretry_for") is not None and not _true(keyword(call, "retry_backoff")):
-            self.report(node, "This Celery task retries automatically without retry_backoff: "
-                        "every attempt waits the same fixed delay, with no backoff or jitter, so "
-                        "failed tasks retry in lock-step against a struggling dependency.",
-                        symbol="retry_backoff", confidence=Confidence.MEDIUM, fix=fix)
+            self.report(
+                node,
+                "This Celery task retries with max_retries=None: it retries "
+                "forever and the failure never reaches anyone.",
+                symbol="max_retries",
+                fix=fix,
+            )
+        elif keyword(call, "autoretry_for") is not None and not _true(
+            keyword(call, "retry_backoff")
+        ):
+            self.report(
+                node,
+                "This Celery task retries automatically without retry_backoff: "
+                "every attempt waits the same fixed delay, with no backoff or jitter, so "
+                "failed tasks retry in lock-step against a struggling dependency.",
+                symbol="retry_backoff",
+                confidence=Confidence.MEDIUM,
+                fix=fix,
+            )
 
-    def _tenacity(self, node: cst.Decorator, call: cst.Call | None) -> None:
+    def _tenacity(self, node: ast.expr, call: ast.Call | None) -> None:
         stop = keyword(call, "stop") if call else None
         wait = keyword(call, "wait") if call else None
         problems = []
@@ -292,33 +401,49 @@ class UnsafeRetry(FileRule):
             problems.append("no stop= (tenacity retries forever by default)")
         if wait is None:
             problems.append("no wait= (it retries at once, without backoff)")
-        elif isinstance(wait.value, cst.Call) and self.ctx.names.qualify(wait.value.func) in _FIXED_WAITS:
+        elif isinstance(wait, ast.Call) and self.ctx.names.resolve(wait.func) in _FIXED_WAITS:
             problems.append("a fixed wait (no backoff or jitter)")
         if problems:
-            self.report(node, "@retry has " + " and ".join(problems) + ": retries pile onto a "
-                        "struggling dependency and never give up.",
-                        symbol="tenacity.retry",
-                        confidence=Confidence.MEDIUM if stop is not None else None,
-                        fix="@retry(stop=stop_after_attempt(5), wait=wait_random_exponential(max=30))")
+            self.report(
+                node,
+                "@retry has " + " and ".join(problems) + ": retries pile onto a "
+                "struggling dependency and never give up.",
+                symbol="tenacity.retry",
+                confidence=Confidence.MEDIUM if stop is not None else None,
+                fix="@retry(stop=stop_after_attempt(5), wait=wait_random_exponential(max=30))",
+            )
 
-    def visit_Call(self, node: cst.Call) -> None:
-        name = self.ctx.names.qualify(node.func) or ""
+    def visit_Call(self, node: ast.Call) -> None:
+        name = self.ctx.names.resolve(node.func) or ""
         if name in _URLLIB3_RETRY:
             factor = keyword(node, "backoff_factor")
             retries = [keyword(node, k) for k in ("total", "connect", "read", "status")]
-            positive = any(int_value(a.value) for a in retries if a is not None) or (
-                node.args and node.args[0].keyword is None and int_value(node.args[0].value))
-            if positive and (factor is None or int_value(factor.value) == 0):
-                self.report(node, "Retry(...) retries with no backoff_factor: the attempts "
-                            "follow each other at once and add load to a failing server.",
-                            symbol="Retry", fix="Retry(total=5, backoff_factor=0.5)")
-        elif isinstance(node.func, cst.Attribute) and node.func.attr.value == "retry" \
-                and (dotted_name(node.func.value) or "") == "self" and _is_none(keyword(node, "max_retries")):
-            self.report(node, "self.retry(max_retries=None) retries forever: the failure never "
-                        "reaches anyone.", symbol="self.retry", fix="self.retry(exc=exc, max_retries=5)")
+            positive = any(int_value(a) for a in retries if a is not None) or (
+                node.args and int_value(node.args[0])
+            )
+            if positive and (factor is None or int_value(factor) == 0):
+                self.report(
+                    node,
+                    "Retry(...) retries with no backoff_factor: the attempts "
+                    "follow each other at once and add load to a failing server.",
+                    symbol="Retry",
+                    fix="Retry(total=5, backoff_factor=0.5)",
+                )
+        elif (
+            isinstance(node.func, ast.Attribute)
+            and node.func.attr == "retry"
+            and (dotted(node.func.value) or "") == "self"
+            and _is_none(keyword(node, "max_retries"))
+        ):
+            self.report(
+                node,
+                "self.retry(max_retries=None) retries forever: the failure never reaches anyone.",
+                symbol="self.retry",
+                fix="self.retry(exc=exc, max_retries=5)",
+            )
 
-    def visit_While(self, node: cst.While) -> None:
-        if not (isinstance(node.test, cst.Name) and node.test.value == "True"):
+    def visit_While(self, node: ast.While) -> None:
+        if not (isinstance(node.test, ast.Constant) and node.test.value is True):
             return
         attempt = _retry_try(node)
         if attempt is None or not self._does_io(attempt):
@@ -334,64 +459,101 @@ class UnsafeRetry(FileRule):
             problems.append("no pause between attempts")
         elif pause == "fixed":
             problems.append("a fixed pause (no backoff or jitter)")
-        self.report(node, "This retry loop has " + " and ".join(problems) + ": while the "
-                    "dependency is down it hammers it and never gives up.",
-                    symbol="while-retry", confidence=Confidence.MEDIUM if bounded else None,
-                    fix="use tenacity: @retry(stop=stop_after_attempt(5), wait=wait_random_exponential(max=30))")
+        self.report(
+            node,
+            "This retry loop has " + " and ".join(problems) + ": while the "
+            "dependency is down it hammers it and never gives up.",
+            symbol="while-retry",
+            confidence=Confidence.MEDIUM if bounded else None,
+            fix="use tenacity: @retry(stop=stop_after_attempt(5), wait=wait_random_exponential(max=30))",
+        )
 
-    def visit_For(self, node: cst.For) -> None:
-        if not (isinstance(node.iter, cst.Call) and self.ctx.names.qualify(node.iter.func) == "builtins.range"):
+    def visit_For(self, node: ast.For | ast.AsyncFor) -> None:
+        if not (
+            isinstance(node.iter, ast.Call)
+            and self.ctx.names.resolve(node.iter.func) == "builtins.range"
+        ):
             return
         attempt = _retry_try(node)
         if attempt is None or not self._does_io(attempt) or self._pause(node) != "none":
             return
-        self.report(node, "This retry loop has no pause between attempts: the attempts follow "
-                    "each other at once and add load to a failing dependency.",
-                    symbol="for-retry", confidence=Confidence.MEDIUM,
-                    fix="time.sleep(min(30, 2 ** attempt) + random.random())")
+        self.report(
+            node,
+            "This retry loop has no pause between attempts: the attempts follow "
+            "each other at once and add load to a failing dependency.",
+            symbol="for-retry",
+            confidence=Confidence.MEDIUM,
+            fix="time.sleep(min(30, 2 ** attempt) + random.random())",
+        )
 
-    def _does_io(self, statement: cst.Try) -> bool:
-        for call in calls(statement.body):
-            name = self.ctx.names.qualify(call.func) or ""
+    visit_AsyncFor = visit_For
+
+    def _does_io(self, statement: ast.Try) -> bool:
+        for call in _within(statement.body):
+            if not isinstance(call, ast.Call):
+                continue
+            name = self.ctx.names.resolve(call.func) or ""
             if name.split(".")[0] in _IO_MODULES or name.startswith("django.db"):
                 return True
-            if isinstance(call.func, cst.Attribute):
-                receiver = (dotted_name(call.func.value) or "").split(".")[-1].lower()
-                if call.func.attr.value in _IO_METHODS or receiver in _IO_RECEIVERS \
-                        or receiver.endswith(("_client", "_session", "_conn", "_api")):
+            if isinstance(call.func, ast.Attribute):
+                receiver = (dotted(call.func.value) or "").split(".")[-1].lower()
+                if (
+                    call.func.attr in _IO_METHODS
+                    or receiver in _IO_RECEIVERS
+                    or receiver.endswith(("_client", "_session", "_conn", "_api"))
+                ):
                     return True
         return False
 
-    def _pause(self, loop: cst.CSTNode) -> str:
+    def _pause(self, loop: ast.AST) -> str:
         """'none', 'fixed' or 'backoff': how the loop waits between attempts."""
-        waits = [c for c in calls(loop) if self.ctx.names.qualify(c.func) in _SLEEPS]
+        waits = [c for c in calls(loop) if self.ctx.names.resolve(c.func) in _SLEEPS]
         if not waits:
             return "none"
-        if all(c.args and isinstance(c.args[0].value, (cst.Integer, cst.Float)) for c in waits):
+        if all(_is_number(first_argument(c)) for c in waits):
             return "fixed"
         return "backoff"
 
 
-def _true(arg: cst.Arg | None) -> bool:
-    return arg is not None and not (isinstance(arg.value, cst.Name) and arg.value.value in ("False", "None")) \
-        and not (isinstance(arg.value, cst.Integer) and arg.value.value == "0")
+def _true(value: ast.expr | None) -> bool:
+    return (
+        value is not None
+        and not (isinstance(value, ast.Constant) and (value.value is False or value.value is None))
+        and not (isinstance(value, ast.Constant) and type(value.value) is int and value.value == 0)
+    )
 
 
-def _is_none(arg: cst.Arg | None) -> bool:
-    return arg is not None and isinstance(arg.value, cst.Name) and arg.value.value == "None"
+def _is_none(value: ast.expr | None) -> bool:
+    return isinstance(value, ast.Constant) and value.value is None
 
 
-def _retry_try(loop: cst.While | cst.For) -> cst.Try | None:
+def _is_number(value: ast.expr | None) -> bool:
+    """An int or float literal (not a bool or a complex number)."""
+    return isinstance(value, ast.Constant) and type(value.value) in (int, float)
+
+
+def _within(statements: list[ast.stmt]) -> Iterator[ast.AST]:
+    """Every node of a block, entering no nested function or class."""
+    for statement in statements:
+        yield statement
+        if not isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            yield from walk(statement)
+
+
+def _retry_try(loop: ast.While | ast.For | ast.AsyncFor) -> ast.Try | None:
     """The loop's ``try`` when it leaves the loop on success (return or break in the
     try body or its else) and loops again on failure (no handler leaves)."""
-    for statement in loop.body.body if isinstance(loop.body, cst.IndentedBlock) else ():
-        if not isinstance(statement, cst.Try):
+    for statement in loop.body:
+        if not isinstance(statement, ast.Try):
             continue
-        success = [*walk(statement.body)] + ([*walk(statement.orelse)] if statement.orelse else [])
-        if not any(isinstance(n, (cst.Return, cst.Break)) for n in success):
+        success = [*_within(statement.body), *_within(statement.orelse)]
+        if not any(isinstance(n, (ast.Return, ast.Break)) for n in success):
             continue
-        leaves = any(isinstance(n, (cst.Raise, cst.Return, cst.Break))
-                     for h in statement.handlers for n in walk(h.body))
+        leaves = any(
+            isinstance(n, (ast.Raise, ast.Return, ast.Break))
+            for h in statement.handlers
+            for n in _within(h.body)
+        )
         if not leaves:
             return statement
         # A handler that leaves only under a condition (after n attempts) still retries.
@@ -400,14 +562,20 @@ def _retry_try(loop: cst.While | cst.For) -> cst.Try | None:
     return None
 
 
-def _leaves_unconditionally(handler: cst.ExceptHandler) -> bool:
-    return any(isinstance(s, cst.SimpleStatementLine) and any(
-        isinstance(x, (cst.Raise, cst.Return)) for x in s.body) for s in handler.body.body)
+def _leaves_unconditionally(handler: ast.ExceptHandler) -> bool:
+    return any(isinstance(s, (ast.Raise, ast.Return)) for s in handler.body)
 
 
-def _has_counter(loop: cst.While) -> bool:
-    counters = {dotted_name(n.target) for n in walk(loop)
-                if isinstance(n, cst.AugAssign) and isinstance(n.operator, cst.AddAssign)}
-    compared = {dotted_name(e) for n in walk(loop) if isinstance(n, cst.Comparison)
-                for e in (n.left, *(c.comparator for c in n.comparisons))}
+def _has_counter(loop: ast.While) -> bool:
+    counters = {
+        dotted(n.target)
+        for n in walk(loop)
+        if isinstance(n, ast.AugAssign) and isinstance(n.op, ast.Add)
+    }
+    compared = {
+        dotted(e)
+        for n in walk(loop)
+        if isinstance(n, ast.Compare)
+        for e in (n.left, *n.comparators)
+    }
     return bool(counters & compared - {None})

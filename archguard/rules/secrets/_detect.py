@@ -2,34 +2,86 @@
 
 from __future__ import annotations
 
+import ast
 import math
 import re
 from collections import Counter
-
-import libcst as cst
 
 _WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 
 #: A name is credential-like when its last word is one of these...
 _LAST_WORDS = frozenset(
     {
-        "password", "passwd", "pwd", "passphrase", "secret", "token", "apikey",
-        "credentials", "credential", "secretkey", "authorization", "privatekey",
+        "password",
+        "passwd",
+        "pwd",
+        "passphrase",
+        "secret",
+        "token",
+        "apikey",
+        "credentials",
+        "credential",
+        "secretkey",
+        "authorization",
+        "privatekey",
     }
 )
 #: ...or its last two words are "<one of these> key".
 _KEY_QUALIFIERS = frozenset(
-    {"api", "secret", "access", "private", "signing", "encryption", "master", "jwt", "auth",
-     "client", "app", "hmac", "license", "session"}
+    {
+        "api",
+        "secret",
+        "access",
+        "private",
+        "signing",
+        "encryption",
+        "master",
+        "jwt",
+        "auth",
+        "client",
+        "app",
+        "hmac",
+        "license",
+        "session",
+    }
 )
 _PASSWORD_WORDS = frozenset({"password", "passwd", "pwd", "passphrase", "pass"})
 _CREDENTIAL_HEADERS = frozenset({"authorization", "x-api-key", "api-key", "x-auth-token"})
 
 _PLACEHOLDER_EXACT = frozenset(
-    {"", "none", "null", "nil", "undefined", "secret", "password", "passwd", "pwd", "token",
-     "key", "apikey", "api_key", "changeme", "change_me", "change-me", "changeit", "todo",
-     "fixme", "tbd", "redacted", "hidden", "notset", "not-set", "not_set", "pass",
-     "empty", "default", "string", "str", "value"}
+    {
+        "",
+        "none",
+        "null",
+        "nil",
+        "undefined",
+        "secret",
+        "password",
+        "passwd",
+        "pwd",
+        "token",
+        "key",
+        "apikey",
+        "api_key",
+        "changeme",
+        "change_me",
+        "change-me",
+        "changeit",
+        "todo",
+        "fixme",
+        "tbd",
+        "redacted",
+        "hidden",
+        "notset",
+        "not-set",
+        "not_set",
+        "pass",
+        "empty",
+        "default",
+        "string",
+        "str",
+        "value",
+    }
 )
 _PLACEHOLDER_PARTS = re.compile(
     r"your[-_ ]?|example|dummy|placeholder|change[-_ ]?me|change[-_ ]?this|replace[-_ ]?(?:me|this|with)"
@@ -37,7 +89,9 @@ _PLACEHOLDER_PARTS = re.compile(
     r"|%\([^)]*\)s|^\$[A-Z_]+$|^\{[^}]*\}$|todo|fixme|redacted",
     re.IGNORECASE,
 )
-_HASHED = re.compile(r"^(?:pbkdf2_|argon2|bcrypt|scrypt|\$2[aby]?\$|\$argon2|\$6\$|\$5\$|sha1\$|md5\$)")
+_HASHED = re.compile(
+    r"^(?:pbkdf2_|argon2|bcrypt|scrypt|\$2[aby]?\$|\$argon2|\$6\$|\$5\$|sha1\$|md5\$)"
+)
 _AUTH_SCHEME = re.compile(r"^(?:Bearer|Token|Basic|Bot|ApiKey)\s+(\S+)$", re.IGNORECASE)
 
 
@@ -67,14 +121,14 @@ def credential_kind(name: str) -> str | None:
     return None
 
 
-def string_value(node: cst.BaseExpression) -> str | None:
+def string_value(node: ast.AST | None) -> str | None:
     """The value of a plain string or bytes literal (implicit concatenation included)."""
-    if isinstance(node, cst.SimpleString):
-        value = node.evaluated_value
-        return value.decode("latin-1") if isinstance(value, bytes) else value
-    if isinstance(node, cst.ConcatenatedString):
-        left, right = string_value(node.left), string_value(node.right)
-        return None if left is None or right is None else left + right
+    if isinstance(node, ast.Constant):
+        value = node.value
+        if isinstance(value, bytes):
+            return value.decode("latin-1")
+        if isinstance(value, str):
+            return value
     return None
 
 
@@ -149,15 +203,24 @@ TOKEN_FORMATS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("GitHub fine-grained token", r"\bgithub_pat_[A-Za-z0-9_]{60,}"),
         ("GitLab token", r"\bglpat-[A-Za-z0-9_-]{20}\b"),
         ("Slack token", r"\bxox[abposr]-[A-Za-z0-9-]{10,}"),
-        ("Slack webhook", r"https://hooks\.slack\.com/services/T[A-Z0-9]+/B[A-Z0-9]+/[A-Za-z0-9]{20,}"),
+        (
+            "Slack webhook",
+            r"https://hooks\.slack\.com/services/T[A-Z0-9]+/B[A-Z0-9]+/[A-Za-z0-9]{20,}",
+        ),
         ("Stripe live key", r"\b(?:sk|rk)_live_[0-9A-Za-z]{20,}"),
         ("Google API key", r"\bAIza[0-9A-Za-z_-]{35}\b"),
         ("Anthropic API key", r"\bsk-ant-(?:api|admin)\d\d-[A-Za-z0-9_-]{80,}"),
-        ("OpenAI API key", r"\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}T3BlbkFJ[A-Za-z0-9_-]{20,}"),
+        (
+            "OpenAI API key",
+            r"\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}T3BlbkFJ[A-Za-z0-9_-]{20,}",
+        ),
         ("OpenAI API key", r"\bsk-proj-[A-Za-z0-9_-]{40,}"),
         ("SendGrid API key", r"\bSG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}\b"),
         ("Twilio API key", r"\bSK[0-9a-f]{32}\b"),
-        ("private key", r"-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----"),
+        (
+            "private key",
+            r"-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----",
+        ),
         ("JSON Web Token", r"\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}"),
     )
 )

@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from urllib.parse import unquote
-
-import libcst as cst
 
 from archguard.core.levels import Category, Confidence, Severity
 from archguard.core.rule_meta import Invalid, RuleMeta, Valid
 from archguard.rules.secrets._detect import is_placeholder, redact, string_value
 from archguard.scan.context import FileContext
 from archguard.scan.file_rule import FileRule
+from archguard.scan.syntax import arguments_in_order
 
 _URL_WITH_PASSWORD = re.compile(
     r"\b(?P<scheme>[a-z][a-z0-9+.-]*)://(?P<user>[^/\s:@]*):(?P<password>[^@\s/]+)@(?P<host>[^/\s:?#]*)",
     re.IGNORECASE,
 )
-_LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "0.0.0.0", "::1", "db", "postgres", "mysql", "redis", "mongo"})
+_LOCAL_HOSTS = frozenset(
+    {"localhost", "127.0.0.1", "0.0.0.0", "::1", "db", "postgres", "mysql", "redis", "mongo"}
+)
 _ENV_READERS = frozenset({"os.getenv", "os.environ.get", "os.environ.setdefault", "environ.get"})
 
 
@@ -68,7 +70,9 @@ class CredentialsInUrl(FileRule):
 
     VALID = (
         Valid('DATABASE_URL = os.environ["DATABASE_URL"]\n'),
-        Valid('DATABASE_URL = "postgresql://user:password@localhost:5432/app"\n', label="placeholder"),
+        Valid(
+            'DATABASE_URL = "postgresql://user:password@localhost:5432/app"\n', label="placeholder"
+        ),
         Valid('BROKER_URL = "redis://localhost:6379/0"\n'),
         Valid('DATABASE_URL = f"postgresql://{user}:{password}@{host}/{name}"\n'),
         Valid('url = "postgresql://app:${DB_PASSWORD}@db.internal/app"\n'),
@@ -77,7 +81,8 @@ class CredentialsInUrl(FileRule):
     INVALID = (
         Invalid(
             'SQLALCHEMY_DATABASE_URL = "postgresql://shop:Tr0ub4dor@db.internal:5432/shop"\n',
-            line=1, message="shop@db.internal",
+            line=1,
+            message="shop@db.internal",
         ),
         Invalid(
             """
@@ -92,13 +97,20 @@ class CredentialsInUrl(FileRule):
 
     def __init__(self, ctx: FileContext) -> None:
         super().__init__(ctx)
-        self._env_fallbacks: set[cst.CSTNode] = set()
+        self._env_fallbacks: set[ast.AST] = set()
+        #: The text parts of f-strings: not string literals of their own.
+        self._fstring_parts: set[ast.AST] = set()
 
-    def visit_Call(self, node: cst.Call) -> None:
-        if self.ctx.names.qualify(node.func) in _ENV_READERS:
-            self._env_fallbacks.update(arg.value for arg in node.args[1:])
+    def visit_Call(self, node: ast.Call) -> None:
+        if self.ctx.names.resolve(node.func) in _ENV_READERS:
+            self._env_fallbacks.update(value for _, value in arguments_in_order(node)[1:])
 
-    def visit_SimpleString(self, node: cst.SimpleString) -> None:
+    def visit_JoinedStr(self, node: ast.JoinedStr) -> None:
+        self._fstring_parts.update(node.values)
+
+    def visit_Constant(self, node: ast.Constant) -> None:
+        if node in self._fstring_parts:
+            return
         value = string_value(node)
         if value is None:
             return
@@ -111,7 +123,9 @@ class CredentialsInUrl(FileRule):
             severity = Severity.WARNING if local else self.meta.severity
             if self.ctx.is_test:
                 severity = severity.lowered()
-            where = " (the fallback of an environment lookup)" if node in self._env_fallbacks else ""
+            where = (
+                " (the fallback of an environment lookup)" if node in self._env_fallbacks else ""
+            )
             self.report(
                 node,
                 f"Password inline in a {match.group('scheme')} URL for "

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import libcst as cst
+import ast
 
 from archguard.core.levels import Category, Confidence, Severity
 from archguard.core.rule_meta import Invalid, RuleMeta, Valid
@@ -137,7 +137,9 @@ class HardcodedCredential(FileRule):
     INVALID = (
         Invalid(
             'SECRET_KEY = "django-insecure-8x#k2!v@q0z^m4r$w7e1t9y3u5i6o"\n',
-            line=1, path="mysite/settings.py", message="SECRET_KEY",
+            line=1,
+            path="mysite/settings.py",
+            message="SECRET_KEY",
         ),
         Invalid(
             """
@@ -149,7 +151,8 @@ class HardcodedCredential(FileRule):
                 }
             }
             """,
-            line=5, path="shop/settings.py",
+            line=5,
+            path="shop/settings.py",
         ),
         Invalid('app.config["SECRET_KEY"] = "a-very-long-random-string-1234"\n', line=1),
         Invalid('app.secret_key = "f3b9c2d1e8a7456b"\n', line=1),
@@ -182,16 +185,19 @@ class HardcodedCredential(FileRule):
             class Config:
                 SECRET_KEY = os.environ.get("SECRET_KEY") or "you-will-never-guess"
             """,
-            line=2, path="config.py", message="fallback",
+            line=2,
+            path="config.py",
+            message="fallback",
         ),
         Invalid(
             'user = User.objects.create_user("alice", password="alice-pass-2024")\n',
-            line=1, path="tests/test_views.py",
+            line=1,
+            path="tests/test_views.py",
             label="in tests: still reported, one severity lower",
         ),
     )
 
-    def _check(self, name: str, value_node: cst.BaseExpression, symbol: str) -> None:
+    def _check(self, name: str, value_node: ast.expr, symbol: str) -> None:
         if self.ctx.is_migration:
             return
         kind = credential_kind(name)
@@ -216,75 +222,86 @@ class HardcodedCredential(FileRule):
             severity=severity,
             confidence=confidence,
             fix=f"Read `{name}` from the environment or a secret manager "
-            f"(for example `os.environ[\"{name.upper()}\"]`) and rotate the committed value.",
+            f'(for example `os.environ["{name.upper()}"]`) and rotate the committed value.',
         )
 
-    def visit_Assign(self, node: cst.Assign) -> None:
+    def visit_Assign(self, node: ast.Assign) -> None:
         for target in node.targets:
-            self._target(target.target, node.value)
+            self._target(target, node.value)
 
-    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
         if node.value is not None:
             self._target(node.target, node.value)
 
-    def _target(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
-        if isinstance(target, cst.Name):
-            self._check(target.value, value, target.value)
-        elif isinstance(target, cst.Attribute):
-            self._check(target.attr.value, value, target.attr.value)
-        elif isinstance(target, cst.Subscript) and len(target.slice) == 1:
-            index = target.slice[0].slice
-            if isinstance(index, cst.Index):
-                key = string_value(index.value)
-                if key is not None:
-                    self._check(key, value, f"[{key}]")
+    def _target(self, target: ast.expr, value: ast.expr) -> None:
+        if isinstance(target, ast.Name):
+            self._check(target.id, value, target.id)
+        elif isinstance(target, ast.Attribute):
+            self._check(target.attr, value, target.attr)
+        elif isinstance(target, ast.Subscript):
+            key = string_value(target.slice)
+            if key is not None:
+                self._check(key, value, f"[{key}]")
 
-    def visit_Call(self, node: cst.Call) -> None:
-        callee = self.ctx.names.qualify(node.func) or ""
-        for arg in node.args:
-            if arg.keyword is None:
+    def visit_Call(self, node: ast.Call) -> None:
+        callee = self.ctx.names.resolve(node.func) or ""
+        for arg in node.keywords:
+            if arg.arg is None:
                 continue
-            keyword = arg.keyword.value
-            if keyword == "auth" and isinstance(arg.value, cst.Tuple) and len(arg.value.elements) == 2:
-                self._check("password", arg.value.elements[1].value, f"{callee}(auth)")
+            keyword = arg.arg
+            if keyword == "auth" and isinstance(arg.value, ast.Tuple) and len(arg.value.elts) == 2:
+                password = arg.value.elts[1]
+                if isinstance(password, ast.Starred):
+                    password = password.value
+                self._check("password", password, f"{callee}(auth)")
             else:
                 self._check(keyword, arg.value, f"{callee}({keyword}=)")
 
-    def visit_Param(self, node: cst.Param) -> None:
-        if node.default is not None:
-            self._check(node.name.value, node.default, f"param {node.name.value}")
+    def visit_arguments(self, node: ast.arguments) -> None:
+        """Parameters with a default, of functions and lambdas."""
+        positional = [*node.posonlyargs, *node.args]
+        defaults: list[tuple[ast.arg, ast.expr | None]] = [
+            *zip(positional[len(positional) - len(node.defaults) :], node.defaults, strict=True),
+            *zip(node.kwonlyargs, node.kw_defaults, strict=True),
+        ]
+        for param, default in defaults:
+            if default is not None:
+                self._check(param.arg, default, f"param {param.arg}")
 
-    def visit_Dict(self, node: cst.Dict) -> None:
-        for element in node.elements:
-            if isinstance(element, cst.DictElement):
-                key = string_value(element.key)
-                if key is not None:
-                    self._check(key, element.value, f"[{key}]")
+    def visit_Dict(self, node: ast.Dict) -> None:
+        for key_node, value in zip(node.keys, node.values, strict=True):
+            if key_node is None:
+                continue  # **mapping
+            key = string_value(key_node)
+            if key is not None:
+                self._check(key, value, f"[{key}]")
 
-    def visit_Comparison(self, node: cst.Comparison) -> None:
-        if len(node.comparisons) != 1 or not isinstance(
-            node.comparisons[0].operator, (cst.Equal, cst.NotEqual)
-        ):
+    def visit_Compare(self, node: ast.Compare) -> None:
+        if len(node.ops) != 1 or not isinstance(node.ops[0], (ast.Eq, ast.NotEq)):
             return
-        left, right = node.left, node.comparisons[0].comparator
+        left, right = node.left, node.comparators[0]
         for subject, literal in ((left, right), (right, left)):
             name = _subject_name(subject)
             if name is not None:
                 self._check(name, literal, f"{name} ==")
 
 
-def _fallback_literal(value: cst.BaseExpression) -> cst.BaseExpression | None:
+def _fallback_literal(value: ast.expr) -> ast.expr | None:
     """The literal in ``os.environ.get("X") or "literal"``: used whenever the variable
     is missing, which is exactly how a development secret reaches production."""
-    if isinstance(value, cst.BooleanOperation) and isinstance(value.operator, cst.Or):
-        if string_value(value.right) is not None and string_value(value.left) is None:
-            return value.right
+    if not isinstance(value, ast.BoolOp) or not isinstance(value.op, ast.Or):
+        return None
+    # ``a or b or c`` is one BoolOp here; it reads as ``(a or b) or c``.
+    right = value.values[-1]
+    left_is_string = len(value.values) == 2 and string_value(value.values[0]) is not None
+    if string_value(right) is not None and not left_is_string:
+        return right
     return None
 
 
-def _subject_name(expr: cst.BaseExpression) -> str | None:
-    if isinstance(expr, cst.Name):
-        return expr.value
-    if isinstance(expr, cst.Attribute):
-        return expr.attr.value
+def _subject_name(expr: ast.expr) -> str | None:
+    if isinstance(expr, ast.Name):
+        return expr.id
+    if isinstance(expr, ast.Attribute):
+        return expr.attr
     return None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import libcst as cst
+import ast
 
 from archguard.core.levels import Category, Confidence, Severity
 from archguard.core.rule_meta import Invalid, RuleMeta, Valid
@@ -101,7 +101,8 @@ class HardcodedSigningKey(FileRule):
             def create_access_token(data: dict) -> str:
                 return jwt.encode(data, "s3cr3t-jwt-k3y", algorithm="HS256")
             """,
-            line=4, message="jwt.encode",
+            line=4,
+            message="jwt.encode",
         ),
         Invalid(
             """
@@ -122,17 +123,17 @@ class HardcodedSigningKey(FileRule):
         Invalid('import hmac\nsig = hmac.new(b"webhook-signing-key", body, "sha256")\n', line=2),
     )
 
-    def visit_Call(self, node: cst.Call) -> None:
-        callee = self.ctx.names.qualify(node.func)
-        if callee not in _SIGNERS:
+    def visit_Call(self, node: ast.Call) -> None:
+        callee = self.ctx.names.resolve(node.func)
+        if callee is None or callee not in _SIGNERS:
             return
         position, keyword = _SIGNERS[callee]
-        positional = [a for a in node.args if a.keyword is None and a.star == ""]
+        positional = [a for a in node.args if not isinstance(a, ast.Starred)]
         key_arg = None
         if len(positional) > position:
-            key_arg = positional[position].value
-        for arg in node.args:
-            if arg.keyword is not None and arg.keyword.value == keyword:
+            key_arg = positional[position]
+        for arg in node.keywords:
+            if arg.arg == keyword:
                 key_arg = arg.value
         if key_arg is None:
             return

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-import libcst as cst
+import ast
+from itertools import pairwise
 
 from archguard.core.levels import Category, Confidence, Severity
 from archguard.core.rule_meta import Invalid, RuleMeta, Valid
 from archguard.rules.secrets._detect import find_token, redact, string_value
+from archguard.scan.context import FileContext
 from archguard.scan.file_rule import FileRule
 
 
@@ -71,7 +73,9 @@ class KnownTokenFormat(FileRule):
         Valid('model = "sk-learn-style-name"\n'),
     )
     INVALID = (
-        Invalid('GITHUB_TOKEN = "ghp_4Qv8yR2mN6tL0sK9wE3pZ7uB1cX5dF8hJ2kM"\n', line=1, message="GitHub"),
+        Invalid(
+            'GITHUB_TOKEN = "ghp_4Qv8yR2mN6tL0sK9wE3pZ7uB1cX5dF8hJ2kM"\n', line=1, message="GitHub"
+        ),
         Invalid(
             """
             import boto3
@@ -81,7 +85,8 @@ class KnownTokenFormat(FileRule):
                 aws_access_key_id="AKIA4F7Q2M9XK3LP8ZTW",
             )
             """,
-            line=5, message="AWS",
+            line=5,
+            message="AWS",
         ),
         Invalid('stripe.api_key = "sk_live_51HqLyjWDarjtT1zdp7dcXQ9aB"\n', line=1),
         Invalid(
@@ -94,15 +99,23 @@ class KnownTokenFormat(FileRule):
             MIIEowIBAAKCAQEA7Zq3x9GfT2kLmN8pQ4rS6tU1vW3xY5zA7bC9dE2fG4hJ6kL8
             -----END RSA PRIVATE KEY-----"""
             ''',
-            line=1, message="private key",
+            line=1,
+            message="private key",
         ),
         Invalid(
             'SLACK_WEBHOOK = os.getenv("SLACK_WEBHOOK", "https://hooks.slack.com/services/T024BE7LD/B01ABCDEF12/k9Xv2LmQ8rT4wZ7yN3pB6sHc")\n',
-            line=1, label="a real token as an environment fallback is still a leak",
+            line=1,
+            label="a real token as an environment fallback is still a leak",
         ),
     )
 
-    def _check(self, node: cst.CSTNode, value: str) -> None:
+    def __init__(self, ctx: FileContext) -> None:
+        super().__init__(ctx)
+        #: Text parts of f-strings that Python before 3.12 places at the start of the
+        #: whole f-string, with where they really start.
+        self._part_starts: dict[ast.AST, tuple[int, int]] = {}
+
+    def _check(self, node: ast.AST, value: str) -> None:
         found = find_token(value)
         if found is None:
             return
@@ -117,10 +130,39 @@ class KnownTokenFormat(FileRule):
             "or a secret manager.",
         )
 
-    def visit_SimpleString(self, node: cst.SimpleString) -> None:
-        value = string_value(node)
-        if value is not None:
-            self._check(node, value)
+    def visit_JoinedStr(self, node: ast.JoinedStr) -> None:
+        for field, part in pairwise(node.values):
+            if (
+                isinstance(field, ast.FormattedValue)
+                and isinstance(part, ast.Constant)
+                and (part.lineno, part.col_offset) == (node.lineno, node.col_offset)
+            ):
+                self._part_starts[part] = _after_field(field)
 
-    def visit_FormattedStringText(self, node: cst.FormattedStringText) -> None:
-        self._check(node, node.value)
+    def visit_Constant(self, node: ast.Constant) -> None:
+        """String and bytes literals, and the text parts of f-strings."""
+        value = string_value(node)
+        if value is None:
+            return
+        start = self._part_starts.get(node)
+        if start is not None:
+            # Report the text where it starts, as on Python 3.12+.
+            node = ast.Constant(
+                value=node.value,
+                lineno=start[0],
+                col_offset=start[1],
+                end_lineno=node.end_lineno,
+                end_col_offset=node.end_col_offset,
+            )
+        self._check(node, value)
+
+
+def _after_field(field: ast.FormattedValue) -> tuple[int, int]:
+    """Where the text after a replacement field starts: just after the ``}`` that
+    follows the field's last expression (which, unlike the f-string's own parts, has its
+    real position before Python 3.12)."""
+    exprs = [field.value]
+    if isinstance(field.format_spec, ast.JoinedStr):
+        exprs += [v.value for v in field.format_spec.values if isinstance(v, ast.FormattedValue)]
+    last = max(exprs, key=lambda e: (e.end_lineno or e.lineno, e.end_col_offset or 0))
+    return last.end_lineno or last.lineno, (last.end_col_offset or 0) + 1

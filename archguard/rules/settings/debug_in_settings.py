@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import libcst as cst
+import ast
 
 from archguard.core.levels import Category, Confidence, Severity
 from archguard.core.rule_meta import Invalid, RuleMeta, Valid
@@ -64,9 +64,14 @@ class DebugInSettings(SettingsRule):
     TRIGGERS = (rb"DEBUG|ALLOWED_HOSTS|CORS_",)
 
     VALID = (
-        Valid('import os\nDEBUG = os.environ.get("DJANGO_DEBUG") == "1"\n', path="shop/settings.py"),
-        Valid("DEBUG = True\nALLOWED_HOSTS = ['*']\n", path="shop/settings/dev.py",
-              label="a development settings module"),
+        Valid(
+            'import os\nDEBUG = os.environ.get("DJANGO_DEBUG") == "1"\n', path="shop/settings.py"
+        ),
+        Valid(
+            "DEBUG = True\nALLOWED_HOSTS = ['*']\n",
+            path="shop/settings/dev.py",
+            label="a development settings module",
+        ),
         Valid(
             """
             class Config:
@@ -75,19 +80,26 @@ class DebugInSettings(SettingsRule):
             class DevelopmentConfig(Config):
                 DEBUG = True
             """,
-            path="config.py", label="a development config class",
+            path="config.py",
+            label="a development config class",
         ),
         Valid("DEBUG = True\n", path="shop/views.py", label="not a settings module"),
-        Valid('ALLOWED_HOSTS = ["shop.example.com", ".shop.example.com"]\n', path="shop/settings.py"),
-        Valid("CORS_ALLOW_ALL_ORIGINS = True\n", path="shop/settings.py",
-              label="open CORS without credentials is a choice for public APIs"),
+        Valid(
+            'ALLOWED_HOSTS = ["shop.example.com", ".shop.example.com"]\n', path="shop/settings.py"
+        ),
+        Valid(
+            "CORS_ALLOW_ALL_ORIGINS = True\n",
+            path="shop/settings.py",
+            label="open CORS without credentials is a choice for public APIs",
+        ),
         Valid(
             """
             def configure(app):
                 DEBUG = True
                 app.config["X"] = DEBUG
             """,
-            path="blog/config.py", label="a local variable, not a setting",
+            path="blog/config.py",
+            label="a local variable, not a setting",
         ),
     )
     INVALID = (
@@ -100,40 +112,47 @@ class DebugInSettings(SettingsRule):
             DEBUG = True
             ALLOWED_HOSTS = ["*"]
             """,
-            path="inventory/settings.py", line=(5, 6),
+            path="inventory/settings.py",
+            line=(5, 6),
         ),
         Invalid(
             """
             class ProductionConfig:
                 DEBUG = True
             """,
-            path="config.py", line=2, message="DEBUG",
+            path="config.py",
+            line=2,
+            message="DEBUG",
         ),
         Invalid(
             """
             CORS_ALLOW_ALL_ORIGINS = True
             CORS_ALLOW_CREDENTIALS = True
             """,
-            path="api/settings/production.py", line=1, message="credentials",
+            path="api/settings/production.py",
+            line=1,
+            message="credentials",
         ),
     )
 
     def __init__(self, ctx: FileContext) -> None:
         super().__init__(ctx)
-        self._cors_all: cst.CSTNode | None = None
+        self._cors_all: ast.stmt | None = None
         self._credentials = False
 
-    def setting(self, name: str, value: cst.BaseExpression, node: cst.CSTNode) -> None:
+    def setting(self, name: str, value: ast.expr, node: ast.stmt) -> None:
         if name == "DEBUG" and is_true(value):
             self.report_setting(
-                node, name,
+                node,
+                name,
                 f"DEBUG = True in {self.where}: errors are answered with tracebacks, local "
                 "variables and settings. Read it from the environment, off by default.",
                 fix='DEBUG = os.environ.get("DEBUG") == "1"',
             )
         elif name == "ALLOWED_HOSTS" and _has_wildcard(value):
             self.report_setting(
-                node, name,
+                node,
+                name,
                 f'ALLOWED_HOSTS accepts any host ("*") in {self.where}, which re-enables '
                 "Host-header attacks such as password-reset poisoning. List the domains you serve.",
                 fix='ALLOWED_HOSTS = os.environ["ALLOWED_HOSTS"].split(",")',
@@ -143,7 +162,7 @@ class DebugInSettings(SettingsRule):
         elif name == "CORS_ALLOW_CREDENTIALS" and is_true(value):
             self._credentials = True
 
-    def leave_Module(self, original_node: cst.Module) -> None:
+    def leave_Module(self, node: ast.Module) -> None:
         if self._cors_all is not None and self._credentials:
             self.report(
                 self._cors_all,
@@ -155,10 +174,7 @@ class DebugInSettings(SettingsRule):
             )
 
 
-def _has_wildcard(value: cst.BaseExpression) -> bool:
-    if isinstance(value, (cst.List, cst.Tuple, cst.Set)):
-        return any(
-            isinstance(e.value, cst.SimpleString) and e.value.evaluated_value == "*"
-            for e in value.elements
-        )
+def _has_wildcard(value: ast.expr) -> bool:
+    if isinstance(value, (ast.List, ast.Tuple, ast.Set)):
+        return any(isinstance(e, ast.Constant) and e.value == "*" for e in value.elts)
     return False

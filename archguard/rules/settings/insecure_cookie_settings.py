@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import libcst as cst
+import ast
 
 from archguard.core.levels import Category, Confidence, Severity
 from archguard.core.rule_meta import Invalid, RuleMeta, Valid
@@ -72,8 +72,11 @@ class InsecureCookieSettings(SettingsRule):
 
     VALID = (
         Valid("SESSION_COOKIE_SECURE = True\nCSRF_COOKIE_SECURE = True\n", path="shop/settings.py"),
-        Valid("SESSION_COOKIE_SECURE = False\n", path="shop/settings/local.py",
-              label="local development over plain HTTP"),
+        Valid(
+            "SESSION_COOKIE_SECURE = False\n",
+            path="shop/settings/local.py",
+            label="local development over plain HTTP",
+        ),
         Valid(
             """
             import os
@@ -97,7 +100,8 @@ class InsecureCookieSettings(SettingsRule):
             CSRF_COOKIE_SECURE = False
             SESSION_COOKIE_HTTPONLY = True
             """,
-            path="shop/settings/production.py", line=(1, 2),
+            path="shop/settings/production.py",
+            line=(1, 2),
         ),
         Invalid(
             """
@@ -105,23 +109,31 @@ class InsecureCookieSettings(SettingsRule):
                 SESSION_COOKIE_HTTPONLY = False
                 REMEMBER_COOKIE_SECURE = False
             """,
-            path="config.py", line=(2, 3), message="ProductionConfig",
+            path="config.py",
+            line=(2, 3),
+            message="ProductionConfig",
         ),
         Invalid("SESSION_COOKIE_SAMESITE = None\n", path="shop/settings.py", line=1),
     )
 
-    def setting(self, name: str, value: cst.BaseExpression, node: cst.CSTNode) -> None:
+    def setting(self, name: str, value: ast.expr, node: ast.stmt) -> None:
         if name in _FLAGS and is_false(value):
             self.report_setting(
-                node, name,
+                node,
+                name,
                 f"{name} = False in {self.where}: {_FLAGS[name]}. Leave it True outside "
                 "local development.",
                 fix=f"{name} = True",
             )
-        elif name == "SESSION_COOKIE_SAMESITE" and isinstance(value, cst.Name) and value.value == "None":
+        elif (
+            name == "SESSION_COOKIE_SAMESITE"
+            and isinstance(value, ast.Constant)
+            and value.value is None
+        ):
             self.report_setting(
-                node, name,
+                node,
+                name,
                 f"SESSION_COOKIE_SAMESITE = None in {self.where}: the session cookie is sent "
-                "with requests from other sites, which re-opens CSRF. Use \"Lax\".",
+                'with requests from other sites, which re-opens CSRF. Use "Lax".',
                 fix='SESSION_COOKIE_SAMESITE = "Lax"',
             )

@@ -17,9 +17,9 @@ from archguard.core.orm import (
     Value,
     ValueKind,
 )
-from archguard.scan.orm_flow import FlowBuilder
-from archguard.scan.orm_queries import QueryReader, value_of
-from archguard.scan.web_names import Names, string
+from archguard.orm.flow import FlowBuilder
+from archguard.orm.queries import QueryReader, value_of
+from archguard.scan.syntax import Names, string
 
 #: Only modules that mention one of these can hold database facts.
 TRIGGERS = re.compile(
@@ -44,6 +44,13 @@ _CONTAINERS = frozenset(
     }
 )
 _WRAPPERS = frozenset({"Mapped", "Optional", "ClassVar", "Annotated"})
+
+
+def module_facts(
+    tree: ast.Module, module: str, imports: tuple[ImportFact, ...], data: bytes
+) -> OrmFacts | None:
+    """The per-file pass's entry: database facts of modules that mention an ORM."""
+    return extract(tree, module, imports) if TRIGGERS.search(data) else None
 
 
 def extract(tree: ast.Module, module: str, imports: tuple[ImportFact, ...]) -> OrmFacts | None:

@@ -1,8 +1,10 @@
-"""Qualified names and literal values on ``ast`` trees, for the web facts.
+"""The one name table and the small syntax helpers every extractor and rule shares.
 
-The name table comes from the module's own import facts, like ``resolver.ImportTable``
-for libcst; a name that was not imported is qualified with the module itself, so that
-``router`` in ``app.api.items`` becomes ``app.api.items.router``.
+Rules and extractors ask "is this call ``os.getenv``?" through ``Names`` instead of
+comparing raw text, so ``from os import getenv as env; env(...)`` and ``import os as o;
+o.getenv(...)`` read alike. The table comes from the module's own import facts. This is
+deliberately cheaper than a scope analysis (libcst's costs about ten times a Bandit run
+on a large repository): a local variable that shadows an import is not tracked.
 """
 
 from __future__ import annotations
@@ -16,7 +18,21 @@ from archguard.core.web import Ref
 _BUILTINS = frozenset(dir(builtins))
 
 
+def resolve_relative(module: str, is_package: bool, level: int, target: str) -> str:
+    """Absolute name of ``from <level dots><target> import ...`` inside ``module``."""
+    if level == 0:
+        return target
+    parts = module.split(".") if module else []
+    if not is_package:
+        parts = parts[:-1]
+    if level - 1 > len(parts):
+        return "." * level + target
+    base = parts[: len(parts) - (level - 1)]
+    return ".".join([*base, target] if target else base)
+
+
 def dotted(expr: ast.AST) -> str | None:
+    """``a.b.c`` for a chain of names and attributes, else None."""
     if isinstance(expr, ast.Name):
         return expr.id
     if isinstance(expr, ast.Attribute):
@@ -68,6 +84,24 @@ def keyword(call: ast.Call, name: str) -> ast.expr | None:
     return None
 
 
+def arguments_in_order(call: ast.Call) -> list[tuple[str | None, ast.expr]]:
+    """Every argument of a call as written, positional and keyword, as (keyword or None,
+    value). ``ast`` keeps the two kinds apart; what comes first in the source (a message,
+    a path) may be either. For ``*args`` and ``**kwargs`` the value is what is unpacked."""
+    found: list[tuple[ast.AST, str | None, ast.expr]] = [
+        (arg, None, arg.value if isinstance(arg, ast.Starred) else arg) for arg in call.args
+    ]
+    found += [(kw, kw.arg, kw.value) for kw in call.keywords]
+    found.sort(key=lambda item: (getattr(item[0], "lineno", 0), getattr(item[0], "col_offset", 0)))
+    return [(name, value) for _, name, value in found]
+
+
+def first_argument(call: ast.Call) -> ast.expr | None:
+    """The value of a call's first argument as written, positional or keyword."""
+    ordered = arguments_in_order(call)
+    return ordered[0][1] if ordered else None
+
+
 def argument(call: ast.Call, position: int, name: str) -> ast.expr | None:
     if len(call.args) > position and not isinstance(call.args[position], ast.Starred):
         return call.args[position]
@@ -92,7 +126,11 @@ class Names:
         return f"{self.module}.{name}" if self.module else name
 
     def qualify(self, expr: ast.AST) -> str:
-        """The qualified name of a name or attribute chain; "" for anything else."""
+        """The qualified name of a name or attribute chain; "" for anything else.
+
+        A name that was neither imported nor a builtin is qualified with the module
+        itself, so that ``router`` in ``app.api.items`` becomes ``app.api.items.router``:
+        the project pass looks definitions up by that name."""
         if isinstance(expr, ast.Name):
             bound = self._table.get(expr.id)
             if bound is not None:
@@ -104,6 +142,18 @@ class Names:
             base = self.qualify(expr.value)
             return f"{base}.{expr.attr}" if base else ""
         return ""
+
+    def resolve(self, expr: ast.AST) -> str | None:
+        """The qualified name of an imported name or a builtin (or an attribute chain on
+        one), else None: what a rule needs to tell ``jwt.encode`` from a local ``encode``."""
+        head = expr
+        while isinstance(head, ast.Attribute):
+            head = head.value
+        if not isinstance(head, ast.Name):
+            return None
+        if head.id not in self._table and head.id not in _BUILTINS:
+            return None
+        return self.qualify(expr) or None
 
     def is_imported(self, name: str) -> bool:
         return name in self._table

@@ -1,10 +1,9 @@
 """Web facts of one module, from its ``ast``: routers, routes, mounts, hooks, views,
 URL patterns, guard candidates and the settings that change access control.
 
-``ast`` rather than libcst: these facts need a line number on almost every node they
-keep, which ``ast`` gives for free, and only modules that mention web code (``TRIGGERS``)
-are looked at. Nothing is decided here about what is a guard: that needs the
-definitions of other modules, which the repo pass has.
+Only modules that mention web code (``TRIGGERS``) are looked at. Nothing is decided
+here about what is a guard: that needs the definitions of other modules, which the
+repo pass has.
 """
 
 from __future__ import annotations
@@ -28,8 +27,7 @@ from archguard.core.web import (
     Variable,
     WebFacts,
 )
-from archguard.scan.web_bodies import function_info
-from archguard.scan.web_names import (
+from archguard.scan.syntax import (
     Names,
     argument,
     dotted,
@@ -38,6 +36,7 @@ from archguard.scan.web_names import (
     string,
     strings,
 )
+from archguard.web.bodies import function_info
 
 #: Bytes whose absence means a module declares no route, router, view or guard.
 TRIGGERS = re.compile(
@@ -98,6 +97,13 @@ _CLASS_GUARDS = {
 }
 _SETTINGS = frozenset({"MIDDLEWARE", "INSTALLED_APPS", "ROOT_URLCONF", "MIDDLEWARE_CLASSES"})
 _FRAMEWORKS = ("fastapi", "flask", "django", "rest_framework", "aiohttp", "starlette")
+
+
+def module_facts(
+    tree: ast.Module, module: str, imports: tuple[ImportFact, ...], data: bytes
+) -> WebFacts | None:
+    """The per-file pass's entry: web facts of modules that mention web code."""
+    return extract(tree, module, imports) if TRIGGERS.search(data) else None
 
 
 def extract(tree: ast.Module, module: str, imports: tuple[ImportFact, ...]) -> WebFacts | None:

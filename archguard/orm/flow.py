@@ -21,7 +21,7 @@ from archguard.core.orm import (
     UseKind,
     ValueKind,
 )
-from archguard.scan.orm_queries import (
+from archguard.orm.queries import (
     EVALUATE,
     WRITES,
     Bound,
@@ -33,7 +33,7 @@ from archguard.scan.orm_queries import (
     unwrap,
     value_of,
 )
-from archguard.scan.web_names import Names
+from archguard.scan.syntax import Names
 
 _SA_EVALUATE = frozenset(
     {

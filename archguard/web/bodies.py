@@ -11,7 +11,7 @@ import ast
 import re
 
 from archguard.core.web import FunctionInfo, Lookup, Ref
-from archguard.scan.web_names import Names, dotted, keyword, strings
+from archguard.scan.syntax import Names, dotted, keyword, strings
 
 _DEPENDS = frozenset(
     {

@@ -24,7 +24,7 @@ from archguard.core.orm import (
     Value,
     ValueKind,
 )
-from archguard.graph.orm_models import (
+from archguard.orm.models import (
     ALWAYS_QUERY,
     DRF_LIST_VIEWS,
     EAGER,
@@ -33,7 +33,7 @@ from archguard.graph.orm_models import (
     Registry,
     Relation,
 )
-from archguard.graph.orm_resolve import Resolved, Resolver, Scope, class_of
+from archguard.orm.resolve import Resolved, Resolver, Scope, class_of
 
 _INLINE_DEPTH = 2
 _RELATED_FIELDS = frozenset(

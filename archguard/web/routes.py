@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from archguard.core.findings import Location
 from archguard.core.routes import Guard, GuardKind, Route
 from archguard.core.web import ClassInfo, FunctionInfo, Mount, Ref, Registration, RouteDecl
-from archguard.graph.guards import GuardResolver
-from archguard.graph.web_index import WebIndex, at
+from archguard.graph.project import Project
+from archguard.web.guards import GuardResolver
+from archguard.web.index import WebIndex, at, build_index
 
 _VERBS = ("get", "post", "put", "patch", "delete", "head", "options")
 _DRF_GENERICS = {
@@ -558,3 +559,12 @@ class _Builder:
             if found:
                 out.append(at(found[0], found[2], f"settings {name}"))
         return tuple(out)
+
+
+def route_inventory(project: Project) -> RouteInventory:
+    """Every HTTP route of the project with its guards, built once per scan."""
+    return project.derived(_of_project)
+
+
+def _of_project(project: Project) -> RouteInventory:
+    return build_inventory(build_index(project.modules))

@@ -7,9 +7,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from archguard.core.facts import ModuleFacts
-from archguard.graph.orm_consumption import Consumption, Problem
-from archguard.graph.orm_models import Registry
-from archguard.graph.orm_resolve import Resolver
+from archguard.graph.project import Project
+from archguard.orm.consumption import Consumption, Problem
+from archguard.orm.models import Registry
+from archguard.orm.resolve import Resolver
 
 
 @dataclass(frozen=True)
@@ -28,3 +29,12 @@ def analyse(modules: dict[str, ModuleFacts]) -> OrmAnalysis:
         return OrmAnalysis(registry, Resolver(registry), ())
     consumption = Consumption(registry)
     return OrmAnalysis(registry, consumption.resolver, tuple(consumption.run()))
+
+
+def orm_analysis(project: Project) -> OrmAnalysis:
+    """The project's database analysis, built once per scan."""
+    return project.derived(_of_project)
+
+
+def _of_project(project: Project) -> OrmAnalysis:
+    return analyse(project.modules)

@@ -21,7 +21,7 @@ from archguard.core.orm import (
     ValueKind,
     lookup_prefixes,
 )
-from archguard.scan.web_names import Names, keyword, string
+from archguard.scan.syntax import Names, keyword, string
 
 #: Methods that keep a queryset (or select) a queryset.
 KEEP = frozenset(

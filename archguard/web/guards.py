@@ -13,7 +13,7 @@ import re
 
 from archguard.core.routes import GuardKind
 from archguard.core.web import Ref
-from archguard.graph.web_index import WebIndex
+from archguard.web.index import WebIndex
 
 AUTHN = frozenset({GuardKind.AUTHENTICATION})
 AUTHZ = frozenset({GuardKind.AUTHENTICATION, GuardKind.AUTHORIZATION})

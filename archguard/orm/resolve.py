@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from archguard.core.orm import Origin, Query, Rows, ValueKind, lookup_prefixes
-from archguard.graph.orm_models import Model, Registry
+from archguard.orm.models import Model, Registry
 
 _DEPTH = 4
 
