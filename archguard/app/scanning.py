@@ -12,6 +12,7 @@ from archguard import __version__
 from archguard.app.baseline import BaselineFile, read_baseline
 from archguard.app.errors import UsageError
 from archguard.app.file_pass import file_pass
+from archguard.app.path_policy import apply_path_policy
 from archguard.app.pattern_pass import PatternPass, merge_engines
 from archguard.app.selection import select_rules
 from archguard.app.suppressing import (
@@ -193,6 +194,9 @@ def execute_scan(
         *per_file.unknown_suppressions(),
     ]
     kept, suppressed = _apply_suppressions(findings, per_file, settings)
+    kept, non_production = apply_path_policy(
+        kept, {r.meta.id: r.meta for r in rules.enabled}, settings.report_non_production
+    )
     if scope is not None:
         kept = [f for f in kept if f.location.path in scope]
         diagnostics = [d for d in diagnostics if d.path in scope]
@@ -209,6 +213,7 @@ def execute_scan(
         baselined=baselined,
         fixed_baseline=fixed,
         suppressed=suppressed,
+        non_production=non_production,
         metrics=repo_metrics(project) if project is not None and scope is None else (),
         fail_on=settings.fail_on,
     )

@@ -20,13 +20,17 @@ def check_selectors(selectors: tuple[str, ...], where: str) -> None:
 def select_rules(
     select: tuple[str, ...], extend_select: tuple[str, ...], ignore: tuple[str, ...]
 ) -> list[AnyRule]:
+    """The rules ``select`` names (the default set when it is empty), plus those
+    ``extend_select`` names, less those ``ignore`` names. Rules outside the default set
+    run only when a selector names them, by id, prefix or ALL."""
     check_selectors(select, "select")
     check_selectors(extend_select, "extend-select")
     check_selectors(ignore, "ignore")
     chosen = []
     for rule in all_rules():
         rid = rule.meta.id
-        wanted = any(_matches(s, rid) for s in (*select, *extend_select))
+        base = any(_matches(s, rid) for s in select) if select else rule.meta.default
+        wanted = base or any(_matches(s, rid) for s in extend_select)
         if wanted and not any(_matches(s, rid) for s in ignore):
             chosen.append(rule)
     return chosen

@@ -144,6 +144,12 @@ def _positive_int(value: Any) -> int:
     return value
 
 
+def _bool(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError("must be true or false")
+    return value
+
+
 _FIELDS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "select": ("select", _str_list),
     "extend-select": ("extend_select", _str_list),
@@ -158,4 +164,5 @@ _FIELDS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "layers": ("layer_contracts", parse_layer_table),  # handled above: it sets two fields
     "graph-exclude": ("graph_exclude", _str_list),
     "public-routes": ("public_routes", _str_list),
+    "report-non-production": ("report_non_production", _bool),
 }

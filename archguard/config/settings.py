@@ -78,8 +78,8 @@ class LayerContract:
 
 @dataclass(frozen=True)
 class Settings:
-    #: Rule ids or id prefixes to run ("ALL" for every rule).
-    select: tuple[str, ...] = ("ALL",)
+    #: Rule ids or id prefixes to run ("ALL" for every rule); empty means the default set.
+    select: tuple[str, ...] = ()
     extend_select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
     #: (glob, rule selectors) pairs; globs match repo-relative paths.
@@ -103,3 +103,5 @@ class Settings:
     service_roots: tuple[str, ...] = ()
     #: Globs of files left out of the module graph and the architecture rules.
     graph_exclude: tuple[str, ...] = DEFAULT_GRAPH_EXCLUDE
+    #: Keep security findings in tests, migrations, scripts and dev settings, as notes.
+    report_non_production: bool = False

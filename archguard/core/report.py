@@ -33,6 +33,9 @@ class ScanReport:
     baselined: int = 0
     fixed_baseline: tuple[BaselineEntry, ...] = ()
     suppressed: int = 0
+    #: Security findings left out because they are in tests, migrations, scripts or dev
+    #: settings (``report-non-production`` keeps them, as notes).
+    non_production: int = 0
     #: Repo-level numbers (module count, edges, ...), name -> value.
     metrics: tuple[tuple[str, float | int], ...] = field(default=())
     #: The lowest severity that fails the run, as configured.

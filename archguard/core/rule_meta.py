@@ -34,6 +34,13 @@ class RuleMeta:
     tags: frozenset[str] = frozenset()
     #: CVSS-like score, string-typed in SARIF; only security rules carry one.
     security_severity: float | None = None
+    #: Off unless selected by id, prefix or ALL: rules about style rather than failures
+    #: (as ruff's rules outside its default set).
+    default: bool = True
+    #: A security rule's findings in tests, migrations, scripts and dev settings are
+    #: left out (no request runs that code), unless the rule names the severity they
+    #: keep there: a real token committed in a test is leaked all the same.
+    outside_production: Severity | None = None
     doc: str = ""
 
     @property

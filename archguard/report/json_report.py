@@ -58,6 +58,7 @@ def as_dict(report: ScanReport) -> dict[str, Any]:
             "by_severity": by_severity(report),
             "by_category": by_category(report),
             "suppressed": report.suppressed,
+            "non_production": report.non_production,
             "baselined": report.baselined,
         },
         "findings": [_finding(f) for f in report.findings],

@@ -59,6 +59,11 @@ def render(report: ScanReport, context: RenderContext | None = None) -> str:
         extra.append(f"{report.files_skipped} skipped")
     if report.suppressed:
         extra.append(f"{_count(report.suppressed, 'finding')} suppressed inline")
+    if report.non_production:
+        extra.append(
+            f"{_count(report.non_production, 'security finding')} in tests, migrations and "
+            "scripts not shown (report-non-production = true shows them)"
+        )
     if report.baselined:
         extra.append(f"{_count(report.baselined, 'finding')} in the baseline")
     if report.fixed_baseline:

@@ -3,13 +3,44 @@
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import PurePosixPath
 
 from archguard.scan.syntax import Names
 
 _TEST_DIRS = frozenset({"test", "tests", "testing", "fixtures", "conftest"})
 _SETTINGS_NAMES = frozenset({"settings", "config", "conf", "configuration"})
+#: Folders of code that no request ever runs: one-off and operator scripts, CI, docs,
+#: examples and demo or seed data.
+_SCRIPT_DIRS = frozenset(
+    {
+        "scripts", "script", "bin", "tools", "ci", ".github", ".circleci", "devtools",
+        "docs", "doc", "examples", "example", "demo", "demos", "samples", "sample",
+        "seed", "seeds", "seeding", "fixtures_data", "benchmarks", "bench",
+    }
+)  # fmt: skip
+_SCRIPT_FILES = frozenset(
+    {"manage.py", "setup.py", "noxfile.py", "fabfile.py", "dodo.py", "wsgi_dev.py"}
+)
+_SCRIPT_NAME = re.compile(r"^(seed|seeds|seed_\w+|\w+_seed|populate\w*|demo_data|sample_data)\.py$")
+#: Settings modules and config classes meant for a developer's machine or CI.
+DEV_NAME = re.compile(
+    r"(?i)(^|[._/])(dev|develop|development|local|test|testing|tests|ci|debug)($|[._/])"
+    r"|Dev|Local|Test|Debug"
+)
+
+
+class PathKind(Enum):
+    """Where a file sits, as far as findings care: code that serves requests, or code
+    that never runs in production (tests, migrations, scripts, dev settings)."""
+
+    CODE = "code"
+    TEST = "test"
+    MIGRATION = "migration"
+    SCRIPT = "script"
+    DEV_SETTINGS = "dev-settings"
 
 
 def is_test_path(path: str) -> bool:
@@ -19,6 +50,34 @@ def is_test_path(path: str) -> bool:
     if name.startswith("test_") or name.endswith("_test.py") or name in ("conftest.py", "tests.py"):
         return True
     return any(part in _TEST_DIRS for part in p.parts[:-1])
+
+
+def is_migration_path(path: str) -> bool:
+    parts = PurePosixPath(path).parts[:-1]
+    return "migrations" in parts or ("alembic" in parts and "versions" in parts)
+
+
+def path_kind(path: str) -> PathKind:
+    """What the file at a repo-relative path is for, by file and folder names."""
+    if is_test_path(path):
+        return PathKind.TEST
+    if is_migration_path(path):
+        return PathKind.MIGRATION
+    p = PurePosixPath(path)
+    folders = p.parts[:-1]
+    if (
+        p.name in _SCRIPT_FILES
+        or _SCRIPT_NAME.match(p.name)
+        or any(part in _SCRIPT_DIRS for part in folders)
+        or "/management/commands/" in f"/{path}"
+    ):
+        return PathKind.SCRIPT
+    module = p.with_suffix("").as_posix()
+    if any(part in _SETTINGS_NAMES for part in (*folders[-1:], p.stem.split("_")[0])) and (
+        DEV_NAME.search(module.rsplit("/", 1)[-1])
+    ):
+        return PathKind.DEV_SETTINGS
+    return PathKind.CODE
 
 
 @dataclass(frozen=True)
@@ -50,8 +109,7 @@ class FileContext:
 
     @property
     def is_migration(self) -> bool:
-        parts = PurePosixPath(self.path).parts[:-1]
-        return "migrations" in parts or ("alembic" in parts and "versions" in parts)
+        return is_migration_path(self.path)
 
     @property
     def is_settings(self) -> bool:

@@ -51,9 +51,7 @@ def finding(
     )
 
 
-def result(
-    repo: str, findings: list[Any], kind: str = "production", lines: int = 1000
-) -> Any:
+def result(repo: str, findings: list[Any], kind: str = "production", lines: int = 1000) -> Any:
     return eco.Result(
         repo=repo,
         commit="0" * 40,
@@ -145,9 +143,7 @@ def test_moved_needs_the_exact_place_and_rule() -> None:
 def test_a_label_whose_fingerprint_still_exists_does_not_also_match_by_place() -> None:
     # fp1 moved to line 9; a new finding took its old line: it is not fp1's verdict.
     lab = label("fp1", line=7)
-    matched = eco.match_labels(
-        {"o/r": [finding("fp1", line=9), finding("fp2", line=7)]}, [lab]
-    )
+    matched = eco.match_labels({"o/r": [finding("fp1", line=9), finding("fp2", line=7)]}, [lab])
     assert matched == {("o/r", "fp1"): eco.Labelled(lab, "exact")}
 
 
@@ -210,9 +206,7 @@ def test_paths_relative_to_the_scanned_directory_get_its_prefix() -> None:
 
 def test_paths_already_relative_to_the_repo_root_are_kept() -> None:
     files = {"services/w/crapi/views.py"}
-    out = eco.normalise_paths(
-        ["services/w/crapi/views.py"], "services/w", files.__contains__
-    )
+    out = eco.normalise_paths(["services/w/crapi/views.py"], "services/w", files.__contains__)
     assert out == {"services/w/crapi/views.py": "services/w/crapi/views.py"}
 
 
@@ -244,11 +238,7 @@ def test_results_dump_sorted_and_loads_back() -> None:
     assert eco.load_result(text) == res
     assert list(json.loads(text)) == sorted(res)
     # One finding per line, so that git diffs of results files read as finding lists.
-    rows = [
-        line.strip().rstrip(",")
-        for line in text.splitlines()
-        if '"fingerprint"' in line
-    ]
+    rows = [line.strip().rstrip(",") for line in text.splitlines() if '"fingerprint"' in line]
     assert [json.loads(row) for row in rows] == res["findings"]
 
 
@@ -258,12 +248,8 @@ def test_results_dump_sorted_and_loads_back() -> None:
 def _corpus() -> tuple[dict[str, Any], list[Any]]:
     noisy = [finding(f"n{i}", rule="AG999", line=i) for i in range(10)]
     results = {
-        "p/p": result(
-            "p/p", [*noisy, finding("ok", rule="AG101", severity="warning")], lines=2000
-        ),
-        "v/v": result(
-            "v/v", [finding("vv", rule="AG101")], kind="vulnerable", lines=500
-        ),
+        "p/p": result("p/p", [*noisy, finding("ok", rule="AG101", severity="warning")], lines=2000),
+        "v/v": result("v/v", [finding("vv", rule="AG101")], kind="vulnerable", lines=500),
     }
     labels = [
         label(f"n{i}", "false" if i < 5 else "true", repo="p/p", rule="AG999", line=i)
@@ -274,9 +260,7 @@ def _corpus() -> tuple[dict[str, Any], list[Any]]:
 
 def test_rule_rows_count_by_kind_and_flag_imprecise_rules() -> None:
     results, labels = _corpus()
-    matched = eco.match_labels(
-        {r: res["findings"] for r, res in results.items()}, labels
-    )
+    matched = eco.match_labels({r: res["findings"] for r, res in results.items()}, labels)
     rows = {r.rule_id: r for r in eco.rule_rows(eco.Corpus(results, matched))}
     assert rows["AG999"].by_kind["production"] == 10
     assert rows["AG999"].tally.precision == 0.5
@@ -292,18 +276,10 @@ def test_report_figures_and_determinism() -> None:
         eco.diff_findings(results["v/v"], None),
     ]
     text = eco.render_report(results, labels, diffs, "HEAD")
-    assert text == eco.render_report(
-        dict(reversed(results.items())), labels[::-1], diffs, "HEAD"
-    )
-    assert (
-        "production, all severities: 11 findings, 5.50 per kLOC, labelled precision 50%"
-        in text
-    )
+    assert text == eco.render_report(dict(reversed(results.items())), labels[::-1], diffs, "HEAD")
+    assert "production, all severities: 11 findings, 5.50 per kLOC, labelled precision 50%" in text
     assert "production, error severity: 10 findings, 5.00 per kLOC" in text
-    assert (
-        "| AG999 name-AG999 | 10 | 5.00 | 0 | 0 | 5 | 5 | 0 | 50% | 0 | **yes** |"
-        in text
-    )
+    assert "| AG999 name-AG999 | 10 | 5.00 | 0 | 0 | 5 | 5 | 0 | 50% | 0 | **yes** |" in text
     assert "| AG101 name-AG101 | 1 | 0.50 | 1 | 0 | 0 | 0 | 0 | - | 2 |  |" in text
     assert "| p/p | 11 | 1 |" in text
     assert "| v/v | no previous results | - |" in text

@@ -83,8 +83,6 @@ class MissingTransaction(ProjectRule):
         severity=Severity.WARNING,
         confidence=Confidence.MEDIUM,
         summary="A handler writes several models with no transaction: a failure leaves partial writes.",
-        cwe=(662,),
-        security_severity=3.1,
         tags=frozenset({"database", "reliability"}),
     )
 

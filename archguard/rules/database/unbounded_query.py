@@ -99,9 +99,7 @@ class UnboundedQuery(ProjectRule):
         severity=Severity.WARNING,
         confidence=Confidence.HIGH,
         summary="A list endpoint returns every row of a table, with no limit or pagination.",
-        cwe=(770,),
-        security_severity=4.3,
-        tags=frozenset({"performance", "database", "security"}),
+        tags=frozenset({"performance", "database"}),
     )
 
     VALID = (

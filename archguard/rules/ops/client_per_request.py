@@ -74,7 +74,6 @@ class ClientPerRequest(RoleRule):
         severity=Severity.WARNING,
         confidence=Confidence.HIGH,
         summary="An HTTP or SDK client (and its connection pool) is created inside a request handler.",
-        cwe=(400,),
         tags=frozenset({"performance", "resilience", "http"}),
     )
     TRIGGERS = (rb"httpx|requests|aiohttp|urllib3|boto3|StripeClient",)

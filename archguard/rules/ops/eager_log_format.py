@@ -51,6 +51,9 @@ class EagerLogFormat(LoggerAwareRule):
         confidence=Confidence.HIGH,
         summary="A log message is formatted eagerly (f-string, %, format, +) instead of with lazy arguments.",
         tags=frozenset({"observability", "logging", "performance"}),
+        # Style, not a production failure: on only when selected (ruff keeps its
+        # print and logging-format rules out of the default set too).
+        default=False,
     )
     #: A logging call whose first argument is formatted in place.
     TRIGGERS = (

@@ -75,7 +75,6 @@ class ExternalCallInTransaction(ScopedRule):
         severity=Severity.WARNING,
         confidence=Confidence.HIGH,
         summary="An HTTP call, e-mail, payment or task enqueue runs inside an open database transaction.",
-        cwe=(662,),
         tags=frozenset({"reliability", "resilience", "database"}),
     )
     TRIGGERS = (rb"atomic|\.begin\(",)

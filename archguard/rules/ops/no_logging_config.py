@@ -65,7 +65,6 @@ class NoLoggingConfig(ProjectRule):
         severity=Severity.NOTE,
         confidence=Confidence.MEDIUM,
         summary="A web service with request handlers and no logging configuration at all.",
-        cwe=(778,),
         tags=frozenset({"observability", "logging"}),
     )
 

@@ -97,7 +97,6 @@ class NonIdempotentConsumer(RoleRule):
         severity=Severity.WARNING,
         confidence=Confidence.MEDIUM,
         summary="A task, consumer or webhook handler creates records or moves money with no deduplication.",
-        cwe=(837,),
         tags=frozenset({"reliability", "idempotency"}),
     )
     #: A task, consumer or webhook marker.

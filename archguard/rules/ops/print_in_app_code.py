@@ -73,8 +73,10 @@ class PrintInAppCode(ScopedRule):
         severity=Severity.NOTE,
         confidence=Confidence.MEDIUM,
         summary="print() used for diagnostics in application code instead of a logger.",
-        cwe=(778,),
         tags=frozenset({"observability", "logging"}),
+        # Style, not a production failure: on only when selected (ruff keeps its
+        # print and logging-format rules out of the default set too).
+        default=False,
     )
     TRIGGERS = (rb"print\s*\(",)
 

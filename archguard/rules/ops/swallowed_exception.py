@@ -99,7 +99,6 @@ class SwallowedException(RoleRule, LoggerAwareRule):
         severity=Severity.WARNING,
         confidence=Confidence.HIGH,
         summary="A handler, task or consumer catches every exception and hides it (or answers 200).",
-        cwe=(390, 755),
         tags=frozenset({"reliability", "error-handling"}),
     )
     TRIGGERS = (rb"except\s*(:|\(?\s*(Base)?Exception)",)

@@ -169,7 +169,6 @@ class UnsafeRetry(FileRule):
         severity=Severity.WARNING,
         confidence=Confidence.HIGH,
         summary="A retry with no bound on attempts, or with no backoff or jitter between them.",
-        cwe=(834, 400),
         tags=frozenset({"reliability", "resilience"}),
     )
     TRIGGERS = (rb"retry|Retry|backoff|while True|attempt|for _ in range",)

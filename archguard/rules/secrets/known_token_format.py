@@ -58,6 +58,8 @@ class KnownTokenFormat(FileRule):
         cwe=(798,),
         tags=frozenset({"security", "secrets"}),
         security_severity=8.5,
+        # A live token is leaked from a test or a script as much as from a view.
+        outside_production=Severity.WARNING,
     )
     TRIGGERS = (
         rb"AKIA|ASIA|ABIA|ACCA|gh[pousr]_|github_pat_|glpat-|xox[abposr]-|hooks\.slack\.com"
