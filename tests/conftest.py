@@ -17,7 +17,9 @@ from archguard.core.report import ScanReport
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "fixtures"
-SHARED = REPO.parent / "shared"
+#: Data the tests need from outside the code (the SARIF schema, GitHub's SARIF rules),
+#: kept in the repository so that a clone in any folder runs the suite.
+DATA = REPO / "tests" / "data"
 #: The sample backends: each folder of fixtures/ with a pyproject.toml of its own.
 FIXTURE_DIRS = sorted(p for p in FIXTURES.iterdir() if (p / "pyproject.toml").is_file())
 OUTPUT_FORMATS = ("text", "json", "sarif", "github", "html")
@@ -118,7 +120,7 @@ def assert_valid_sarif(text: str) -> dict:  # type: ignore[type-arg]
     global _SARIF_VALIDATOR
     if _SARIF_VALIDATOR is None:
         schema = json.loads(
-            (SHARED / "sarif" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8")
+            (DATA / "sarif" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8")
         )
         _SARIF_VALIDATOR = jsonschema.validators.validator_for(schema)(schema)
     data = json.loads(text)

@@ -190,9 +190,7 @@ def dump_result(result: Result) -> str:
     for key, value in sorted(data.items()):
         if key == "findings":
             items = [json.dumps(f, sort_keys=True, ensure_ascii=False) for f in value]
-            text = (
-                "[\n" + ",\n".join(f"  {i}" for i in items) + "\n ]" if items else "[]"
-            )
+            text = "[\n" + ",\n".join(f"  {i}" for i in items) + "\n ]" if items else "[]"
         else:
             text = json.dumps(value, sort_keys=True, ensure_ascii=False)
         body.append(f' "{key}": {text}')
@@ -218,17 +216,13 @@ def label_key(label: Label) -> tuple[str, str, int, str, str]:
 
 
 def parse_labels(text: str) -> list[Label]:
-    labels: list[Label] = [
-        json.loads(line) for line in text.splitlines() if line.strip()
-    ]
+    labels: list[Label] = [json.loads(line) for line in text.splitlines() if line.strip()]
     return labels
 
 
 def dump_labels(labels: Iterable[Label]) -> str:
     rows = sorted(labels, key=label_key)
-    return "".join(
-        json.dumps(r, sort_keys=True, ensure_ascii=False) + "\n" for r in rows
-    )
+    return "".join(json.dumps(r, sort_keys=True, ensure_ascii=False) + "\n" for r in rows)
 
 
 def upsert_label(labels: Sequence[Label], new: Label) -> list[Label]:
@@ -359,9 +353,7 @@ class Corpus:
         return t
 
     def lines(self, kind: str | None = None) -> int:
-        return sum(
-            r["lines"] for r in self.results.values() if kind in (None, r["kind"])
-        )
+        return sum(r["lines"] for r in self.results.values() if kind in (None, r["kind"]))
 
     def repos(self, kind: str | None = None) -> int:
         return sum(1 for r in self.results.values() if kind in (None, r["kind"]))
@@ -377,11 +369,7 @@ class RuleRow:
     @property
     def flagged(self) -> bool:
         p = self.tally.precision
-        return (
-            self.tally.findings >= FLAG_MIN_FINDINGS
-            and p is not None
-            and p < FLAG_MAX_PRECISION
-        )
+        return self.tally.findings >= FLAG_MIN_FINDINGS and p is not None and p < FLAG_MAX_PRECISION
 
 
 def rule_rows(corpus: Corpus) -> list[RuleRow]:
@@ -443,7 +431,7 @@ def text_table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> list[
     return [
         "  ".join(
             c.ljust(w) if i == 0 else c.rjust(w)
-            for i, (c, w) in enumerate(zip(row, widths))
+            for i, (c, w) in enumerate(zip(row, widths, strict=True))
         )
         for row in cells
     ]
@@ -553,14 +541,10 @@ def rules_section(corpus: Corpus) -> list[str]:
 
 def repos_section(corpus: Corpus) -> list[str]:
     rows = []
-    for repo in sorted(
-        corpus.results, key=lambda r: (KINDS.index(corpus.results[r]["kind"]), r)
-    ):
+    for repo in sorted(corpus.results, key=lambda r: (KINDS.index(corpus.results[r]["kind"]), r)):
         res = corpus.results[repo]
         sev = Counter(f["severity"] for f in res["findings"])
-        diags = (
-            ", ".join(f"{k} {n}" for k, n in sorted(res["diagnostics"].items())) or "-"
-        )
+        diags = ", ".join(f"{k} {n}" for k, n in sorted(res["diagnostics"].items())) or "-"
         rows.append(
             (
                 repo,
@@ -606,9 +590,7 @@ def describe(f: Finding, labelled: Labelled | None) -> str:
     return f"{f['rule_id']} `{f['path']}:{f['line']}` `{f['fingerprint']}`{verdict}: {message}"
 
 
-def diff_section(
-    corpus: Corpus, diffs: Sequence[RepoDiff], against: str, limit: int
-) -> list[str]:
+def diff_section(corpus: Corpus, diffs: Sequence[RepoDiff], against: str, limit: int) -> list[str]:
     rows = [
         (
             d.repo,
@@ -633,26 +615,20 @@ def diff_section(
             out += ["", f"{title} ({len(items)}):", ""]
             shown = items if limit <= 0 else items[:limit]
             for f in shown:
-                out.append(
-                    "- " + describe(f, corpus.label_of(d.repo, f) if labels else None)
-                )
+                out.append("- " + describe(f, corpus.label_of(d.repo, f) if labels else None))
             if len(shown) < len(items):
                 out.append(f"- … and {len(items) - len(shown)} more")
     return out
 
 
 def labels_section(corpus: Corpus, stale: Sequence[Label]) -> list[str]:
-    moved = sorted(
-        {m.label["fingerprint"] for m in corpus.matched.values() if m.how == "moved"}
-    )
+    moved = sorted({m.label["fingerprint"] for m in corpus.matched.values() if m.how == "moved"})
     out = ["## Labels", ""]
     out.append(
         f"- labels matching a finding by fingerprint: "
         f"{sum(m.how == 'exact' for m in corpus.matched.values())}"
     )
-    out.append(
-        f"- labels matching only by repo, rule, path and line (moved): {len(moved)}"
-    )
+    out.append(f"- labels matching only by repo, rule, path and line (moved): {len(moved)}")
     out.append(f"- labels matching no current finding (stale): {len(stale)}")
     return out
 

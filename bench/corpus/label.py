@@ -48,18 +48,14 @@ def excerpt(work: Path | None, repo: str, f: eco.Finding) -> list[str]:
 def todo(args: argparse.Namespace) -> int:
     results = report.load_results()
     labels = report.load_labels()
-    matched = eco.match_labels(
-        {r: res["findings"] for r, res in results.items()}, labels
-    )
+    matched = eco.match_labels({r: res["findings"] for r, res in results.items()}, labels)
     wanted = repo_name(args.repo) if args.repo else None
     shown = total = 0
     for repo in sorted(results):
         if wanted not in (None, repo):
             continue
         for f in results[repo]["findings"]:
-            if (repo, f["fingerprint"]) in matched or not f["rule_id"].startswith(
-                args.rule
-            ):
+            if (repo, f["fingerprint"]) in matched or not f["rule_id"].startswith(args.rule):
                 continue
             total += 1
             if args.limit and shown >= args.limit:
@@ -104,12 +100,8 @@ def set_label(args: argparse.Namespace) -> int:
         verdict=args.verdict,
         reason=args.reason,
     )
-    report.LABELS.write_text(
-        eco.dump_labels(eco.upsert_label(labels, new)), encoding="utf-8"
-    )
-    print(
-        f"{repo} {f['fingerprint']} {f['rule_id']} {f['path']}:{f['line']}: {args.verdict}"
-    )
+    report.LABELS.write_text(eco.dump_labels(eco.upsert_label(labels, new)), encoding="utf-8")
+    print(f"{repo} {f['fingerprint']} {f['rule_id']} {f['path']}:{f['line']}: {args.verdict}")
     return 0
 
 

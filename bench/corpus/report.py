@@ -45,9 +45,7 @@ def load_results() -> dict[str, eco.Result]:
 
 
 def load_labels() -> list[eco.Label]:
-    return (
-        eco.parse_labels(LABELS.read_text(encoding="utf-8")) if LABELS.is_file() else []
-    )
+    return eco.parse_labels(LABELS.read_text(encoding="utf-8")) if LABELS.is_file() else []
 
 
 def previous_result(repo: str, against: str) -> eco.Result | None:
@@ -80,18 +78,14 @@ def build_report(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--against", default="HEAD", help="git revision of the previous results"
-    )
+    parser.add_argument("--against", default="HEAD", help="git revision of the previous results")
     parser.add_argument(
         "--diff-limit",
         type=int,
         default=100,
         help="findings listed per repo and side (0: all)",
     )
-    parser.add_argument(
-        "--no-write", action="store_true", help="print only; keep REPORT.md"
-    )
+    parser.add_argument("--no-write", action="store_true", help="print only; keep REPORT.md")
     args = parser.parse_args(argv)
     text = build_report(args.against, args.diff_limit)
     sys.stdout.write(text)

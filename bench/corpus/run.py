@@ -215,9 +215,7 @@ def archguard_version() -> str:
         check=False,
     )
     if done.returncode != 0:
-        sys.exit(
-            f"archguard does not start; no results written:\n{done.stderr.strip()}"
-        )
+        sys.exit(f"archguard does not start; no results written:\n{done.stderr.strip()}")
     return done.stdout.split()[-1]
 
 
@@ -271,9 +269,7 @@ def scan(task: ScanTask, archguard_jobs: int) -> ScanOutcome:
         tail = sanitise(done.stderr, task)
         return ScanOutcome(
             task,
-            error=eco.ScanError(
-                path=task.scan_path, exit_code=done.returncode, stderr_tail=tail
-            ),
+            error=eco.ScanError(path=task.scan_path, exit_code=done.returncode, stderr_tail=tail),
         )
     try:
         return ScanOutcome(task, report=json.loads(done.stdout))
@@ -281,9 +277,7 @@ def scan(task: ScanTask, archguard_jobs: int) -> ScanOutcome:
         tail = sanitise(f"{done.stderr}\nunreadable JSON: {exc}", task)
         return ScanOutcome(
             task,
-            error=eco.ScanError(
-                path=task.scan_path, exit_code=done.returncode, stderr_tail=tail
-            ),
+            error=eco.ScanError(path=task.scan_path, exit_code=done.returncode, stderr_tail=tail),
         )
 
 
@@ -298,19 +292,13 @@ def reduce_outcome(outcome: ScanOutcome, several_scans: bool) -> None:
     scan_dir = task.cwd.relative_to(task.repo_dir).as_posix()
     if task.target != ".":
         scan_dir = eco.join("" if scan_dir == "." else scan_dir, task.target)
-    mapping = eco.normalise_paths(
-        paths, scan_dir, lambda p: (task.repo_dir / p).exists()
-    )
+    mapping = eco.normalise_paths(paths, scan_dir, lambda p: (task.repo_dir / p).exists())
     for f in raw:
         path = mapping[f["location"]["path"]]
         fp = eco.scoped_fingerprint(task.scan_path, f["fingerprint"], several_scans)
         finding = eco.reduce_finding(f, path, fp)
-        if f["category"] == "hardcoded-secret" or any(
-            w in f["rule_name"] for w in SECRET_WORDS
-        ):
-            source = flagged_source(
-                task.repo_dir / path, finding["line"], finding["end_line"]
-            )
+        if f["category"] == "hardcoded-secret" or any(w in f["rule_name"] for w in SECRET_WORDS):
+            source = flagged_source(task.repo_dir / path, finding["line"], finding["end_line"])
             finding["message"], n = eco.redact_literals(finding["message"], source)
             outcome.redactions += n
         outcome.findings.append(finding)
@@ -356,9 +344,7 @@ def tasks_for(repo: Repo, repo_dir: Path) -> list[ScanTask]:
     out = []
     for sp in repo.scan_paths:
         cwd, target = (repo_dir / sp, ".") if several else (repo_dir, sp)
-        out.append(
-            ScanTask(repo.name, sp, repo_dir, cwd, target, *count_python(repo_dir, sp))
-        )
+        out.append(ScanTask(repo.name, sp, repo_dir, cwd, target, *count_python(repo_dir, sp)))
     return out
 
 
@@ -374,9 +360,7 @@ def collect(futures: list[Future[ScanOutcome]]) -> list[ScanOutcome]:
     return [f.result() for f in futures]
 
 
-def assemble(
-    repo: Repo, repo_dir: Path, outcomes: list[ScanOutcome], version: str
-) -> eco.Result:
+def assemble(repo: Repo, repo_dir: Path, outcomes: list[ScanOutcome], version: str) -> eco.Result:
     files = sum(o.task.files for o in outcomes)
     lines = sum(o.task.lines for o in outcomes)
     scanned = 0
@@ -436,15 +420,11 @@ def check_work(work: Path) -> None:
     would take as the corpus' project root."""
     work = work.resolve()
     if work.is_relative_to(PROJECT):
-        sys.exit(
-            f"--work must be outside the project ({PROJECT}): the corpus is not ours"
-        )
+        sys.exit(f"--work must be outside the project ({PROJECT}): the corpus is not ours")
     for parent in (work, *work.parents):
         for name in ("archguard.toml", "pyproject.toml"):
             if (parent / name).is_file():
-                sys.exit(
-                    f"--work is below {parent / name}; archguard would use it as root"
-                )
+                sys.exit(f"--work is below {parent / name}; archguard would use it as root")
 
 
 def write_results(results: list[eco.Result]) -> dict[str, eco.Result | None]:
@@ -459,15 +439,11 @@ def write_results(results: list[eco.Result]) -> dict[str, eco.Result | None]:
     return previous
 
 
-def print_run(
-    results: list[eco.Result], previous: dict[str, eco.Result | None]
-) -> None:
+def print_run(results: list[eco.Result], previous: dict[str, eco.Result | None]) -> None:
     for r in results:
         d = eco.diff_findings(r, previous.get(r["repo"]))
         since = (
-            "first run"
-            if d.previous_missing
-            else f"+{len(d.new)} -{len(d.gone)} since last run"
+            "first run" if d.previous_missing else f"+{len(d.new)} -{len(d.gone)} since last run"
         )
         print(
             f"{r['repo']}: {r['lines']} lines, {len(r['findings'])} findings, "
@@ -490,15 +466,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         required=True,
         help="where the repositories are extracted (outside the project)",
     )
-    parser.add_argument(
-        "--repo", action="append", default=[], help="only this repo (repeat)"
-    )
-    parser.add_argument(
-        "--jobs", type=int, default=2, help="scans run at once (default 2)"
-    )
-    parser.add_argument(
-        "--against", default="HEAD", help="git revision for the report's diff"
-    )
+    parser.add_argument("--repo", action="append", default=[], help="only this repo (repeat)")
+    parser.add_argument("--jobs", type=int, default=2, help="scans run at once (default 2)")
+    parser.add_argument("--against", default="HEAD", help="git revision for the report's diff")
     parser.add_argument("--diff-limit", type=int, default=100)
     parser.add_argument("--no-report", action="store_true")
     return parser.parse_args(argv)
@@ -523,23 +493,20 @@ def main(argv: list[str] | None = None) -> int:
                     [args.work] * len(repos),
                     repos,
                 ),
+                strict=True,
             )
         )
         tasks = [t for r in repos for t in tasks_for(r, dirs[r.name])]
         # Largest first, so that paperless-ngx does not start last.
         tasks.sort(key=lambda t: (-t.lines, t.repo, t.scan_path))
         several = {r.name: len(r.scan_paths) > 1 for r in repos}
-        futures = [
-            pool.submit(run_scan, t, archguard_jobs, several[t.repo]) for t in tasks
-        ]
+        futures = [pool.submit(run_scan, t, archguard_jobs, several[t.repo]) for t in tasks]
         outcomes = collect(futures)
     redactions = sum(o.redactions for o in outcomes)
     if redactions:
         print(f"warning: {redactions} literals cut from messages", file=sys.stderr)
     results = [
-        assemble(
-            r, dirs[r.name], [o for o in outcomes if o.task.repo == r.name], version
-        )
+        assemble(r, dirs[r.name], [o for o in outcomes if o.task.repo == r.name], version)
         for r in repos
     ]
     previous = write_results(results)

@@ -19,17 +19,17 @@ from archguard.core.levels import Category
 from archguard.report import github, json_report, sarif, text
 from archguard.rules.registry import all_rules
 from tests.conftest import (
+    DATA,
     FIXTURE_DIRS,
     REPO,
-    SHARED,
     all_formats,
     assert_valid_sarif,
     fixture_report,
 )
 
 Cli = Callable[..., Result]
-SCHEMA = SHARED / "sarif" / "sarif-schema-2.1.0.json"
-MULTITOOL_CONFIG = SHARED / "sarif" / "multitool-github-rules.config.xml"
+SCHEMA = DATA / "sarif" / "sarif-schema-2.1.0.json"
+MULTITOOL_CONFIG = DATA / "sarif" / "multitool-github-rules.config.xml"
 TOOLS = REPO / ".tools" / "sarif"
 RULE_DOCS = "\n".join(f"{r.meta.name} {r.meta.summary} {r.meta.doc}" for r in all_rules())
 
