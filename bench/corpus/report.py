@@ -73,7 +73,16 @@ def build_report(
         if previous is None and fallback:
             previous = fallback.get(repo)
         diffs.append(eco.diff_findings(results[repo], previous))
-    return eco.render_report(results, load_labels(), diffs, against, diff_limit)
+    return eco.render_report(
+        results, load_labels(), diffs, against, diff_limit, security_rule_ids()
+    )
+
+
+def security_rule_ids() -> frozenset[str]:
+    """The security rules of the archguard being measured (the one on the path)."""
+    from archguard.rules.registry import all_rules
+
+    return frozenset(r.meta.id for r in all_rules() if r.meta.is_security)
 
 
 def main(argv: list[str] | None = None) -> int:
