@@ -55,7 +55,12 @@ class FunctionInfo:
     ``token`` decodes or verifies a token;
     ``deny``, ``auth-attr``, ``role-attr`` are the raw evidence (the body refuses
     somewhere, reads ``is_authenticated``, reads a role attribute) that permission
-    classes need, since they refuse by returning False.
+    classes need, since they refuse by returning False;
+    ``session`` reads the login session (Flask's ``session``, Django's
+    ``request.session``); ``login-redirect`` sends the caller to a login page;
+    ``throttle`` answers 429 (a limiter written in the project); ``lockout`` names an
+    account lockout after failed attempts; ``token-input`` takes a mailed token or key
+    back from the request (the second step of a reset link).
     """
 
     #: ``func`` or ``Class.method`` within its module.
@@ -67,8 +72,12 @@ class FunctionInfo:
     signals: frozenset[str] = frozenset()
     lookups: tuple[Lookup, ...] = ()
     #: Functions called as statements of their own (``verify_jwt_in_request()``,
-    #: ``require_admin(user)``): where guards hide inside a body.
+    #: ``require_admin(user)``, how ``call``), and predicates called in a condition
+    #: (``if not is_admin(): abort(403)``, how ``test``): where guards hide in a body.
     calls: tuple[Ref, ...] = ()
+    #: Functions the function returns by name (a dependency factory such as
+    #: ``get_current_user_authorizer()`` returning ``_get_current_user``).
+    returns: tuple[Ref, ...] = ()
 
 
 @dataclass(frozen=True, order=True)

@@ -32,6 +32,14 @@ _UNAUTHORIZED = re.compile(
     r"401|UNAUTHORI[SZ]ED|Unauthori[sz]ed|NotAuthenticated|AuthenticationFailed|HTTPUnauthorized|InvalidToken"
 )
 _FORBIDDEN = re.compile(r"403|FORBIDDEN|Forbidden|PermissionDenied|HTTPForbidden")
+_TOO_MANY = re.compile(r"429|TOO_MANY_REQUESTS|TooManyRequests|Throttled|RateLimitExceeded")
+#: Names that show an account lockout after failed attempts (brute-force protection).
+_LOCKOUT = re.compile(
+    r"(?i)lock(ed)?_?out|login_attempts|failed_(login_)?attempts|max_(login_)?attempts|"
+    r"too_many_attempts"
+)
+#: A mailed token or key the request hands back (a reset link's second step).
+_TOKEN_INPUTS = frozenset({"token", "key", "reset_token", "uid", "uidb64", "uidb36"})
 _RESPONDERS = frozenset(
     {
         "HTTPException",
@@ -256,6 +264,15 @@ def _root(expr: ast.AST) -> str:
     return expr.id if isinstance(expr, ast.Name) else ""
 
 
+#: Values a role attribute is compared with: ``user.type == "admin"`` checks a role.
+_ROLE_VALUES = re.compile(
+    r"(?i)^(admin|administrator|superuser|super_admin|superadmin|staff|moderator|owner|"
+    r"manager|editor|root|ops|support)$"
+)
+#: Names under which a module sees the login session.
+_SESSION_NAMES = frozenset({"flask.session", "quart.session", "starlette.requests.Request.session"})
+
+
 class _Body:
     def __init__(self, names: Names, identifiers: set[str]) -> None:
         self.names = names
@@ -263,10 +280,18 @@ class _Body:
         self.words: set[str] = set()
         self.lookups: list[Lookup] = []
         self.calls: list[Ref] = []
+        self.returns: list[Ref] = []
 
     def scan(self, func: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         for stmt in func.body:
+            self._returns(stmt)
             for node in ast.walk(stmt):
+                if isinstance(node, (ast.If, ast.While, ast.IfExp, ast.Assert)):
+                    self._tests(node.test)
+                elif isinstance(node, ast.Return) and node.value is not None:
+                    # ``return is_admin()`` in a predicate, or a permission class's
+                    # ``has_permission``: the predicate decides the answer.
+                    self._tests(node.value)
                 if isinstance(node, ast.Assign):
                     self._assign(node)
                 elif isinstance(node, ast.stmt):
@@ -280,10 +305,14 @@ class _Body:
                 elif isinstance(node, ast.Attribute):
                     self._attribute(node)
                 elif isinstance(node, ast.Name):
+                    if _LOCKOUT.search(node.id):
+                        self.words.add("lockout")
                     if node.id == "current_user":
                         self.words.add("user")
                     if "signature" in node.id.lower():
                         self.words.add("signature")
+                    if self.names.qualify(node) in _SESSION_NAMES:
+                        self.words.add("session")
                 elif isinstance(node, ast.Raise):
                     self.words.add("deny")
                     if node.exc is not None:
@@ -294,6 +323,9 @@ class _Body:
                             + (_status_words(node.exc) if isinstance(node.exc, ast.Call) else "")
                         )
                         self._status(text)
+                elif isinstance(node, ast.Assign) and _status_code(node) is not None:
+                    # ``resp.status_code = 429`` before returning it.
+                    self._status(str(_status_code(node)))
                 elif isinstance(node, ast.Return) and isinstance(node.value, ast.Tuple):
                     self._status(
                         " ".join(
@@ -311,7 +343,38 @@ class _Body:
                 ):
                     self.words.add("signature")
 
+    def _tests(self, test: ast.expr) -> None:
+        """Predicates called in a condition: what they check is judged in the repo pass,
+        and counts when this body refuses (``if not is_admin(): abort(403)``)."""
+        for node in ast.walk(test):
+            if isinstance(node, ast.Call):
+                callee = self.names.qualify(node.func)
+                if callee and not callee.startswith("builtins."):
+                    self.calls.append(Ref(callee, node.lineno, "test"))
+
+    def _returns(self, stmt: ast.stmt) -> None:
+        """Functions returned by name, not entering nested definitions: a factory's
+        product (``return _get_current_user if required else _optional``)."""
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            return
+        if isinstance(stmt, ast.Return) and stmt.value is not None:
+            values = (
+                [stmt.value.body, stmt.value.orelse]
+                if isinstance(stmt.value, ast.IfExp)
+                else [stmt.value]
+            )
+            for value in values:
+                if isinstance(value, (ast.Name, ast.Attribute)):
+                    target = self.names.qualify(value)
+                    if target:
+                        self.returns.append(Ref(target, stmt.lineno, "return"))
+        for child in ast.iter_child_nodes(stmt):
+            if isinstance(child, ast.stmt):
+                self._returns(child)
+
     def _status(self, text: str) -> None:
+        if _TOO_MANY.search(text):
+            self.words.add("throttle")
         if _UNAUTHORIZED.search(text):
             self.words.update(("reject401", "deny"))
         if _FORBIDDEN.search(text):
@@ -346,6 +409,8 @@ class _Body:
             self.words.add("token" if last != "unauthorized" else "reject401")
         if last in {"redirect_to_login", "redirect"} and "login" in ast.dump(node):
             self.words.update(("deny", "login-redirect"))
+        if last == "get" and isinstance(func, ast.Attribute) and self._is_session(func.value):
+            self.words.add("session")
         if last in _CREDENTIAL_CALLS or qualified.endswith("context.verify"):
             self.words.add("credentials")
         if last in _PERM_CALLS:
@@ -374,7 +439,17 @@ class _Body:
                 ):
                     self.words.add("privileged")
 
+    def _is_session(self, expr: ast.expr) -> bool:
+        name = dotted(expr) or ""
+        return self.names.qualify(expr) in _SESSION_NAMES or name.endswith("request.session")
+
     def _attribute(self, node: ast.Attribute) -> None:
+        if _LOCKOUT.search(node.attr):
+            self.words.add("lockout")
+        if node.attr in _TOKEN_INPUTS and isinstance(node.ctx, ast.Load):
+            self.words.add("token-input")
+        if node.attr == "session" and (dotted(node) or "").endswith("request.session"):
+            self.words.add("session")
         if node.attr in _AUTH_ATTRS:
             self.words.add("auth-attr")
         if node.attr in _ROLE_ATTRS or node.attr.startswith("can_"):
@@ -398,6 +473,12 @@ class _Body:
         user = any(is_current_user(n) for s in sides for n in ast.walk(s))
         if owner and user:
             self.words.add("owner")
+        attribute = any(isinstance(s, (ast.Attribute, ast.Subscript)) for s in sides)
+        if attribute and any(
+            isinstance(s, ast.Constant) and isinstance(s.value, str) and _ROLE_VALUES.match(s.value)
+            for s in sides
+        ):
+            self.words.add("role-attr")
 
     def _statement_lookups(self, stmt: ast.stmt) -> None:
         """Lookups by a request identifier in one statement, and whether the same
@@ -456,16 +537,38 @@ class _Body:
                 "auth-attr",
                 "role-attr",
                 "token",
+                "session",
+                "login-redirect",
+                "throttle",
+                "lockout",
+                "token-input",
             )
             if s in w
         }
+        refuses = bool(w & {"reject401", "reject403", "login-redirect"})
         if "credentials" in w:
             out.add("credentials")
-        elif "reject401" in w or ({"auth-attr", "deny"} <= w) or ({"token", "deny"} <= w):
+        elif (
+            "reject401" in w
+            or ({"auth-attr", "deny"} <= w)
+            or ({"token", "deny"} <= w)
+            or ("session" in w and refuses)
+        ):
             out.add("authn")
         if ({"role-attr", "deny"} <= w) or ({"reject403", "user"} <= w):
             out.add("role")
         return frozenset(out)
+
+
+def _status_code(node: ast.Assign) -> int | None:
+    """The code of ``response.status_code = 403``."""
+    value = node.value
+    if not (isinstance(value, ast.Constant) and type(value.value) is int):
+        return None
+    named = any(
+        isinstance(t, ast.Attribute) and t.attr in ("status_code", "status") for t in node.targets
+    )
+    return value.value if named else None
 
 
 def _scoped(expr: ast.AST) -> bool:
@@ -541,6 +644,8 @@ def function_info(
         dependencies.extend(_dependency_refs(names, param, default))
     param_names = tuple(p.arg for p, _ in params)
     body = _Body(names, {p for p in param_names if ID_NAME.match(p)})
+    if _TOKEN_INPUTS & set(param_names):
+        body.words.add("token-input")
     body.scan(func)
     return FunctionInfo(
         name=qualname,
@@ -551,4 +656,5 @@ def function_info(
         signals=body.signals(),
         lookups=tuple(sorted(set(body.lookups))),
         calls=tuple(sorted(set(body.calls))),
+        returns=tuple(sorted(set(body.returns))),
     )

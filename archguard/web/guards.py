@@ -113,6 +113,19 @@ _GUARD_METHODS = (
     "authenticate",
     "__init__",
 )
+#: Predicates known by name when their definition is out of sight: what a condition that
+#: calls them checks (``if not current_user.has_role("admin"): abort(403)``).
+_AUTHZ_PREDICATE = re.compile(
+    r"(?i)^(is_(admin|staff|superuser|moderator|owner|manager)|has_(role|roles|perm|perms|"
+    r"permission|permissions|scope|access)|can_\w+|check_(permission|permissions|access|role)|"
+    r"user_can|authorize\w*)$"
+)
+_AUTHN_PREDICATE = re.compile(
+    r"(?i)^(authed|is_authenticated|is_logged_in|logged_in|is_authed|current_user|"
+    r"get_current_user|get_jwt_identity|verify_(token|jwt|session|api_key)\w*|"
+    r"check_(token|auth|login|api_key|session)\w*|validate_(token|session|api_key)\w*|"
+    r"authenticate_request|require_login)$"
+)
 _GUARDISH = re.compile(
     r"(?i)auth|login|token|permission|role|admin|staff|jwt|require|protect|guard|secur|"
     r"current_user|scope|limit|throttle"
@@ -131,6 +144,9 @@ class GuardResolver:
         if ref.target.startswith("attribute:"):
             return AUTHZ  # permission_required = "app.change_thing" on a view class
         found = self.of(ref.target, annotation=ref.how == "annotation")
+        if ref.called:
+            # ``Depends(get_current_user_authorizer())``: the factory's product guards.
+            found |= self.products(ref.target)
         if any(a.startswith("scope:") for a in ref.args):
             found = found | AUTHZ
         if (
@@ -207,6 +223,8 @@ class GuardResolver:
             found |= AUTHN
         if "role" in info.signals or ("owner" in info.signals and "deny" in info.signals):
             found |= AUTHZ
+        if "throttle" in info.signals:
+            found |= LIMIT  # a limiter written in the project answers 429
         for ref in (*info.dependencies, *info.decorators):
             found |= self.kinds(ref) - PUBLIC
         found |= self.calls(name)
@@ -214,11 +232,68 @@ class GuardResolver:
 
     def calls(self, name: str) -> frozenset[GuardKind]:
         """What the guards a function calls in its body check: only resolved ones,
-        since calling something named ``login_user`` proves nothing."""
+        since calling something named ``login_user`` proves nothing. A predicate in a
+        condition counts when the body refuses somewhere (``abort(403)``, a 401, a
+        redirect to the login page): ``if is_admin(): return f() ... abort(403)``."""
         _, info = self.index.functions[name]
         found: frozenset[GuardKind] = NONE
+        refuses = "deny" in info.signals
         for ref in info.calls:
-            found |= self.kinds(ref) & AUTHZ
+            if ref.how == "test":
+                if refuses:
+                    found |= self.predicate(ref.target)
+            else:
+                found |= self.kinds(ref) & AUTHZ
+        return found
+
+    def products(self, name: str) -> frozenset[GuardKind]:
+        """What the functions a factory returns guard (a FastAPI dependency factory)."""
+        entry = self.index.functions.get(self.index.canonical(name))
+        if entry is None:
+            return NONE
+        found: frozenset[GuardKind] = NONE
+        for ref in entry[1].returns:
+            found |= self.of(ref.target) - PUBLIC - UNRESOLVED
+        return found
+
+    def predicate(self, name: str) -> frozenset[GuardKind]:
+        """What a predicate called in a condition checks: a project function by what its
+        body reads (the session or the current user: who the caller is; a role
+        attribute or a role value: what they may do), following the predicates it calls
+        itself; anything else by its name."""
+        name = self.index.canonical(name)
+        key = f"predicate:{name}"
+        if key in self._memo:
+            return self._memo[key]
+        if key in self._active:
+            return NONE
+        self._active.add(key)
+        try:
+            result = self._predicate(name)
+        finally:
+            self._active.discard(key)
+        self._memo[key] = result
+        return result
+
+    def _predicate(self, name: str) -> frozenset[GuardKind]:
+        entry = self.index.functions.get(name)
+        last = name.rsplit(".", 1)[-1]
+        if entry is None:
+            if name in KNOWN:
+                return KNOWN[name] & AUTHZ
+            if _AUTHZ_PREDICATE.match(last):
+                return AUTHZ
+            return AUTHN if _AUTHN_PREDICATE.match(last) else NONE
+        info = entry[1]
+        found: frozenset[GuardKind] = NONE
+        if info.signals & {"role-attr", "role", "perm"}:
+            found |= AUTHZ
+        if info.signals & {"user", "session", "auth-attr", "token", "authn"}:
+            found |= AUTHN
+        for ref in info.calls:
+            found |= self.predicate(ref.target)
+        if not found and _AUTHZ_PREDICATE.match(last):
+            found = AUTHZ if info.signals else NONE
         return found
 
     def klass(self, name: str) -> frozenset[GuardKind]:

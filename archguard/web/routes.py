@@ -15,7 +15,7 @@ from archguard.core.findings import Location
 from archguard.core.routes import Guard, GuardKind, Route
 from archguard.core.web import ClassInfo, FunctionInfo, Mount, Ref, Registration, RouteDecl
 from archguard.graph.project import Project
-from archguard.web.guards import GuardResolver
+from archguard.web.guards import NONE, GuardResolver
 from archguard.web.index import WebIndex, at, build_index
 
 _VERBS = ("get", "post", "put", "patch", "delete", "head", "options")
@@ -156,10 +156,12 @@ class _Builder:
             [r for r in info.dependencies if r.how in ("dependency", "annotation")], "handler", path
         )
         for ref in info.calls:
-            for kind in self.resolver.kinds(ref) & {
-                GuardKind.AUTHENTICATION,
-                GuardKind.AUTHORIZATION,
-            }:
+            if ref.how == "test":
+                # A predicate in a condition guards only where the body refuses.
+                kinds = self.resolver.predicate(ref.target) if "deny" in info.signals else NONE
+            else:
+                kinds = self.resolver.kinds(ref)
+            for kind in kinds & {GuardKind.AUTHENTICATION, GuardKind.AUTHORIZATION}:
                 out.append(Guard(kind, f"{_short(ref.target)}()", "body", at(path, ref.line)))
         if "authn" in info.signals:
             out.append(

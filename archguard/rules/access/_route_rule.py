@@ -37,9 +37,18 @@ PUBLIC_BY_DESIGN = words(
     "password-?reset",
     "reset-?password",
     "forgot(?:-?password)?",
+    "recover(?:y)?",
+    "recover-?password",
+    "verify",
     "verify-?email",
-    "confirm(?:-?email)?",
+    "verification",
+    "confirm(?:ation)?",
+    "confirm-?email",
     "activate",
+    "activation",
+    "unsubscribe",
+    "csrf(?:-?token)?",
+    "metrics",
     "health",
     "healthz",
     "healthcheck",
@@ -58,9 +67,15 @@ PUBLIC_BY_DESIGN = words(
     "static",
     "favicon(?:\\.ico)?",
     "robots(?:\\.txt)?",
+    "share",
+    "shared",
+    "public",
     "callback",
-    "oauth",
+    "oauth2?",
     "sso",
+    "saml",
+    "oidc",
+    "\\.well-known",
     "contact",
     "feedback",
     "subscribe",
@@ -155,9 +170,20 @@ def describe(route: Route) -> str:
     return f"{route.label} ({handler_name(route)})"
 
 
+#: Module names that say where handlers live, not what they serve.
+_PLUMBING = frozenset(
+    {"views", "view", "routes", "routers", "router", "api", "endpoints", "handlers", "urls",
+     "resources", "controllers", "blueprints", "app", "main", "__init__"}
+)  # fmt: skip
+
+
 def names_of(route: Route) -> str:
-    """The path and handler names, where intent shows (``/admin/users``, ``delete_user``)."""
-    return f"{route.path} {route.handler.replace('.', '/')}"
+    """The path and handler names, where intent shows (``/admin/users``, ``delete_user``),
+    with the module the handler sits in (``admin/audiences``) but not the packages above
+    it: a Django app called ``documents`` or ``users`` holds every kind of view."""
+    module = route.handler.removesuffix("." + handler_name(route)).rsplit(".", 1)[-1]
+    own = "" if module in _PLUMBING else module
+    return f"{route.path} {own} {handler_name(route).replace('.', '/')}"
 
 
 def public_by_design(route: Route, project: Project) -> bool:

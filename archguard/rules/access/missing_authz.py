@@ -149,6 +149,127 @@ class MissingAuthz(RouteRule):
 
     VALID = (
         Valid(
+            label="Flask: a project decorator whose wrapper lets admins through and refuses "
+            "everyone else, judged through the predicate it calls in another module",
+            files={
+                "ctf/utils/user.py": """
+                    from flask import session
+
+                    def authed():
+                        return bool(session.get("id", False))
+
+                    def is_admin():
+                        if authed():
+                            return get_current_user_attrs().type == "admin"
+                        return False
+                """,
+                "ctf/utils/decorators.py": """
+                    import functools
+                    from flask import abort, redirect, request, url_for
+                    from ctf.utils.user import is_admin
+
+                    def admins_only(f):
+                        @functools.wraps(f)
+                        def admins_only_wrapper(*args, **kwargs):
+                            if is_admin():
+                                return f(*args, **kwargs)
+                            if request.is_json:
+                                abort(403)
+                            return redirect(url_for("auth.login", next=request.full_path))
+                        return admins_only_wrapper
+                """,
+                "ctf/admin/users.py": """
+                    from flask import Blueprint
+                    from ctf.models import Users, db
+                    from ctf.utils.decorators import admins_only
+
+                    admin = Blueprint("admin", __name__)
+
+                    @admin.route("/admin/users/<int:user_id>", methods=["DELETE"])
+                    @admins_only
+                    def delete_user(user_id):
+                        db.session.delete(Users.query.get(user_id))
+                        db.session.commit()
+                """,
+            },
+        ),
+        Valid(
+            label="FastAPI: a dependency factory that returns the function that checks the token",
+            files={
+                "app/deps.py": """
+                    from fastapi import Depends, HTTPException, Security
+                    from fastapi.security import APIKeyHeader
+
+                    def get_current_user_authorizer(*, required: bool = True):
+                        return _get_current_user if required else _get_current_user_optional
+
+                    def _get_current_user(token: str = Security(APIKeyHeader(name="Authorization"))):
+                        user = users.by_token(token)
+                        if user is None:
+                            raise HTTPException(status_code=403, detail="bad token")
+                        return user
+
+                    def _get_current_user_optional(token: str = ""):
+                        return users.by_token(token) if token else None
+                """,
+                "app/routes/profile.py": """
+                    from fastapi import APIRouter, Body, Depends
+                    from app.deps import get_current_user_authorizer
+
+                    router = APIRouter()
+
+                    @router.put("/user")
+                    def update_current_user(body: dict = Body(...), user=Depends(get_current_user_authorizer())):
+                        return users_repo.update(user, body)
+                """,
+            },
+        ),
+        Valid(
+            label="Flask: the view checks the login session itself and sends strangers to the login page",
+            files={
+                "app/views.py": """
+                    from flask import Flask, redirect, session, url_for
+                    from app.models import Order, db
+
+                    app = Flask(__name__)
+
+                    @app.post("/orders/<int:order_id>/cancel")
+                    def cancel_order(order_id):
+                        if "user_id" not in session:
+                            return redirect(url_for("login"))
+                        order = Order.query.filter_by(id=order_id, user_id=session["user_id"]).first_or_404()
+                        order.status = "cancelled"
+                        db.session.commit()
+                """,
+            },
+        ),
+        Valid(
+            label="Public by design: account recovery, e-mail verification, share links, metrics",
+            files={
+                "app/routes.py": """
+                    from fastapi import APIRouter, Depends
+                    router = APIRouter()
+
+                    @router.post("/auth/recovery")
+                    def start_recovery(body: dict, db=Depends(get_db)):
+                        user = db.query(User).filter(User.email == body["email"]).first()
+                        send_recovery_mail(user)
+
+                    @router.post("/users/verify/{token}")
+                    def verify_user(token: str, db=Depends(get_db)):
+                        db.query(User).filter(User.verify_token == token).update({"verified": True})
+
+                    @router.get("/share/{slug}")
+                    def shared_document(slug: str, db=Depends(get_db)):
+                        return db.query(Document).filter(Document.share_slug == slug).first()
+
+                    @router.get("/metrics")
+                    def metrics(db=Depends(get_db)):
+                        return {"users": db.query(User).count()}
+                """,
+            },
+        ),
+        Valid(
             label="FastAPI: the router requires a user through a dependency defined in another module",
             files={
                 "app/deps.py": """
@@ -320,6 +441,66 @@ class MissingAuthz(RouteRule):
         ),
     )
     INVALID = (
+        Invalid(
+            label="Flask: a project decorator that calls the admin predicate but never refuses",
+            files={
+                "ctf/utils/user.py": """
+                    from flask import session
+
+                    def is_admin():
+                        return session.get("type") == "admin"
+                """,
+                "ctf/utils/decorators.py": """
+                    import functools
+                    import logging
+                    from ctf.utils.user import is_admin
+
+                    def audited(f):
+                        @functools.wraps(f)
+                        def wrapper(*args, **kwargs):
+                            if not is_admin():
+                                logging.info("non-admin call to %s", f.__name__)
+                            return f(*args, **kwargs)
+                        return wrapper
+                """,
+                "ctf/admin/users.py": """
+                    from flask import Blueprint
+                    from ctf.models import Users, db
+                    from ctf.utils.decorators import audited
+
+                    admin = Blueprint("admin", __name__)
+
+                    @admin.route("/admin/users/<int:user_id>", methods=["DELETE"])
+                    @audited
+                    def delete_user(user_id):
+                        db.session.delete(Users.query.get(user_id))
+                        db.session.commit()
+                """,
+            },
+            path="ctf/admin/users.py",
+            line=9,
+        ),
+        Invalid(
+            label="Flask: the view reads the session for a cart but never refuses anyone",
+            files={
+                "app/views.py": """
+                    from flask import Flask, session
+                    from app.models import Order, db
+
+                    app = Flask(__name__)
+
+                    @app.post("/orders/<int:order_id>/cancel")
+                    def cancel_order(order_id):
+                        cart = session.get("cart", [])
+                        order = Order.query.get(order_id)
+                        order.status = "cancelled"
+                        db.session.commit()
+                        return {"cart": cart}
+                """,
+            },
+            path="app/views.py",
+            line=7,
+        ),
         Invalid(
             label="FastAPI: a router with no guard, mounted on an app with none",
             files={

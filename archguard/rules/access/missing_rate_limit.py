@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from archguard.core.findings import Finding
@@ -9,7 +10,13 @@ from archguard.core.levels import Category, Confidence, Severity
 from archguard.core.routes import GuardKind, Route
 from archguard.core.rule_meta import Invalid, RuleMeta, Valid
 from archguard.graph.project import Project
-from archguard.rules.access._route_rule import RouteRule, describe, handler_name, words
+from archguard.rules.access._route_rule import (
+    RouteRule,
+    describe,
+    handler_name,
+    signals,
+    words,
+)
 from archguard.web.routes import RouteInventory
 
 #: Endpoints that take a secret an attacker can guess.
@@ -44,6 +51,21 @@ _SECOND_FACTOR = words(
     "otp", "2fa", "mfa", "totp", "two-?factor", "verify-?(?:otp|code|2fa|mfa|totp)"
 )
 _NOT_AUTH = words("logout", "log-?out", "sign-?out", "signout")
+#: Steps that need a valid token or key already (a reset link's second step, revoking or
+#: refreshing a token) and pages that only say what happened: nothing to guess there.
+_NOTHING_TO_GUESS = words(
+    "done", "complete", "cancelled", "canceled", "error", "sent",
+    "from-?key", "revoke", "refresh", "introspect", "cancel",
+)  # fmt: skip
+_TOKEN_IN_PATH = re.compile(
+    r"(?i)[{<](?:\w+:)?(?:token|key|uid\w*)[}>]|\(\?P<(?:token|key|uid\w*)>"
+)
+#: Libraries whose views limit attempts themselves (django-allauth's rate limits are on
+#: by default since 0.47).
+_SELF_LIMITING = ("allauth.",)
+#: With a second factor behind a first-factor guard, only the step that checks a code is
+#: guessed; enrolling or listing one's own devices is not.
+_CODE_CHECK = words("verify", "authenticate", "login", "challenge", "validate", "confirm")
 _LIMITERS = frozenset(
     {"slowapi.Limiter", "flask_limiter.Limiter", "flask_limiter.extension.Limiter"}
 )
@@ -116,14 +138,21 @@ class MissingRateLimit(RouteRule):
         if not route.writes or route.has(GuardKind.RATE_LIMIT):
             return
         names = f"{route.path} {handler_name(route)}"
-        if _NOT_AUTH.search(names):
+        if _NOT_AUTH.search(names) or _NOTHING_TO_GUESS.search(names):
+            return
+        if _TOKEN_IN_PATH.search(route.path) or route.handler.startswith(_SELF_LIMITING):
             return
         credentials = _CREDENTIALS.search(names)
         if not credentials and not _ACCOUNTS.search(names):
             return
-        if route.has(
-            GuardKind.AUTHENTICATION, GuardKind.AUTHORIZATION
-        ) and not _SECOND_FACTOR.search(names):
+        does = signals(route, inventory)
+        if does & {"throttle", "lockout"}:
+            return  # limited or locked out in the handler itself
+        if not credentials and "token-input" in does:
+            return  # the second step of a reset link: it needs the mailed token
+        if route.has(GuardKind.AUTHENTICATION, GuardKind.AUTHORIZATION) and not (
+            _SECOND_FACTOR.search(names) and _CODE_CHECK.search(names)
+        ):
             return  # already signed in (token test, password change): not a guessing target
         if any(
             g.kind is GuardKind.UNRESOLVED
@@ -133,20 +162,120 @@ class MissingRateLimit(RouteRule):
             return
         if _app_wide_limit(inventory, route.framework):
             return
-        what = (
-            "accepts credentials or codes"
+        what, harm = (
+            ("accepts credentials or codes", "passwords and codes can be guessed at full speed")
             if credentials
-            else "creates accounts or sends reset mail"
+            else (
+                "creates accounts or sends reset mail",
+                "anyone can send mail in bulk through it and learn which addresses have accounts",
+            )
         )
         yield self.finding(
             route,
             f"{describe(route)} {what} with no rate limit on the route, its router or the app: "
-            "it can be brute-forced",
+            f"{harm}",
             confidence=Confidence.HIGH if credentials else Confidence.MEDIUM,
             fix=_FIX.get(route.framework, "Rate-limit attempts per client and per account."),
         )
 
     VALID = (
+        Valid(
+            label="Flask: a limiter written in the project that answers 429",
+            files={
+                "ctf/utils/decorators.py": """
+                    import functools
+                    from flask import jsonify, request
+                    from ctf.cache import cache
+
+                    def ratelimit(method="POST", limit=50, interval=300):
+                        def decorator(f):
+                            @functools.wraps(f)
+                            def limited(*args, **kwargs):
+                                key = f"rl:{request.remote_addr}:{request.endpoint}"
+                                current = cache.get(key) or 0
+                                if request.method == method and current >= limit:
+                                    resp = jsonify({"code": 429})
+                                    resp.status_code = 429
+                                    return resp
+                                cache.set(key, current + 1, timeout=interval)
+                                return f(*args, **kwargs)
+                            return limited
+                        return decorator
+                """,
+                "ctf/auth.py": """
+                    from flask import Blueprint, request
+                    from ctf.utils.decorators import ratelimit
+
+                    auth = Blueprint("auth", __name__)
+
+                    @auth.route("/login", methods=["POST", "GET"])
+                    @ratelimit(method="POST", limit=10, interval=5)
+                    def login():
+                        return check_credentials(request.form["name"], request.form["password"])
+                """,
+            },
+        ),
+        Valid(
+            label="FastAPI: the login locks accounts out after failed attempts",
+            code="""
+                from fastapi import APIRouter, Depends, HTTPException
+                from app.auth import UserLockedOut, get_auth_provider
+
+                router = APIRouter()
+
+                @router.post("/auth/token")
+                def get_token(data=Depends(), session=Depends(get_session)):
+                    try:
+                        return get_auth_provider(session, data).authenticate()
+                    except UserLockedOut:
+                        raise HTTPException(status_code=423, detail="locked")
+            """,
+        ),
+        Valid(
+            label="Reset links' second step (it needs the mailed token), pages that only say "
+            "what happened, django-allauth's own views (they limit themselves), and enrolling "
+            "a second factor when already signed in",
+            files={
+                "app/routes.py": """
+                    from fastapi import APIRouter, Depends
+                    from app.deps import current_user
+                    router = APIRouter()
+
+                    @router.post("/reset-password")
+                    def reset_password(body: ResetPassword, db=Depends(get_db)):
+                        return service.reset(body.token, body.password)
+
+                    @router.post("/password/reset/{token}")
+                    def reset_with_token(token: str, body: dict):
+                        return service.reset(token, body["password"])
+
+                    @router.post("/profile/totp")
+                    def enable_totp(code: str, user=Depends(current_user)):
+                        return user.enable_totp(code)
+                """,
+                "app/deps.py": """
+                    from fastapi import HTTPException
+                    def current_user(token: str):
+                        user = find(token)
+                        if user is None:
+                            raise HTTPException(status_code=401)
+                        return user
+                """,
+                "shop/urls.py": """
+                    from allauth.account import views as allauth_views
+                    from django.contrib.auth import views as auth_views
+                    from django.urls import path
+
+                    urlpatterns = [
+                        path("accounts/login/", allauth_views.login),
+                        path("accounts/signup/", allauth_views.signup),
+                        path("accounts/password/reset/", allauth_views.password_reset),
+                        path("password/reset/done/", auth_views.PasswordResetDoneView.as_view()),
+                    ]
+                """,
+                "shop/settings.py": 'ROOT_URLCONF = "shop.urls"\n',
+            },
+        ),
         Valid(
             label="FastAPI: slowapi on the route, RateLimiter on the router",
             files={
