@@ -51,7 +51,7 @@ def _box_key(module: str, is_package: bool, layer: str, grain: str) -> str:
 
 def build_view(project: Project) -> ArchitectureView:
     modules = architecture_modules(project)
-    layering = layerings(project, modules)[0]
+    layering = layerings(project, modules, strict=False)[0]
     layers = {
         m: layering.levels[layering.placement[m].level] if m in layering.placement else UNASSIGNED
         for m in modules

@@ -46,16 +46,18 @@ class Layering:
         return None
 
 
-def layerings(project: Project, modules: set[str]) -> list[Layering]:
-    """The declared layerings, or the inferred one when none is declared."""
+def layerings(project: Project, modules: set[str], strict: bool = True) -> list[Layering]:
+    """The declared layerings, or the inferred one when none is declared. Rules check
+    imports against layers inferred on strong evidence only (``strict``); pictures and
+    metrics describe the code with every telling name."""
     contracts = project.settings.layer_contracts
     if contracts:
         return [_declared(contract, modules) for contract in contracts]
-    return [inferred_layering(project, modules)]
+    return [inferred_layering(project, modules, strict)]
 
 
-def inferred_layering(project: Project, modules: set[str]) -> Layering:
-    layers = infer_layers({m: project.modules[m] for m in modules})
+def inferred_layering(project: Project, modules: set[str], strict: bool = False) -> Layering:
+    layers = infer_layers({m: project.modules[m] for m in modules}, strict)
     placement = {
         m: Placement(LAYERS.index(layer), 0, layer)
         for m, layer in layers.items()

@@ -22,7 +22,6 @@ from archguard.rules.architecture._common import import_location, import_steps
 from archguard.rules.project_rule import GRAPH, ProjectRule
 
 #: A component holding this share of all modules is a tangle, not a slip.
-_ERROR_SHARE = 0.25
 _WARNING_SHARE = 0.05
 _MODULE_LEVEL = frozenset({ImportKind.MODULE, ImportKind.DYNAMIC})
 
@@ -37,12 +36,14 @@ class ImportCycle(ProjectRule):
     feedback arc set, preferring imports that break the layering, then edges that carry
     few imports), each as a related
     location, and shows one cycle as a code flow. Severity grows with the share of all
-    modules the component holds: under 5% a note, from 5% a warning, from 25% an
-    error.
+    modules the component holds: under 5% a note, from 5% a warning (a cycle slows
+    change but does not fail in production, so it is never an error).
 
     A component that exists only because of imports inside functions is reported as
-    such, one level lower: the function-local import hides the cycle from Python at
-    start-up but not from the design. `TYPE_CHECKING` imports and framework strings
+    such, as a note: the function-local import hides the cycle from Python at start-up
+    but not from the design. So is one that closes only through views imported at the
+    bottom of a package's `__init__` after it creates its Flask app or blueprint, the
+    layout the Flask documentation uses. `TYPE_CHECKING` imports and framework strings
     never run at import time and are left out; so are tests and migrations.
 
     ## Why is this bad?
@@ -126,6 +127,30 @@ class ImportCycle(ProjectRule):
     INVALID = (
         Invalid(
             files={
+                "blog/__init__.py": """
+                    from flask import Flask
+
+                    app = Flask(__name__)
+                    app.config.from_object("blog.config")
+
+                    from blog import routes  # noqa: E402  (the Flask docs' layout)
+                """,
+                "blog/routes.py": """
+                    from blog import app
+
+                    @app.get("/")
+                    def index():
+                        return "posts"
+                """,
+                "blog/config.py": "DEBUG = False\n",
+            },
+            path="blog/__init__.py",
+            line=6,
+            message="the layout the Flask docs use",
+            label="the Flask bottom-of-__init__ import: reported as a note, never an error",
+        ),
+        Invalid(
+            files={
                 "app/models.py": "from app.services import notify\n\nclass Order:\n    pass\n",
                 "app/services.py": "from app.models import Order\n\ndef notify(order):\n    return order\n",
                 "app/api.py": "from app.services import notify\n",
@@ -174,7 +199,7 @@ class ImportCycle(ProjectRule):
         static = module_graph(project, modules, _MODULE_LEVEL)
         static_components = {m: c for c in strongly_connected(static) for m in c}
         total = len(modules) or 1
-        layering = layerings(project, modules)[0]
+        layering = layerings(project, modules, strict=False)[0]
 
         def cost(a: str, b: str) -> float:
             # An import against the layering is the one to cut: it is wrong anyway. One
@@ -186,9 +211,20 @@ class ImportCycle(ProjectRule):
                 weight *= 3
             return weight / 10 if layering.violation(a, b) else weight
 
+        accepted = _flask_bottom_imports(project, modules)
+        settled = module_graph(project, modules, _MODULE_LEVEL)
+        settled.remove_edges_from(accepted)
+        settled_components = {m: c for c in strongly_connected(settled) for m in c}
+
         for component in strongly_connected(graph):
             sub = graph.subgraph(component)
             hidden = not any(len(static_components.get(m, ())) > 1 for m in component)
+            # The Flask docs' own layout: the package creates the app (or blueprint)
+            # and imports its views at the bottom of __init__, and the views import the
+            # app back. Python resolves it; it is the accepted pattern, not a tangle.
+            flask_pattern = not hidden and not any(
+                len(settled_components.get(m, ())) > 1 for m in component
+            )
             if hidden:
                 # Without its function-local imports the component is acyclic, so those
                 # imports are the cut, and the place to report.
@@ -199,19 +235,19 @@ class ImportCycle(ProjectRule):
                     for f in sub.edges[a, b]["imports"]
                     if f.kind is ImportKind.FUNCTION
                 ]
+            elif flask_pattern:
+                # Reported where the pattern closes it: the bottom import.
+                arcs = sorted(edge for edge in accepted if sub.has_edge(*edge))
+                cut = [(a, b, fact) for a, b in arcs for fact in sub.edges[a, b]["imports"]]
             else:
                 arcs = feedback_arcs(sub, cost)
                 cut = [(a, b, fact) for a, b in arcs for fact in sub.edges[a, b]["imports"]]
             share = len(component) / total
-            severity = (
-                Severity.ERROR
-                if share >= _ERROR_SHARE
-                else Severity.WARNING
-                if share >= _WARNING_SHARE
-                else Severity.NOTE
-            )
-            if hidden:
-                severity = severity.lowered()
+            # A cycle slows change; it does not by itself fail in production, so it is
+            # never an error.
+            severity = Severity.WARNING if share >= _WARNING_SHARE else Severity.NOTE
+            if hidden or flask_pattern:
+                severity = Severity.NOTE
             cut = _one_per_line(cut)
             first_a, _, first_fact = min(cut, key=lambda item: _order(project, item[0], item[2]))
             cycle = _one_cycle(sub, arcs[0])
@@ -231,6 +267,10 @@ class ImportCycle(ProjectRule):
                 " It exists only through function-local imports, which hide it from "
                 "Python at start-up but not from the design."
                 if hidden
+                else " It closes through views imported at the bottom of the package's "
+                "__init__ after the app is created, the layout the Flask docs use: fine "
+                "while it stays that small."
+                if flask_pattern
                 else f" {local} of its imports are function-local, which hides part of it from "
                 "Python at start-up."
                 if local
@@ -275,3 +315,33 @@ def _one_cycle(graph: nx.DiGraph, arc: tuple[str, str]) -> list[str]:
     a, b = arc
     back: list[str] = nx.shortest_path(graph, b, a)
     return [a, *back]
+
+
+def _flask_bottom_imports(project: Project, modules: set[str]) -> list[tuple[str, str]]:
+    """Imports, in a package's ``__init__``, of the package's own modules below the line
+    that creates its Flask app or blueprint (``from app import routes`` at the bottom)."""
+    found = []
+    for name in sorted(modules):
+        facts = project.modules[name]
+        web = facts.web
+        if not facts.is_package or web is None:
+            continue
+        created = [r.line for r in web.routers if r.kind in ("flask-app", "flask-blueprint")]
+        if not created:
+            continue
+        for fact in facts.imports:
+            target = f"{fact.module}.{fact.name}" if fact.name else fact.module
+            if (
+                fact.kind is ImportKind.MODULE
+                and fact.line > min(created)
+                and target.startswith(name + ".")
+            ):
+                found.append((name, _module_of(target, modules)))
+    return [(a, b) for a, b in found if b]
+
+
+def _module_of(target: str, modules: set[str]) -> str:
+    """``app.routes.index`` (a name in a module) -> ``app.routes``."""
+    while target and target not in modules:
+        target = target.rpartition(".")[0]
+    return target
