@@ -58,12 +58,25 @@ def layerings(project: Project, modules: set[str], strict: bool = True) -> list[
 
 def inferred_layering(project: Project, modules: set[str], strict: bool = False) -> Layering:
     layers = infer_layers({m: project.modules[m] for m in modules}, strict)
+    if not strict:
+        placement = {
+            m: Placement(LAYERS.index(layer), 0, layer)
+            for m, layer in layers.items()
+            if layer != UNASSIGNED
+        }
+        return Layering(False, INFERRED_SOURCE, LAYERS, placement, tuple(True for _ in LAYERS))
+    # For findings, domain and data share a level and may import each other: a
+    # repository that returns domain entities is the clean-architecture direction, a
+    # domain model that loads through a repository the n-tier one, and names cannot
+    # tell which design the project follows.
+    levels = ("presentation", "application", "domain : data", "infrastructure")
+    level_of = {"presentation": 0, "application": 1, "domain": 2, "data": 2, "infrastructure": 3}
     placement = {
-        m: Placement(LAYERS.index(layer), 0, layer)
+        m: Placement(level_of[layer], int(layer == "data"), layer)
         for m, layer in layers.items()
         if layer != UNASSIGNED
     }
-    return Layering(False, INFERRED_SOURCE, LAYERS, placement, tuple(True for _ in LAYERS))
+    return Layering(False, INFERRED_SOURCE, levels, placement, (True, True, False, True))
 
 
 def _declared(contract: LayerContract, modules: set[str]) -> Layering:

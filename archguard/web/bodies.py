@@ -552,10 +552,13 @@ class _Body:
             "reject401" in w
             or ({"auth-attr", "deny"} <= w)
             or ({"token", "deny"} <= w)
+            or ({"reject403", "user"} <= w)
             or ("session" in w and refuses)
         ):
             out.add("authn")
-        if ({"role-attr", "deny"} <= w) or ({"reject403", "user"} <= w):
+        # Refusing with 403 after reading the user is not yet a role check: a token
+        # dependency answers 403 for a bad token too. A role attribute or value is.
+        if {"role-attr", "deny"} <= w:
             out.add("role")
         return frozenset(out)
 

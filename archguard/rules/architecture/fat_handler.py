@@ -196,6 +196,8 @@ class FatHandler(ProjectRule):
             if shape.complexity >= COMPLEXITY:
                 evidence.append(f"has cyclomatic complexity {shape.complexity}")
             bypass = f" It bypasses {', '.join(lower[:3])}, which exist for this." if lower else ""
+            home = lower[0] if lower else f"{module.rpartition('.')[0] or module}.services"
+            call = f"{home.rpartition('.')[2]}.{shape.name}"
             yield self.report(
                 module_location(project, module, shape.line),
                 f"Handler {shape.name} queries the database directly and "
@@ -204,7 +206,8 @@ class FatHandler(ProjectRule):
                 "a repository; keep the handler to parsing, one call and the response.",
                 key=f"{module}.{shape.name}",
                 confidence=Confidence.HIGH if lower else Confidence.MEDIUM,
-                fix="def create_order(body: OrderIn, orders: OrderService = Depends(get_orders)):\n"
-                "    return orders.place(body)",
+                fix=f"Keep {shape.name} in {module} to reading the request, one call and the "
+                f"response (`return {call}(...)`); move its computation into `{shape.name}` in "
+                f"{home}, taking plain values, and its queries into a repository it calls.",
                 scope=GRAPH,
             )

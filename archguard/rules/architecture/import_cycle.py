@@ -212,7 +212,7 @@ class ImportCycle(ProjectRule):
             return weight / 10 if layering.violation(a, b) else weight
 
         accepted = _flask_bottom_imports(project, modules)
-        settled = module_graph(project, modules, _MODULE_LEVEL)
+        settled = graph.copy()
         settled.remove_edges_from(accepted)
         settled_components = {m: c for c in strongly_connected(settled) for m in c}
 

@@ -458,10 +458,15 @@ class UnsafeRetry(FileRule):
             problems.append("no pause between attempts")
         elif pause == "fixed":
             problems.append("a fixed pause (no backoff or jitter)")
+        harm = (
+            "while the dependency is down it hammers it and never gives up"
+            if not bounded
+            else "every client retries on the same beat, so a recovering dependency is hit "
+            "by all of them at once"
+        )
         self.report(
             node,
-            "This retry loop has " + " and ".join(problems) + ": while the "
-            "dependency is down it hammers it and never gives up.",
+            "This retry loop has " + " and ".join(problems) + f": {harm}.",
             symbol="while-retry",
             confidence=Confidence.MEDIUM if bounded else None,
             fix="use tenacity: @retry(stop=stop_after_attempt(5), wait=wait_random_exponential(max=30))",
