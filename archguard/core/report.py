@@ -33,8 +33,8 @@ class ScanReport:
     baselined: int = 0
     fixed_baseline: tuple[BaselineEntry, ...] = ()
     suppressed: int = 0
-    #: Security findings left out because they are in tests, migrations, scripts or dev
-    #: settings (``report-non-production`` keeps them, as notes).
+    #: Findings left out because they are in tests (any rule) or in migrations, scripts
+    #: or dev settings (security rules); ``report-non-production`` keeps them.
     non_production: int = 0
     #: Repo-level numbers (module count, edges, ...), name -> value.
     metrics: tuple[tuple[str, float | int], ...] = field(default=())

@@ -61,8 +61,8 @@ def render(report: ScanReport, context: RenderContext | None = None) -> str:
         extra.append(f"{_count(report.suppressed, 'finding')} suppressed inline")
     if report.non_production:
         extra.append(
-            f"{_count(report.non_production, 'security finding')} in tests, migrations and "
-            "scripts not shown (report-non-production = true shows them)"
+            f"{_count(report.non_production, 'finding')} in tests, migrations and scripts not "
+            "shown (report-non-production = true shows them)"
         )
     if report.baselined:
         extra.append(f"{_count(report.baselined, 'finding')} in the baseline")

@@ -57,7 +57,7 @@ def test_security_findings_outside_production_are_counted_not_shown(
     assert [f["location"]["path"] for f in report["findings"]] == ["shop/settings.py"]
     assert report["summary"]["non_production"] == 2
     text = cli("scan", root, "--no-cache").output
-    assert "2 security findings in tests, migrations and scripts not shown" in text
+    assert "2 findings in tests, migrations and scripts not shown" in text
 
 
 def test_report_non_production_keeps_them_as_notes(

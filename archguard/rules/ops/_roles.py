@@ -117,8 +117,8 @@ def function_role(node: Function, names: Names, enclosing: Role | None) -> Role 
     if enclosing is Role.TASK and name == "run":
         return Role.TASK
     params = [*node.args.posonlyargs, *node.args.args]
-    if params and params[0].arg == "request" and enclosing is None:
-        return Role.HANDLER  # a Django function view
+    if params and params[0].arg == "request" and enclosing is None and names.imports_from("django"):
+        return Role.HANDLER  # a Django function view (FastAPI dependencies take one too)
     if _CONSUMER_NAME.match(name):
         return Role.CONSUMER
     return None

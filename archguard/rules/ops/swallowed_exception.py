@@ -106,6 +106,47 @@ class SwallowedException(RoleRule, LoggerAwareRule):
     VALID = (
         Valid(
             """
+            from fastapi import Request
+
+            async def try_get_current_user(request: Request, token: str = ""):
+                try:
+                    return await get_current_user(request, token)
+                except Exception:
+                    return None
+            """,
+            label="an optional-user dependency (its first parameter is a request, but it is "
+            "not a view)",
+        ),
+        Valid(
+            """
+            import logging
+            logger = logging.getLogger(__name__)
+
+            @bp.route("/reset", methods=["POST"])
+            def reset_password():
+                try:
+                    accounts.reset(request.form)
+                except Exception:
+                    logger.exception("Error when resetting password")
+                    flash("Error when resetting password")
+                    return redirect(url_for("auth.forgot_password"))
+            """,
+            label="logged with its traceback, then the user is told",
+        ),
+        Valid(
+            """
+            @bp.get("/celery-status")
+            def celery_status():
+                try:
+                    running = bool(celery.control.inspect().ping())
+                except Exception:
+                    running = False
+                return jsonify(celery_running=running)
+            """,
+            label="a fallback value: the failure is the answer",
+        ),
+        Valid(
+            """
             @router.post("/orders/{order_id}/pay")
             def pay(order_id: int):
                 try:
@@ -186,6 +227,22 @@ class SwallowedException(RoleRule, LoggerAwareRule):
     INVALID = (
         Invalid(
             """
+            from django.http import JsonResponse
+
+            def export(request):
+                try:
+                    reports.export(request.user)
+                except Exception:
+                    pass
+                return JsonResponse({"ok": True})
+            """,
+            path="reports/views.py",
+            line=6,
+            message="carries on",
+            label="a Django view that silences everything",
+        ),
+        Invalid(
+            """
             @router.post("/orders/{order_id}/pay")
             def pay(order_id: int):
                 try:
@@ -225,6 +282,8 @@ class SwallowedException(RoleRule, LoggerAwareRule):
         ),
         Invalid(
             """
+            from django.http import JsonResponse
+
             def checkout(request):
                 try:
                     cart.checkout(request.user)
@@ -233,7 +292,7 @@ class SwallowedException(RoleRule, LoggerAwareRule):
                 return JsonResponse({"ok": True})
             """,
             path="shop/views.py",
-            line=4,
+            line=6,
             message="200",
         ),
         Invalid(
@@ -289,14 +348,13 @@ class SwallowedException(RoleRule, LoggerAwareRule):
             if node.type is None or self._qualified(node.type) != "builtins.Exception"
             else "Exception"
         )
-        if role is Role.HANDLER and returns:
+        if role is Role.HANDLER and returns and not logged:
             self.report(
                 node,
                 f"This {role.value} catches {what} and answers with a success response: the "
                 "error becomes a 200, so clients, retries and 5xx alerts never see it. Let it "
                 "propagate, or log it with logger.exception() and answer with an error status.",
                 symbol=self._symbol(),
-                confidence=Confidence.MEDIUM if logged else None,
                 fix="raise HTTPException(status_code=502) from exc  # or let it propagate",
             )
             return
@@ -311,6 +369,10 @@ class SwallowedException(RoleRule, LoggerAwareRule):
                 confidence=Confidence.MEDIUM,
                 fix='logger.exception("...")',
             )
+            return
+        if not _silent(node.body):
+            # A fallback value, a message to the user, a rollback: the failure is
+            # handled, if broadly. Only a handler that does nothing at all hides it.
             return
         self.report(
             node,
@@ -367,6 +429,22 @@ class SwallowedException(RoleRule, LoggerAwareRule):
                     if _ERROR_STATUS.search(dotted(kw.value) or ""):
                         return True
         return False
+
+
+def _silent(body: list[ast.stmt]) -> bool:
+    """``pass``, ``...``, ``continue`` or a bare ``return``: the handler does nothing."""
+    for statement in body:
+        if isinstance(statement, (ast.Pass, ast.Continue)):
+            continue
+        if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant):
+            continue  # ``...`` or a string used as a comment
+        if isinstance(statement, ast.Return) and (
+            statement.value is None
+            or (isinstance(statement.value, ast.Constant) and statement.value.value is None)
+        ):
+            continue
+        return False
+    return True
 
 
 def _within(statements: list[ast.stmt]) -> Iterator[ast.AST]:

@@ -112,8 +112,10 @@ class UnsafeRetry(FileRule):
     ## What it does
     Finds retries that never give up or that retry at once:
 
-    - tenacity's `@retry` without `stop=` (tenacity retries forever by default) or
-      without `wait=` (it retries immediately by default);
+    - tenacity's `@retry` without `wait=` (it retries immediately by default), with a
+      fixed wait, or without `stop=` and without a growing wait (retrying forever
+      with exponential backoff is how long-lived listeners reconnect, and is left
+      alone);
     - `backoff.on_exception` / `on_predicate` without `max_tries` or `max_time`;
     - Celery tasks and `self.retry()` calls with `max_retries=None`, and tasks with
       `autoretry_for` but no `retry_backoff` (a fixed delay: medium confidence);
@@ -174,6 +176,20 @@ class UnsafeRetry(FileRule):
     TRIGGERS = (rb"retry|Retry|backoff|while True|attempt|for _ in range",)
 
     VALID = (
+        Valid(
+            """
+            from tenacity import retry, wait_exponential
+
+            class Events:
+                def listen(self, channel="ctf"):
+                    @retry(wait=wait_exponential(min=1, max=30))
+                    def _listen():
+                        for message in self.client.pubsub().listen():
+                            yield message
+                    return _listen()
+            """,
+            label="a listener that reconnects forever, with exponential backoff",
+        ),
         Valid(
             """
             from tenacity import retry, stop_after_attempt, wait_random_exponential
@@ -396,17 +412,25 @@ class UnsafeRetry(FileRule):
         stop = keyword(call, "stop") if call else None
         wait = keyword(call, "wait") if call else None
         problems = []
-        if stop is None:
+        fixed = isinstance(wait, ast.Call) and self.ctx.names.resolve(wait.func) in _FIXED_WAITS
+        backoff = wait is not None and not fixed
+        # Retrying forever with a growing wait is how long-lived listeners reconnect:
+        # the backoff keeps the load down. Forever without one is the failure.
+        if stop is None and not backoff:
             problems.append("no stop= (tenacity retries forever by default)")
         if wait is None:
             problems.append("no wait= (it retries at once, without backoff)")
-        elif isinstance(wait, ast.Call) and self.ctx.names.resolve(wait.func) in _FIXED_WAITS:
+        elif fixed:
             problems.append("a fixed wait (no backoff or jitter)")
         if problems:
+            harm = (
+                "retries pile onto a struggling dependency and never give up"
+                if stop is None
+                else "every client retries on the same beat against a recovering dependency"
+            )
             self.report(
                 node,
-                "@retry has " + " and ".join(problems) + ": retries pile onto a "
-                "struggling dependency and never give up.",
+                "@retry has " + " and ".join(problems) + f": {harm}.",
                 symbol="tenacity.retry",
                 confidence=Confidence.MEDIUM if stop is not None else None,
                 fix="@retry(stop=stop_after_attempt(5), wait=wait_random_exponential(max=30))",
