@@ -14,8 +14,8 @@ from archguard.rules.project_rule import PROJECT, ProjectRule
 from archguard.web.routes import route_inventory
 
 _PROBE = re.compile(
-    r"(?i)(^|[/_\-.])(health|healthz|healthcheck|health-check|health_check|ready|readyz|readiness|"
-    r"live|livez|liveness|alive|ping|heartbeat|status)($|[/_\-.])"
+    r"(?i)(^|[/_\-.^])(health|healthz|healthcheck|health-check|health_check|ready|readyz|readiness|"
+    r"live|livez|liveness|alive|ping|heartbeat|status|about|version)($|[/_\-.$])"
 )
 #: Libraries that add probe endpoints themselves.
 _PROBE_APPS = (
