@@ -81,18 +81,25 @@ class FileRuleSet:
 
     def __init__(self, rules: list[type[FileRule]]) -> None:
         self.rules = sorted(rules, key=lambda r: r.meta.id)
-        self._always = [r for r in self.rules if r.TRIGGERS is None]
-        self._triggered = [
-            (r, re.compile(_union(r.TRIGGERS))) for r in self.rules if r.TRIGGERS is not None
+        self._checks = [
+            (
+                r,
+                re.compile(_union(r.TRIGGERS)) if r.TRIGGERS else None,
+                tuple(w.lower() for w in r.TRIGGER_WORDS or ()),
+            )
+            for r in self.rules
         ]
-        patterns = [p for r in self.rules if r.TRIGGERS for p in r.TRIGGERS]
-        self._any = re.compile(_union(patterns)) if patterns else None
+        self._words = any(words for _, _, words in self._checks)
 
     def rules_for(self, data: bytes) -> list[type[FileRule]]:
-        if self._any is None or not self._any.search(data):
-            return list(self._always)
-        matched = {r for r, pattern in self._triggered if pattern.search(data)}
-        return [r for r in self.rules if r.TRIGGERS is None or r in matched]
+        lowered = data.lower() if self._words else b""
+        return [
+            rule
+            for rule, pattern, words in self._checks
+            if (pattern is None and not words)
+            or any(w in lowered for w in words)
+            or (pattern is not None and pattern.search(data) is not None)
+        ]
 
 
 def _union(patterns: tuple[bytes, ...] | list[bytes]) -> bytes:

@@ -33,9 +33,7 @@ def test_clean_tree_exits_0(cli: Cli, make_repo: Callable[..., Path]) -> None:
 
 
 def test_fail_on_threshold(cli: Cli, make_repo: Callable[..., Path]) -> None:
-    root = make_repo(
-        {"tests/test_login.py": 'def test_x(c):\n    c.login(password="Str0ng-Pa55")\n'}
-    )
+    root = make_repo({"shop/settings.py": "DEBUG = True\n"})
     result = cli("scan", root, "--no-cache")
     assert result.exit_code == 1 and "[warning]" in result.output
     assert cli("scan", root, "--no-cache", "--fail-on", "error").exit_code == 0

@@ -84,8 +84,12 @@ class SensitiveDataLogged(LoggerAwareRule):
         tags=frozenset({"security", "logging", "privacy"}),
         security_severity=5.5,
     )
+    TRIGGER_WORDS = (
+        b"passw", b"pwd", b"secret", b"token", b"apikey", b"api_key", b"privatekey",
+        b"private_key", b"cardnumber", b"card_number", b"cvv", b"cvc", b"ssn",
+        b"authorization", b"otp", b"pin_code",
+    )  # fmt: skip
     TRIGGERS = (
-        rb"(?i:passw|pwd|secret|token|api_?key|private_?key|card_?number|cvv|cvc|ssn|authorization|otp\b|pin_code)",
         rb"request\.(?:json|data|body|POST|form|headers|META|values|files|get_json|get_data)",
     )
 
