@@ -104,7 +104,9 @@ _TEMPLATE = re.compile(r"\$\{[^}]*\}|\{\{[^}]*\}\}|\{%[^%]*%\}|%\([^)]*\)s|^\$[A
 _FILE_NAME = re.compile(
     r"\.{1,2}/|\.[\w-]+$|[\w./-]+\.(?:json|pem|key|txt|crt|cer|p12|pfx|env|ya?ml|cfg|ini|der|jks)$"
 )
-_DESCRIBES_PASSWORD = re.compile(r"(?i)[a-z _-]*password[a-z _-]*")
+_DESCRIBES_PASSWORD = re.compile(r"(?i)[a-z _.-]*password[a-z _.-]*")
+_MESSAGE_KEY = re.compile(r"[a-z_]+(?:\.[a-z_-]+)+")
+_URL_PARAMETER = re.compile(r"https?://[^\s?#]*\?(?:[^\s#]*&)?[\w.-]+=$")
 _WORDS_ONLY = re.compile(r"[A-Za-z][A-Za-z ,.!'_-]*")
 _AUTH_SCHEME = re.compile(r"^(?:Bearer|Token|Basic|Bot|ApiKey)\s+(\S+)$", re.IGNORECASE)
 
@@ -239,6 +241,8 @@ def looks_like_secret(value: str, kind: str, name: str = "") -> bool:
         return False  # an enum member or a key name: HARDCODED_SECRET = "hardcoded-secret"
     if value.startswith(("http://", "https://", "/")) or _FILE_NAME.match(value):
         return False
+    if _MESSAGE_KEY.fullmatch(value):
+        return False  # "errors.invalid_password": a message or translation key
     secret = credential_part(value)
     if kind == "password":
         if _SENTINEL.fullmatch(secret) or _HEX_DIGEST.fullmatch(secret):
@@ -248,7 +252,8 @@ def looks_like_secret(value: str, kind: str, name: str = "") -> bool:
         # "new-password", "not-his-password": test data describing itself; but
         # "password123" is the password people really choose.
         return len(secret) >= 3 and not _DESCRIBES_PASSWORD.fullmatch(secret)
-    # Tokens and keys: a short lowercase word is an identifier, not a key.
+    # Tokens and keys: a lowercase identifier or a constant's name ("API_TOKEN") names
+    # a secret rather than holding one.
     return len(secret) >= 8 and not re.fullmatch(r"[a-z_]+|[A-Z_]+", secret)
 
 
@@ -399,5 +404,7 @@ def find_token(value: str) -> tuple[str, str] | None:
                 continue
             if provider == "private key" and "..." in value:
                 continue
+            if provider == "JSON Web Token" and _URL_PARAMETER.search(value, 0, match.start()):
+                continue  # a signed link's grant (?token=eyJ...), shared with every viewer
             return provider, token
     return None

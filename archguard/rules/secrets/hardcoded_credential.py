@@ -197,6 +197,17 @@ class HardcodedCredential(ScopedRule):
         ),
         Valid(
             """
+            import os
+
+            DB_HOST = os.getenv("DB_HOST", "db")
+            DB_USER = os.getenv("DB_USER", "paperless")
+            DB_PASSWORD = os.getenv("DB_PASSWORD", "paperless")
+            """,
+            path="app/settings.py",
+            label="the same, read from the environment",
+        ),
+        Valid(
+            """
             class ProductionConfig:
                 SECRET_KEY = os.environ["SECRET_KEY"]
 
@@ -411,17 +422,12 @@ class HardcodedCredential(ScopedRule):
         #: Calls of plain names or ``self.``/``cls.`` methods, to match to the above.
         self._local_calls: list[tuple[str, ast.Call]] = []
 
+    def visit_Module(self, node: ast.Module) -> None:
+        self._service_defaults(_assignments(node.body))
+
     def entered(self, node: Scope) -> None:
         if isinstance(node, ast.ClassDef):
-            self._service_defaults(
-                [
-                    (target.id, stmt.value)
-                    for stmt in node.body
-                    if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None
-                    for target in (stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target])
-                    if isinstance(target, ast.Name)
-                ]
-            )
+            self._service_defaults(_assignments(node.body))
         else:
             params = [a.arg for a in (*node.args.posonlyargs, *node.args.args)]
             if params and params[0] in ("self", "cls"):
@@ -689,6 +695,17 @@ _POSITIONAL_PASSWORDS = {
 _CONNECTION_WORDS = frozenset({"host", "hostname", "port", "server", "engine", "dsn"})
 _SQL_HINT = re.compile(r"(?i)\b(?:insert\s|create\s+table)")
 _ENUM_BASES = re.compile(r"(?:^|\.)(?:\w*Enum|\w*Choices|Flag|IntFlag)$")
+
+
+def _assignments(body: list[ast.stmt]) -> list[tuple[str, ast.expr]]:
+    """(name, value) of the plain-name assignments of a module or class body."""
+    return [
+        (target.id, stmt.value)
+        for stmt in body
+        if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None
+        for target in (stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target])
+        if isinstance(target, ast.Name)
+    ]
 
 
 def _is_enum(cls: ast.ClassDef) -> bool:
