@@ -24,7 +24,11 @@ _SCRIPT_DIRS = frozenset(
 _SCRIPT_FILES = frozenset(
     {"manage.py", "setup.py", "noxfile.py", "fabfile.py", "dodo.py", "wsgi_dev.py"}
 )
-_SCRIPT_NAME = re.compile(r"^(seed|seeds|seed_\w+|\w+_seed|populate\w*|demo_data|sample_data)\.py$")
+_SCRIPT_NAME = re.compile(
+    r"^(seed|seeds|seed[_-][\w-]+|[\w-]+[_-]seed|populate[\w-]*|demo[_-]data|sample[_-]data)\.py$"
+)
+#: Test doubles kept beside the code they stand in for: mock_methods.py, mocks.py.
+_MOCK_NAME = re.compile(r"^(mocks?|mock_\w+|\w+_mocks?|fakes?|fake_\w+)\.py$")
 #: Settings modules and config classes meant for a developer's machine or CI.
 DEV_NAME = re.compile(
     r"(?i)(^|[._/])(dev|develop|development|local|test|testing|tests|ci|debug)($|[._/])"
@@ -49,7 +53,12 @@ def is_test_path(path: str) -> bool:
     name = p.name
     if name.startswith("test_") or name.endswith("_test.py") or name in ("conftest.py", "tests.py"):
         return True
-    return any(part in _TEST_DIRS for part in p.parts[:-1])
+    if _MOCK_NAME.match(name):
+        return True
+    folders = p.parts[:-1]
+    if "features" in folders and (folders[-1] == "steps" or name == "environment.py"):
+        return True  # behave's step definitions and hooks
+    return any(part in _TEST_DIRS for part in folders)
 
 
 def is_migration_path(path: str) -> bool:

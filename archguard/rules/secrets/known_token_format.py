@@ -22,7 +22,8 @@ class KnownTokenFormat(FileRule):
     literal is assigned to does not matter; the format is the evidence.
 
     Documentation examples such as AWS's `AKIAIOSFODNN7EXAMPLE` and runs of `x` are
-    ignored. Findings in tests and fixtures are reported one severity lower.
+    ignored, and so is a JSON Web Token in a URL's query (`...jpg?token=eyJ...`): a
+    signed link's grant, given to everyone who sees the link. Findings in tests and fixtures are reported one severity lower.
 
     ## Why is this bad?
     These tokens are live credentials for third-party accounts: code hosting, cloud
@@ -73,6 +74,10 @@ class KnownTokenFormat(FileRule):
         Valid('PEM_HEADER = "-----BEGIN CERTIFICATE-----"\n'),
         Valid('token = "ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"\n'),
         Valid('model = "sk-learn-style-name"\n'),
+        Valid(
+            'AVATAR = "https://images.example-cdn.com/f/3e2/pikachu.jpg?token=eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1cm46YXBwOjdlMGQx.MLpVI785Bl0H8UKlTJeqil4l2Dr2lERfgkYCrotQ4Yg"\n',
+            label="a signed link's token, shared with everyone who sees the image",
+        ),
     )
     INVALID = (
         Invalid(
