@@ -103,11 +103,19 @@ class HardcodedCredential(ScopedRule):
         tags=frozenset({"security", "secrets"}),
         security_severity=7.5,
     )
-    TRIGGERS = (
-        rb"(?i:passw|pwd|passphrase|secret|token|apikey|credential|authorization|_pass\b"
-        rb"|(?:api|access|private|signing|encryption|master|jwt|auth|client|app|hmac|license"
-        rb"|session)[-_]?key|\bauth\s*=|create_(?:super)?user|bind_s?\(|\.login\()",
-    )
+    TRIGGER_WORDS = (
+        b"passw", b"pwd", b"passphrase", b"secret", b"token", b"apikey", b"credential",
+        b"authorization", b"_pass", b"auth=", b"auth =", b"create_user", b"create_superuser",
+        b"bind(", b"bind_s(", b".login(",
+        *(
+            prefix + sep + b"key"
+            for prefix in (
+                b"api", b"access", b"private", b"signing", b"encryption", b"master", b"jwt",
+                b"auth", b"client", b"app", b"hmac", b"license", b"session",
+            )
+            for sep in (b"", b"_", b"-")
+        ),
+    )  # fmt: skip
 
     VALID = (
         Valid('SECRET_KEY = os.environ["DJANGO_SECRET_KEY"]', path="config/settings.py"),
