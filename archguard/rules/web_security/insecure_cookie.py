@@ -31,7 +31,7 @@ _SESSION = re.compile(
 )
 #: Cookies that say who the user is or what they may do.
 _IDENTITY = re.compile(
-    r"^(user|account)(id|name|uuid)$|^uid$|^uuid$|^role$|^(is)?admin$|^identity$"
+    r"^(user|account)(id|name|uuid)?$|^uid$|^uuid$|^role$|^(is)?admin$|^identity$"
 )
 #: Double-submit CSRF cookies are meant to be read by the page's script.
 _CSRF = re.compile(r"csrf|xsrf")

@@ -479,10 +479,10 @@ class WeakJwt(LocalValues):
             return
         name = key.id
         detail = (
-            f"{name} falls back to a {len(text)}-character literal when the environment "
+            f"{name} falls back to a literal of {len(text)} characters when the environment "
             "does not set it"
             if fallback
-            else f"{name} is a {len(text)}-character literal"
+            else f"{name} is a literal of {len(text)} characters"
         )
         self._emit(
             literal_node,
@@ -521,21 +521,20 @@ class WeakJwt(LocalValues):
     # -- what expressions hold -------------------------------------------------------
 
     def _mapping(self, frame: Frame, expr: ast.expr | None) -> tuple[dict[str, ast.expr], str]:
-        """The known string-keyed entries of a dict passed as ``expr``, and where they
-        were written when that is not the call itself."""
+        """The known string-keyed entries of a dict passed as ``expr``, and where the
+        options were written when that is not the call itself."""
         if expr is None:
             return {}, ""
         value = self.resolve(frame, expr)
         entries = {w.key: w.value for w in mapping_entries(value)}
-        where = ""
-        if value is not expr:
-            where = f"the options on line {getattr(value, 'lineno', '?')}"
         if isinstance(expr, ast.Name):
             owner = frame.owner(expr.id)
             if owner is not None:
-                for key, item in owner.items.get(expr.id, {}).items():
-                    entries[key] = item
-                    where = where or f"the options on line {item.lineno}"
+                entries.update(owner.items.get(expr.id, {}))
+        switched = [e for k, e in entries.items() if k.startswith("verify") and is_false(e)]
+        where = ""
+        if switched and switched[0].lineno != getattr(expr, "lineno", 0):
+            where = f"switched off on line {switched[0].lineno}"
         return entries, where
 
     def _strings(self, frame: Frame, expr: ast.expr) -> tuple[str, ...]:
