@@ -68,11 +68,17 @@ _RESPONDERS = frozenset(
         "abort",
     }
 )
+#: The last part of every name in the tables above, to skip other calls cheaply.
+_CALLEE_NAMES = frozenset(
+    name.rsplit(".", 1)[-1]
+    for name in (*_DEBUG_APPS, *_DEBUGGERS, *_RUN_SIMPLE, *_DEBUG_TOOLBARS, *_FLASK_CORS)
+)
+_GRAPHQL_SWITCHES = frozenset({"graphiql", "introspection", "graphql_ide"})
 #: Hosts that keep a development server, and its debugger, on this machine.
 _LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 #: A condition about debug mode or the environment: what it guards follows the
 #: configuration rather than switching debug on by itself.
-_DEBUG_GUARD = re.compile(r"(?i)debug|develop|\bdev\b|local|testing")
+_DEBUG_GUARD = re.compile(r"(?i)debug|develop|^dev$|_dev$|^dev_|local|testing")
 _ANY_ORIGIN_REGEX = frozenset({".*", "^.*$", ".+", "^.+$", "*"})
 
 _SHAPES = {
@@ -201,9 +207,11 @@ class DebugEndpoint(LocalValues):
         tags=frozenset({"security", "configuration"}),
         security_severity=7.5,
     )
+    #: ``debug=``, not ``logger.debug(...)`` or ``logging.DEBUG``, which most modules hold.
     TRIGGERS = (
-        rb"debug|DEBUG|Debug|CORS|traceback|environ|\.config|graphiql|introspection"
-        rb"|Access-Control|vars\(|__dict__",
+        rb"debug\s*=|DEBUG\s*=|DEBUG[\"']\s*[\]:]|FLASK_DEBUG|debugtoolbar|DebuggedApplication"
+        rb"|use_debugger|use_evalex|traceback|graphiql|graphql_ide|introspection|CORS"
+        rb"|cross_origin|Access-Control|environ|\.config\b|vars\(|__dict__",
     )
 
     VALID = (
@@ -393,22 +401,39 @@ class DebugEndpoint(LocalValues):
         return self._roles[index] is Role.HANDLER
 
     def visit_If(self, node: ast.If) -> None:
-        if _DEBUG_GUARD.search(ast.unparse(node.test)):
+        if any(_DEBUG_GUARD.search(word) for word in _words_of(node.test)):
             for statement in node.body:
                 self._guarded.update(id(n) for n in ast.walk(statement))
 
     # -- the shapes -------------------------------------------------------------------
 
     def call(self, node: ast.Call) -> None:
-        names = self.ctx.names
-        callee = names.resolve(node.func) or ""
         func = node.func
-        attr = func.attr if isinstance(func, ast.Attribute) else ""
-        debug = keyword(node, "debug")
-        if attr == "run" and is_true(debug) and not self._local_run(node):
-            self._emit(node, "app-run-debug", self._run_confidence(node))
-        elif callee in _DEBUG_APPS and (
-            is_true(debug) or is_true(keyword(node, "serve_traceback"))
+        # Most calls are none of these: decide from the called name before resolving it.
+        last = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        if last == "run":
+            if is_true(keyword(node, "debug")) and not self._local_run(node):
+                self._emit(node, "app-run-debug", self._run_confidence(node))
+        elif last in _CALLEE_NAMES:
+            self._known_callee(node, self.ctx.names.resolve(func) or "")
+        elif last.endswith("CORSMiddleware") or last in ("add_middleware", "Middleware"):
+            if _is_cors_middleware(node):
+                self._judge_cors_middleware(node)
+        elif last in ("update", "from_mapping", "setdefault", "configure"):
+            for write in updated_settings(node):
+                if write.key in ("DEBUG", "FLASK_DEBUG") and truthy_literal(write.value):
+                    self._emit(node, "framework-debug-flag")
+        elif last in ("set", "add", "__setitem__"):
+            self._header_call(node)
+        if any(kw.arg in _GRAPHQL_SWITCHES for kw in node.keywords):
+            self._graphql(node, self.ctx.names.resolve(func) or "")
+        if last in _RESPONDERS and self._in_handler:
+            for arg in (*node.args, *(kw.value for kw in node.keywords)):
+                self._response_part(arg)
+
+    def _known_callee(self, node: ast.Call, callee: str) -> None:
+        if callee in _DEBUG_APPS and (
+            is_true(keyword(node, "debug")) or is_true(keyword(node, "serve_traceback"))
         ):
             self._emit(node, "framework-debug-flag")
         elif callee in _DEBUGGERS or (
@@ -420,16 +445,6 @@ class DebugEndpoint(LocalValues):
             self._emit(node, "framework-debug-flag")
         elif callee in _FLASK_CORS:
             self._flask_cors.append(node)
-        elif _is_cors_middleware(node):
-            self._judge_cors_middleware(node)
-        self._graphql(node, callee)
-        for write in updated_settings(node):
-            if write.key in ("DEBUG", "FLASK_DEBUG") and truthy_literal(write.value):
-                self._emit(node, "framework-debug-flag")
-        self._header_call(node)
-        if self._in_handler and _responder(node):
-            for arg in (*node.args, *(kw.value for kw in node.keywords)):
-                self._response_part(arg)
 
     def visit_Assign(self, node: ast.Assign) -> None:
         super().visit_Assign(node)
@@ -687,7 +702,14 @@ def _is_cors_middleware(call: ast.Call) -> bool:
     return False
 
 
-def _responder(call: ast.Call) -> bool:
-    func = call.func
-    name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
-    return name in _RESPONDERS
+def _words_of(expr: ast.expr) -> list[str]:
+    """The names, attributes and strings a condition is made of."""
+    words = []
+    for node in ast.walk(expr):
+        if isinstance(node, ast.Name):
+            words.append(node.id)
+        elif isinstance(node, ast.Attribute):
+            words.append(node.attr)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            words.append(node.value)
+    return words

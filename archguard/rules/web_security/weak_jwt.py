@@ -41,6 +41,10 @@ _TOKEN_FACTORIES = frozenset(
         "flask_jwt_extended.create_refresh_token",
     }
 )
+#: The last part of those names, to skip other calls before resolving them.
+_CALLEE_NAMES = frozenset(
+    name.rsplit(".", 1)[-1] for name in (*_DECODERS, *_ENCODERS, *_TOKEN_FACTORIES)
+)
 #: Reading the token's own header, which the attacker writes.
 _HEADER_READERS = frozenset(
     {
@@ -362,11 +366,14 @@ class WeakJwt(LocalValues):
     # -- recording -----------------------------------------------------------------
 
     def call(self, node: ast.Call) -> None:
-        callee = self.ctx.names.resolve(node.func)
-        if callee is not None and (
-            callee in _DECODERS or callee in _ENCODERS or callee in _TOKEN_FACTORIES
-        ):
-            self._calls.append((self.frame, node, callee))
+        func = node.func
+        last = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        if last in _CALLEE_NAMES:
+            callee = self.ctx.names.resolve(func)
+            if callee is not None and (
+                callee in _DECODERS or callee in _ENCODERS or callee in _TOKEN_FACTORIES
+            ):
+                self._calls.append((self.frame, node, callee))
         for write in updated_settings(node):
             self._settings.append((self.frame, write))
 
