@@ -1,4 +1,5 @@
 import os
+import secrets
 
 from aiohttp import web
 from django.http import JsonResponse
@@ -72,7 +73,7 @@ def identity_cookie():
 
 
 def role_cookie(resp, user):
-    # ruleid: sensitive-cookie-readable-by-scripts
+    # ok: sensitive-cookie-readable-by-scripts
     resp.set_cookie("role", user.role, secure=True)
 
 
@@ -120,6 +121,11 @@ def logout(resp):
 def csrf_double_submit(response, token):
     # ok: sensitive-cookie-readable-by-scripts, sensitive-cookie-without-secure
     response.set_cookie("csrf_token", token, httponly=False, samesite="lax", secure=True)
+
+
+def csrf_from_settings(response):
+    # ok: sensitive-cookie-readable-by-scripts
+    response.set_cookie(settings.CSRF_COOKIE_NAME, secrets.token_urlsafe(32), samesite="lax")
 
 
 def constant_theme(response, token):

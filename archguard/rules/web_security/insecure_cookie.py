@@ -29,10 +29,9 @@ _POSITIONS = {"secure": 6, "httponly": 7, "samesite": 8}
 _SESSION = re.compile(
     r"token|session|sessid|jwt|auth|refresh|remember|login|apikey|credential|bearer|^sid$|sid$"
 )
-#: Cookies that say who the user is or what they may do.
-_IDENTITY = re.compile(
-    r"^(user|account)(id|name|uuid)?$|^uid$|^uuid$|^role$|^(is)?admin$|^identity$"
-)
+#: Cookies that say who the user is. A role or "is admin" cookie holds no secret worth
+#: stealing: trusting it at all is the problem (missing-authz), not its flags.
+_IDENTITY = re.compile(r"^(user|account)(id|name|uuid)?$|^uid$|^uuid$|^identity$")
 #: Double-submit CSRF cookies are meant to be read by the page's script.
 _CSRF = re.compile(r"csrf|xsrf")
 #: Flask, Flask-Login and Flask-JWT-Extended settings that protect their cookies.
@@ -67,7 +66,7 @@ class InsecureCookie(LocalValues):
     (`app.config[...]`, `app.config.update(...)`, also with `dict(...)`).
 
     What a cookie carries is judged from its name (`sessionid`, `access_token`,
-    `userId`, `role`), read through constants, and from the value it is given (`token`,
+    `userId`), read through constants, and from the value it is given (`token`,
     `create_access_token(...)`). Cookies such as a theme or language preference are
     left alone: their flags do not protect anything. So are double-submit CSRF cookies,
     which the page's script must read, and cookies being cleared (an empty value).
@@ -314,13 +313,14 @@ class InsecureCookie(LocalValues):
         value = _argument(call, 1, ("value",))
         text, _ = self.literal(frame, name) if name is not None else (None, False)
         label = f'"{text}"' if text is not None else f"`{_code(name)}`"
-        if text is not None:
-            sensitive = _sensitivity(text)
-        else:
-            sensitive = _sensitivity(_identifier(name)) if name is not None else None
+        said = text if text is not None else _identifier(name)
+        sensitive = _sensitivity(said)
+        # The value says what the cookie carries only when its name says nothing: a
+        # CSRF cookie holds a token on purpose.
         if (
             text is None
             and sensitive is None
+            and not _CSRF.search(said.lower())
             and value is not None
             and _SESSION.search(_words(_identifier(value)))
         ):

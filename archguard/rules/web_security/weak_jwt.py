@@ -360,7 +360,8 @@ class WeakJwt(LocalValues):
         self._calls: list[tuple[Frame, ast.Call, str]] = []
         self._claims: list[tuple[Frame, ast.Assign, str]] = []
         self._settings: list[tuple[Frame, ConfigWrite]] = []
-        #: (node, shape) pairs already reported: a constant read by several calls.
+        #: (line, shape) pairs already reported: a constant read by several calls, or a
+        #: JWT_SECRET_KEY constant that is both a setting and a key.
         self._reported: set[tuple[int, str]] = set()
 
     # -- recording -----------------------------------------------------------------
@@ -628,9 +629,10 @@ class WeakJwt(LocalValues):
         confidence: Confidence | None = None,
         defer_to: tuple[str, ...] = (),
     ) -> None:
-        if (id(node), problem.shape) in self._reported:
+        place = (getattr(node, "lineno", 0), problem.shape)
+        if place in self._reported:
             return
-        self._reported.add((id(node), problem.shape))
+        self._reported.add(place)
         message = _MESSAGES[problem.shape]
         if problem.detail:
             message = f"{message} ({problem.detail})"
