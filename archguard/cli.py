@@ -119,6 +119,7 @@ def _project_options(f: Callable[..., None]) -> Callable[..., None]:
                 extend_select=_split(rule_choice["extend_select"]),
                 ignore=_split(rule_choice["ignore"]),
                 semgrep=not rule_choice["no_semgrep"],
+                semgrep_rules=tuple(rule_choice["semgrep_rules"]),
             )
         f(options, **rest)
 
@@ -143,7 +144,7 @@ def _project_options(f: Callable[..., None]) -> Callable[..., None]:
     return command
 
 
-_RULE_OPTIONS = ("select", "extend_select", "ignore", "no_semgrep")
+_RULE_OPTIONS = ("select", "extend_select", "ignore", "no_semgrep", "semgrep_rules")
 
 
 def _rule_options(f: Callable[..., None]) -> Callable[..., None]:
@@ -158,9 +159,16 @@ def _rule_options(f: Callable[..., None]) -> Callable[..., None]:
         click.option("--extend-select", multiple=True, help="Rule ids or prefixes to add."),
         click.option("--ignore", multiple=True, help="Rule ids or prefixes to leave out."),
         click.option(
+            "--semgrep-rules",
+            multiple=True,
+            type=click.Path(path_type=Path),
+            help="A Semgrep rule file or folder of your own to run too (repeatable; "
+            "adds to semgrep-rules in the settings).",
+        ),
+        click.option(
             "--no-semgrep",
             is_flag=True,
-            help="Leave out the pattern rules that Semgrep runs (when it is not installed).",
+            help="Do not start Semgrep: skip the Semgrep rule packs.",
         ),
     ]
     for decorator in reversed(decorators):

@@ -1,4 +1,5 @@
-"""Running the pattern rules through Semgrep beside the per-file pass, with their own cache."""
+"""Running Semgrep beside the per-file pass, with its own cache: the rules of users'
+Semgrep packs, and archguard's rules still written as Semgrep YAML."""
 
 from __future__ import annotations
 
@@ -70,11 +71,10 @@ class PatternPass:
             return PatternResults((), (), 0, 0)
         result = semgrep.finish(self._run, sources)
         if result.failure:
-            ids = ", ".join(rule.meta.id for rule in self.rules)
             failed = Diagnostic(
                 "",
                 DiagnosticKind.ENGINE_FAILED,
-                f"pattern rules {ids} did not run: {result.failure}. Install Semgrep "
+                f"{_describe(self.rules)} did not run: {result.failure}. Install Semgrep "
                 "(pip install semgrep) or pass --no-semgrep to scan without them",
                 level="error",
             )
@@ -90,6 +90,19 @@ class PatternPass:
         )
 
 
+def _describe(rules: tuple[type[PatternRule], ...]) -> str:
+    """``pattern rules AG501, AG507`` and ``Semgrep rule packs (semgrep/a, ...)``."""
+    parts = []
+    own = [r.meta.id for r in rules if not r.from_pack]
+    packs = [r.meta.id for r in rules if r.from_pack]
+    if own:
+        parts.append("pattern rules " + ", ".join(own))
+    if packs:
+        shown = ", ".join(packs[:5]) + (f" and {len(packs) - 5} more" if len(packs) > 5 else "")
+        parts.append(f"Semgrep rule packs ({shown})")
+    return " and ".join(parts)
+
+
 def _trigger_words(rules: tuple[type[PatternRule], ...]) -> tuple[bytes, ...]:
     """Every enabled pattern rule's trigger words, or none (scan every file) when one
     of the rules has none."""
@@ -103,7 +116,9 @@ def _salt(rules: tuple[type[PatternRule], ...], code_signature: str) -> str:
     digest = hashlib.sha256()
     for rule in rules:
         digest.update(rule.meta.id.encode())
-        digest.update(rule.config.read_bytes())
+    for config in sorted({rule.config for rule in rules}):
+        digest.update(str(config).encode())
+        digest.update(config.read_bytes())
     try:
         engine = metadata.version("semgrep")
     except metadata.PackageNotFoundError:

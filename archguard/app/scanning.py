@@ -54,6 +54,7 @@ from archguard.scan.line_hash import line_hashes
 from archguard.scan.modules import default_source_roots, module_name
 from archguard.scan.pattern_rule import PatternRule
 from archguard.scan.pool import analyze_files
+from archguard.scan.rule_packs import RulePackError, load_packs
 
 
 @dataclass(frozen=True)
@@ -74,8 +75,11 @@ class ScanOptions:
     since: str | None = None
     #: Ignore the configured baseline (used when writing a new one).
     no_baseline: bool = False
-    #: Run the pattern rules through Semgrep; off, they are left out of the scan.
+    #: Run Semgrep (the project's rule packs, and archguard's rules still written as
+    #: Semgrep YAML); off, they are left out of the scan.
     semgrep: bool = True
+    #: Semgrep rule files or folders given on the command line, beside the configured ones.
+    semgrep_rules: tuple[Path, ...] = ()
 
     @property
     def targets(self) -> tuple[Path, ...]:
@@ -157,7 +161,7 @@ def execute_scan(
     location = locate_project(options)
     root = location.root
     settings = effective_settings(location.settings, options)
-    rules = choose_rules(settings, options)
+    rules = choose_rules(settings, options, root)
     loaded = load_files(root, settings, options)
     scope = _report_filter(root, options)
     signature = code_signature()
@@ -191,7 +195,7 @@ def execute_scan(
     diagnostics = [
         *per_file.diagnostics,
         *pattern_results.diagnostics,
-        *per_file.unknown_suppressions(),
+        *per_file.unknown_suppressions(rules.packs),
     ]
     kept, suppressed = _apply_suppressions(findings, per_file, settings)
     kept, non_production = apply_path_policy(
@@ -228,10 +232,13 @@ class ChosenRules:
     file: list[type[FileRule]]
     project: list[type[ProjectRule]]
     pattern: list[type[PatternRule]]
+    #: Every rule of the project's Semgrep packs, enabled or not (their ids are known).
+    packs: tuple[type[PatternRule], ...] = ()
 
 
-def choose_rules(settings: Settings, options: ScanOptions) -> ChosenRules:
-    rules = select_rules(settings.select, settings.extend_select, settings.ignore)
+def choose_rules(settings: Settings, options: ScanOptions, root: Path | None = None) -> ChosenRules:
+    packs = tuple(rule_packs(settings, options, root)) if options.semgrep else ()
+    rules = select_rules(settings.select, settings.extend_select, settings.ignore, packs)
     if not options.semgrep:
         rules = [r for r in rules if not issubclass(r, PatternRule)]
     return ChosenRules(
@@ -239,7 +246,23 @@ def choose_rules(settings: Settings, options: ScanOptions) -> ChosenRules:
         file=[r for r in rules if issubclass(r, FileRule)],
         project=[r for r in rules if issubclass(r, ProjectRule)],
         pattern=[r for r in rules if issubclass(r, PatternRule)],
+        packs=packs,
     )
+
+
+def rule_packs(
+    settings: Settings, options: ScanOptions, root: Path | None
+) -> list[type[PatternRule]]:
+    """The rules of the Semgrep packs the project configures (paths relative to its
+    root) and the command line names (relative to the current directory)."""
+    base = root or Path(".")
+    paths = [base / p for p in settings.semgrep_rules] + list(options.semgrep_rules)
+    if not paths:
+        return []
+    try:
+        return load_packs([p.resolve() for p in paths])
+    except RulePackError as exc:
+        raise UsageError(str(exc)) from None
 
 
 @dataclass
@@ -267,8 +290,8 @@ class PerFile:
                 gathered.diagnostics.append(outcome.diagnostic)
         return gathered
 
-    def unknown_suppressions(self) -> list[Diagnostic]:
-        known_ids = {r.meta.id for r in all_rules()}
+    def unknown_suppressions(self, packs: tuple[type[PatternRule], ...] = ()) -> list[Diagnostic]:
+        known_ids = {r.meta.id for r in (*all_rules(), *packs)}
         return [
             diagnostic
             for path, items in self.suppressions.items()

@@ -165,4 +165,5 @@ _FIELDS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "graph-exclude": ("graph_exclude", _str_list),
     "public-routes": ("public_routes", _str_list),
     "report-non-production": ("report_non_production", _bool),
+    "semgrep-rules": ("semgrep_rules", _str_list),
 }

@@ -105,3 +105,6 @@ class Settings:
     graph_exclude: tuple[str, ...] = DEFAULT_GRAPH_EXCLUDE
     #: Keep security findings in tests, migrations, scripts and dev settings, as notes.
     report_non_production: bool = False
+    #: Semgrep rule files or folders of them (relative to the project root), run beside
+    #: archguard's own rules.
+    semgrep_rules: tuple[str, ...] = ()

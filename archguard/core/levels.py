@@ -77,3 +77,6 @@ class Category(str, Enum):
     RESILIENCE = "resilience"
     #: Work that goes wrong when a message or webhook is delivered twice.
     IDEMPOTENCY = "idempotency"
+    #: A rule from the user's own Semgrep rule pack: the pack, not archguard, says what
+    #: kind of problem it is.
+    CUSTOM = "custom"

@@ -42,6 +42,9 @@ class RuleMeta:
     #: keep there: a real token committed in a test is leaked all the same.
     outside_production: Severity | None = None
     doc: str = ""
+    #: Where the rule is documented, when that is not archguard's own page (the first
+    #: reference of a rule from a user's Semgrep pack).
+    reference: str = ""
 
     @property
     def is_security(self) -> bool:
@@ -49,7 +52,7 @@ class RuleMeta:
 
     @property
     def help_uri(self) -> str:
-        return f"https://archguard.invalid/rules/{self.id}"
+        return self.reference or f"https://archguard.invalid/rules/{self.id}"
 
     def section(self, heading: str) -> str:
         """The body of one ``## heading`` of the docs, without the heading line."""

@@ -31,7 +31,7 @@ from archguard.core.outcomes import (
 from archguard.core.web import WebFacts
 from archguard.scan import facts_ast, structure
 from archguard.scan.context import FileContext
-from archguard.scan.file_rule import FileRule
+from archguard.scan.file_rule import FileRule, Report
 from archguard.scan.line_hash import line_hashes
 from archguard.scan.lowering import lower
 from archguard.scan.source import decode_source
@@ -225,6 +225,7 @@ def _run_rules(
     reports = [(rule, report) for rule in instances for report in rule.reports]
     if not reports:
         return ()
+    reports = _without_deferred(reports)
     hashes = line_hashes(text, max(getattr(r.node, "lineno", 1) for _, r in reports))
     findings = []
     for rule, report in reports:
@@ -246,9 +247,22 @@ def _run_rules(
                 cwe=meta.cwe,
                 fix=report.fix,
                 line_hash=hashes.get(span.line, ""),
+                pattern=report.shape,
             )
         )
     return tuple(sorted(findings, key=lambda f: f.sort_key))
+
+
+def _without_deferred(reports: list[tuple[FileRule, Report]]) -> list[tuple[FileRule, Report]]:
+    """Drops each report whose ``defer_to`` rules reported on the same line: the problem
+    is then told once, by the rule that knows it best. A rule that is not enabled
+    reports nothing, so the deferring rule speaks instead."""
+    fired = {(rule.meta.id, getattr(report.node, "lineno", 0)) for rule, report in reports}
+    return [
+        (rule, report)
+        for rule, report in reports
+        if not any((other, getattr(report.node, "lineno", 0)) in fired for other in report.defer_to)
+    ]
 
 
 #: Only modules that mention one of these can name modules in framework strings.

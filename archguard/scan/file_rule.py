@@ -31,6 +31,11 @@ class Report:
     #: Identity of the finding within the file, for its fingerprint; None uses the code.
     symbol: str | None
     fix: str
+    #: Which shape of the problem matched, when a rule knows several (``Finding.pattern``).
+    shape: str = ""
+    #: Rules that report the same problem more precisely: when one of them reports on
+    #: the same line of the file, this report is dropped.
+    defer_to: tuple[str, ...] = ()
 
 
 class FileRule:
@@ -64,6 +69,8 @@ class FileRule:
         severity: Severity | None = None,
         confidence: Confidence | None = None,
         fix: str = "",
+        shape: str = "",
+        defer_to: tuple[str, ...] = (),
     ) -> None:
         self.reports.append(
             Report(
@@ -73,5 +80,7 @@ class FileRule:
                 confidence=confidence or self.meta.confidence,
                 symbol=symbol,
                 fix=fix,
+                shape=shape,
+                defer_to=defer_to,
             )
         )

@@ -1,4 +1,5 @@
-"""Rules written as Semgrep YAML in the top-level ``rules/`` directory.
+"""Rules that Semgrep matches: archguard's own YAML rules in the top-level ``rules/``
+directory (while any remain), and the rules of users' packs (``rule_packs``).
 
 One YAML file is one archguard rule; it may hold several Semgrep rules (one per shape of
 the problem), and each of them carries the archguard identity under
@@ -61,6 +62,8 @@ class PatternRule:
     #: is not handed to Semgrep. Empty means every file. (Literals, not a regex:
     #: ``in`` on bytes is several times faster than a regex alternation.)
     triggers: ClassVar[tuple[bytes, ...]]
+    #: A rule of a user's Semgrep pack (``rule_packs``), not one of archguard's own.
+    from_pack: ClassVar[bool] = False
 
 
 def load_pattern_rule(path: Path) -> type[PatternRule]:

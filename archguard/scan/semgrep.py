@@ -1,5 +1,6 @@
-"""The second engine: Semgrep, run once per scan on the files whose cached results are
-stale, offline and with local rules only.
+"""Semgrep, run once per scan on the files whose cached results are stale, offline and
+with local rules only: users' own rule packs, and archguard's rules still written as
+Semgrep YAML.
 
 ``start`` launches the process and returns at once, so Semgrep's slow start-up overlaps
 the per-file pass; ``finish`` waits for it and turns its JSON into findings. Semgrep writes
@@ -22,7 +23,7 @@ from typing import Any
 from archguard.core.findings import Finding, Location
 from archguard.core.fingerprint import make_fingerprint, normalize_snippet
 from archguard.core.outcomes import Diagnostic, DiagnosticKind
-from archguard.scan.pattern_rule import PatternRule
+from archguard.scan.pattern_rule import PatternRule, SubRule
 
 #: Semgrep's error types that mean "this file does not parse": the per-file pass already
 #: reports those files, in CPython's words.
@@ -96,8 +97,9 @@ def start(
         "--max-target-bytes=0",
         f"--jobs={max(1, jobs)}",
     ]
-    for rule in rules:
-        base += ["--config", str(rule.config)]
+    # A pack file holds several rules; Semgrep given one file twice reports twice.
+    for config in dict.fromkeys(str(rule.config) for rule in rules):
+        base += ["--config", config]
     for batch in _batches(paths):
         out = Path(tempfile.mkstemp(prefix="archguard-semgrep-", suffix=".json")[1])
         err = Path(tempfile.mkstemp(prefix="archguard-semgrep-", suffix=".log")[1])
@@ -135,7 +137,7 @@ def finish(run: SemgrepRun, sources: dict[str, bytes]) -> SemgrepResult:
     diagnostics: list[Diagnostic] = []
     troubled: set[str] = set()
     failure = run.failure
-    by_id = {rule.meta.id: rule for rule in run.rules}
+    lookup = _Lookup(run.rules)
     for process, out, err in run.processes:
         code = process.wait()
         try:
@@ -150,7 +152,7 @@ def finish(run: SemgrepRun, sources: dict[str, bytes]) -> SemgrepResult:
             failure = failure or _describe_failure(code, report, log)
             continue
         for result in report.get("results", []):
-            finding = _finding(result, by_id, sources)
+            finding = _finding(result, lookup, sources)
             if finding is not None:
                 findings.setdefault(finding.location.path, []).append(finding)
         for error in report.get("errors", []):
@@ -210,16 +212,36 @@ def _diagnostic(error: dict[str, Any], path: str) -> Diagnostic | None:
     )
 
 
-def _finding(
-    result: dict[str, Any], by_id: dict[str, type[PatternRule]], sources: dict[str, bytes]
-) -> Finding | None:
-    extra = result.get("extra", {})
-    block = (extra.get("metadata") or {}).get("archguard") or {}
-    rule = by_id.get(str(block.get("id", "")))
-    if rule is None:
+class _Lookup:
+    """Which rule a Semgrep result belongs to. archguard's own rules carry their id in
+    ``metadata.archguard``; a pack rule is known by its id, which Semgrep reports
+    prefixed with the dotted folder of its file (``packs.org.no-eval``)."""
+
+    def __init__(self, rules: tuple[type[PatternRule], ...]) -> None:
+        self.builtin = {r.meta.id: r for r in rules if not r.from_pack}
+        self.packs = {sub: r for r in rules if r.from_pack for sub in r.sub_rules}
+
+    def __call__(self, result: dict[str, Any]) -> tuple[type[PatternRule], SubRule | None] | None:
+        check_id = str(result.get("check_id", ""))
+        block = (result.get("extra", {}).get("metadata") or {}).get("archguard") or {}
+        rule = self.builtin.get(str(block.get("id", ""))) if isinstance(block, dict) else None
+        if rule is not None:
+            return rule, rule.sub_rules.get(check_id.rsplit(".", 1)[-1])
+        parts = check_id.split(".")
+        for start in range(len(parts)):
+            pack_rule = self.packs.get(".".join(parts[start:]))
+            if pack_rule is not None:
+                return pack_rule, next(iter(pack_rule.sub_rules.values()))
         return None
+
+
+def _finding(result: dict[str, Any], lookup: _Lookup, sources: dict[str, bytes]) -> Finding | None:
+    found = lookup(result)
+    if found is None:
+        return None
+    rule, sub = found
+    extra = result.get("extra", {})
     meta = rule.meta
-    sub = rule.sub_rules.get(str(result.get("check_id", "")).rsplit(".", 1)[-1])
     path = _relative(str(result["path"]))
     start, end = result["start"], result["end"]
     data = sources.get(path, b"")

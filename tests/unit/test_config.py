@@ -35,10 +35,12 @@ def test_settings_from_table() -> None:
             "per-file-ignores": {"tests/*": ["AG101"]},
             "max-file-size": 10,
             "layers": {"order": ["api", "services | tasks", "models"], "services": ["svc/*"]},
+            "semgrep-rules": ["semgrep/", "org-rules.yaml"],
         },
         "pyproject.toml",
     )
     assert problems == []
+    assert settings.semgrep_rules == ("semgrep/", "org-rules.yaml")
     assert settings.fail_on is Severity.ERROR
     assert settings.per_file_ignores == (("tests/*", ("AG101",)),)
     (contract,) = settings.layer_contracts
@@ -59,6 +61,7 @@ def test_every_problem_at_once() -> None:
             "exclude": "x",
             "per-file-ignores": {"a": "AG1"},
             "nope": True,
+            "semgrep-rules": "semgrep/",
         },
         "archguard.toml",
     )
@@ -68,6 +71,7 @@ def test_every_problem_at_once() -> None:
         "max-file-size",
         "nope",
         "per-file-ignores",
+        "semgrep-rules",
     ]
     assert all(p.file == "archguard.toml" for p in problems)
 
