@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from archguard.app.display import display_root, prefix_for, rebase_diagnostics, rebase_routes
 from archguard.app.scanning import ProgressHook, ScanOptions, analyze_project
 from archguard.core.outcomes import Analysed, Diagnostic
 from archguard.core.routes import Route
@@ -21,8 +22,13 @@ class RouteListing:
 
 def list_routes(options: ScanOptions, progress: ProgressHook | None = None) -> RouteListing:
     # No file rules: the listing needs only the per-file facts, which the fast path gives.
-    _, settings, loaded, outcomes = analyze_project(options, [], progress)
+    location, settings, loaded, outcomes = analyze_project(options, [], progress)
     facts = [o.facts for o in outcomes if isinstance(o, Analysed)]
     diagnostics = tuple(sorted(o.diagnostic for o in outcomes if not isinstance(o, Analysed)))
     project = build_project(facts, settings)
-    return RouteListing(tuple(route_inventory(project).routes), diagnostics, len(loaded.files))
+    prefix = prefix_for(location.root, display_root(location.root))
+    return RouteListing(
+        rebase_routes(tuple(route_inventory(project).routes), prefix),
+        rebase_diagnostics(diagnostics, prefix),
+        len(loaded.files),
+    )

@@ -12,7 +12,7 @@ from archguard.core.findings import Finding
 from archguard.core.outcomes import Diagnostic, DiagnosticKind
 from archguard.scan import semgrep
 from archguard.scan.analyze import FileJob
-from archguard.scan.cache import FileCache
+from archguard.scan.cache import FileCache, TimedOut
 from archguard.scan.pattern_rule import PatternRule
 
 #: Files that the per-file pass skips as binary are not worth Semgrep's time either.
@@ -43,6 +43,8 @@ class PatternPass:
         self.max_file_size = max_file_size
         self.cache = FileCache(cache_dir, _salt(self.rules, code_signature)) if cache_dir else None
         self._hits: list[Finding] = []
+        #: Files Semgrep ran out of time on, this run or (by content) a previous one.
+        self._timed_out: set[str] = set()
         self._stale: dict[str, str | None] = {}  # path -> cache key
         self._from_cache = 0
         self._run: semgrep.SemgrepRun | None = None
@@ -60,6 +62,9 @@ class PatternPass:
             hit = self.cache.get_findings(key) if self.cache and key else None
             if hit is None:
                 self._stale[job.path] = key
+            elif isinstance(hit, TimedOut):
+                self._timed_out.add(job.path)
+                self._from_cache += 1
             else:
                 self._hits.extend(hit)
                 self._from_cache += 1
@@ -71,11 +76,15 @@ class PatternPass:
         result = semgrep.finish(self._run, sources)
         if result.failure:
             ids = ", ".join(rule.meta.id for rule in self.rules)
+            hint = (
+                "Install Semgrep (pip install semgrep) or pass --no-semgrep to scan without them"
+                if result.missing
+                else "Pass --no-semgrep to scan without them"
+            )
             failed = Diagnostic(
                 "",
                 DiagnosticKind.ENGINE_FAILED,
-                f"pattern rules {ids} did not run: {result.failure}. Install Semgrep "
-                "(pip install semgrep) or pass --no-semgrep to scan without them",
+                f"pattern rules {ids} did not run: {result.failure}. {hint}",
                 level="error",
             )
             return PatternResults(tuple(self._hits), (failed,), 0, self._from_cache)
@@ -85,9 +94,31 @@ class PatternPass:
                 key = self._stale.get(path)
                 if key:
                     self.cache.put_findings(key, result.findings.get(path, ()))
+            for path in sorted(result.timed_out):
+                key = self._stale.get(path)
+                if key:
+                    self.cache.put_timed_out(key)
+        timed_out = [
+            Diagnostic(
+                path,
+                DiagnosticKind.PATTERN_ENGINE,
+                "pattern rules not applied: Semgrep ran out of time on this file; it is "
+                "recorded for this content and not retried until the file changes",
+                level="warning",
+            )
+            for path in sorted(self._timed_out | result.timed_out)
+        ]
         return PatternResults(
-            tuple(self._hits + fresh), result.diagnostics, len(self._stale), self._from_cache
+            tuple(self._hits + fresh),
+            result.diagnostics + tuple(timed_out),
+            len(self._stale),
+            self._from_cache,
         )
+
+    def close(self) -> None:
+        """Stop Semgrep if the scan ends before ``finish`` (an error, a signal)."""
+        if self._run is not None:
+            semgrep.close(self._run)
 
 
 def _trigger_words(rules: tuple[type[PatternRule], ...]) -> tuple[bytes, ...]:
