@@ -278,15 +278,20 @@ def _scan_project(
     finally:
         patterns.close()
 
-    project, roots_problem = _project(location, settings, rules, per_file, loaded, want_project)
-    project_rules = [
-        rule for rule in rules.project if roots_problem is None or not _needs_edges(rule)
+    projects, project_diagnostics = _projects(location, settings, rules, per_file, loaded)
+    roots_wrong = any(d.level == "warning" for d in project_diagnostics)
+    project_rules = [rule for rule in rules.project if not roots_wrong or not _needs_edges(rule)]
+    project_findings = [
+        finding
+        for project in projects
+        for rule in project_rules
+        for finding in rule().check(project)
     ]
-    project_findings = (
-        [finding for rule in project_rules for finding in rule().check(project)]
-        if project is not None
-        else []
-    )
+    project: Project | None = projects[0] if len(projects) == 1 else None
+    if want_project and project is None:
+        # The audit's picture shows the whole tree.
+        nested = nested_projects(location.root, loaded.files)
+        project = build_project(per_file.facts, settings, nested)
     findings = merge_engines(
         per_file.findings + project_findings, pattern_results.findings, rules.pattern
     )
@@ -296,7 +301,7 @@ def _scan_project(
         *per_file.unknown_suppressions(),
         *loaded.directory_diagnostics,
         *cache_diagnostics,
-        *([roots_problem] if roots_problem else []),
+        *project_diagnostics,
     ]
     kept, suppressed = _apply_suppressions(findings, per_file, settings)
     kept, non_production = apply_path_policy(
@@ -320,7 +325,7 @@ def _scan_project(
         fixed_baseline=fixed,
         suppressed=suppressed,
         non_production=non_production,
-        metrics=repo_metrics(project) if project is not None and scope is None else (),
+        metrics=repo_metrics(projects[0]) if len(projects) == 1 and scope is None else (),
         fail_on=settings.fail_on,
     )
     return ScanRun(report, project, loaded.sources, root.name)
@@ -438,30 +443,70 @@ class PerFile:
         ]
 
 
-def _project(
+def _projects(
     location: ProjectLocation,
     settings: Settings,
     rules: ChosenRules,
     per_file: PerFile,
     loaded: LoadedFiles,
-    wanted: bool,
-) -> tuple[Project | None, Diagnostic | None]:
-    """The project pass's picture of the code, when a project rule runs or the caller
-    asks for it (an audit draws it), and a warning when its source roots look wrong."""
-    if not rules.project and not wanted:
-        return None, None
-    project = build_project(per_file.facts, settings, nested_projects(location.root, loaded.files))
-    problem = misconfigured_roots(project)
-    if problem is None or not any(_needs_edges(r) for r in rules.project):
-        return project, None
-    source = location.config_source.name if location.config_source else "pyproject.toml"
-    return project, Diagnostic(
-        "",
-        DiagnosticKind.SOURCE_ROOTS,
-        f"{problem} The import-graph rules (cycles, layering, hubs, service boundaries) "
-        f"did not run. Set src in {source} to fix it.",
-        level="warning",
-    )
+) -> tuple[list[Project], list[Diagnostic]]:
+    """The project pass's pictures of the code (one per app when apps share module
+    names, see ``app_groups``), when a project rule runs, with a warning when the
+    source roots look wrong."""
+    if not rules.project:
+        return [], []
+    nested = nested_projects(location.root, loaded.files)
+    groups = app_groups(per_file.facts, loaded.roots)
+    projects = [build_project(group, settings, nested) for group in groups]
+    diagnostics = []
+    if len(groups) > 1:
+        apps = ", ".join(sorted({_root_of(g[0].path, loaded.roots) + "/" for g in groups}))
+        diagnostics.append(
+            Diagnostic(
+                "",
+                DiagnosticKind.SOURCE_ROOTS,
+                f"apps in {apps} use the same module names: each was analysed as a project "
+                "of its own (routes, imports and settings are not mixed between them)",
+                level="note",
+            )
+        )
+    problem = next((p for p in map(misconfigured_roots, projects) if p), None)
+    if problem is not None and any(_needs_edges(r) for r in rules.project):
+        source = location.config_source.name if location.config_source else "pyproject.toml"
+        diagnostics.append(
+            Diagnostic(
+                "",
+                DiagnosticKind.SOURCE_ROOTS,
+                f"{problem} The import-graph rules (cycles, layering, hubs, service "
+                f"boundaries) did not run. Set src in {source} to fix it.",
+                level="warning",
+            )
+        )
+    return projects, diagnostics
+
+
+def app_groups(facts: list[ModuleFacts], roots: tuple[str, ...]) -> list[list[ModuleFacts]]:
+    """The project's modules as one group; or, when files under different source roots
+    have the same module name (two Django projects in one repository, each with its
+    ``config.settings``), one group per source root, so that neither hides the other."""
+    root_of = {f.path: _root_of(f.path, roots) for f in facts}
+    seen: dict[str, str] = {}
+    clash = False
+    for f in facts:
+        if f.module:
+            first = seen.setdefault(f.module, root_of[f.path])
+            clash = clash or first != root_of[f.path]
+    if not clash:
+        return [facts]
+    groups: dict[str, list[ModuleFacts]] = {}
+    for f in facts:
+        groups.setdefault(root_of[f.path], []).append(f)
+    return [groups[root] for root in sorted(groups)]
+
+
+def _root_of(path: str, roots: tuple[str, ...]) -> str:
+    """The deepest source root that holds ``path`` (``roots`` are deepest first)."""
+    return next((r for r in roots if r != "." and path.startswith(r + "/")), ".")
 
 
 def _apply_suppressions(
@@ -520,6 +565,8 @@ class LoadedFiles:
     refused: list[FileOutcome] = field(default_factory=list)
     #: Directories that could not be listed.
     directory_diagnostics: list[Diagnostic] = field(default_factory=list)
+    #: The source roots module names were computed from, deepest first.
+    roots: tuple[str, ...] = (".",)
 
 
 class NothingToScanError(UsageError):
@@ -553,7 +600,9 @@ def load_files(location: ProjectLocation, settings: Settings, options: ScanOptio
         module, is_package = module_name(path, roots)
         jobs.append(FileJob(path, data, module, is_package))
     files = sorted(found.files)
-    return LoadedFiles(files, jobs, sources, not_read, list(found.refused), list(found.unreadable))
+    return LoadedFiles(
+        files, jobs, sources, not_read, list(found.refused), list(found.unreadable), roots
+    )
 
 
 def _nothing_to_scan(named: tuple[Path, ...], found: Discovery, location: ProjectLocation) -> str:
