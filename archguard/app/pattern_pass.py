@@ -45,6 +45,8 @@ class PatternPass:
         self._hits: list[Finding] = []
         #: Files Semgrep ran out of time on, this run or (by content) a previous one.
         self._timed_out: set[str] = set()
+        #: Files Semgrep cannot be given: their names are not UTF-8.
+        self._unnamed: list[str] = []
         self._stale: dict[str, str | None] = {}  # path -> cache key
         self._from_cache = 0
         self._run: semgrep.SemgrepRun | None = None
@@ -58,6 +60,9 @@ class PatternPass:
                 continue
             if words and not any(word in job.data for word in words):
                 continue  # no pattern rule can match: Semgrep would only parse it
+            if not job.path.isprintable() or _undecodable(job.path):
+                self._unnamed.append(job.path)  # Semgrep silently finds nothing there
+                continue
             key = self.cache.key(job) if self.cache else None
             hit = self.cache.get_findings(key) if self.cache and key else None
             if hit is None:
@@ -107,6 +112,15 @@ class PatternPass:
                 level="warning",
             )
             for path in sorted(self._timed_out | result.timed_out)
+        ] + [
+            Diagnostic(
+                path,
+                DiagnosticKind.PATTERN_ENGINE,
+                "pattern rules not applied: Semgrep cannot read a file whose name is not "
+                "UTF-8 or holds control characters; rename it to have them applied",
+                level="warning",
+            )
+            for path in self._unnamed
         ]
         return PatternResults(
             tuple(self._hits + fresh),
@@ -119,6 +133,14 @@ class PatternPass:
         """Stop Semgrep if the scan ends before ``finish`` (an error, a signal)."""
         if self._run is not None:
             semgrep.close(self._run)
+
+
+def _undecodable(path: str) -> bool:
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def _trigger_words(rules: tuple[type[PatternRule], ...]) -> tuple[bytes, ...]:
