@@ -37,6 +37,7 @@ from archguard.scan.file_rule import FileRule
 from archguard.scan.isolation import Died
 from archguard.scan.line_hash import line_hashes
 from archguard.scan.lowering import lower_isolated
+from archguard.scan.redaction import redacted
 from archguard.scan.source import decode_source
 from archguard.scan.suppressions import find_suppressions
 from archguard.scan.syntax import Names
@@ -308,6 +309,7 @@ def _with_domain_facts(
         facts = replace(facts, orm=extractors.orm(tree, job.module, imports, job.data))
     except Exception as exc:
         diagnostics.append(_lost(job.path, "database facts", exc))
+    facts = replace(facts, web=redacted(facts.web), orm=redacted(facts.orm))
     return facts, tuple(diagnostics)
 
 
