@@ -198,3 +198,34 @@ def test_the_bare_pass_gives_a_value_for_every_depth() -> None:
         assert type(outcome).__name__ in ("Analysed", "Failed")
         if type(outcome).__name__ == "Failed":
             assert outcome.diagnostic.kind.value in ("too-complex", "syntax-error")  # type: ignore[union-attr]
+
+
+def test_a_file_whose_facts_are_built_in_part_is_counted_and_reported(
+    make_repo: Callable[..., Path], monkeypatch: object
+) -> None:
+    import pytest
+
+    from archguard.app import file_pass as file_pass_module
+
+    assert isinstance(monkeypatch, pytest.MonkeyPatch)
+    real = file_pass_module.EXTRACTORS
+
+    def web(tree: object, module: str, imports: object, data: bytes) -> object:
+        if b"TOO_DEEP" in data:
+            raise RecursionError("maximum recursion depth exceeded")
+        return real.web(tree, module, imports, data)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(file_pass_module, "EXTRACTORS", Extractors(web=web, orm=real.orm))  # type: ignore[arg-type]
+    files = shop()
+    files["app/api/orders.py"] += "\nTOO_DEEP = 1\n"
+    root = make_repo(files)
+    report = run_scan(ScanOptions(paths=(root,), jobs=1, use_cache=False, semgrep=False))
+    assert report.files_incomplete == 1
+    assert [(d.path, d.kind.value) for d in report.diagnostics] == [
+        ("app/api/orders.py", "too-complex")
+    ]
+    assert "routes and guards of this file were not extracted" in report.diagnostics[0].message
+    from archguard.report import json_report, text
+
+    assert json.loads(json_report.render(report))["summary"]["incomplete"] == 1
+    assert "1 analysed in part" in text.render(report)
