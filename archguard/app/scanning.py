@@ -113,7 +113,7 @@ def locate_projects(options: ScanOptions) -> list[ProjectLocation]:
         raise UsageError(f"config file does not exist: {options.config_file}")
     found: dict[Path, tuple[Path | None, list[Path]]] = {}
     for target in options.targets:
-        where = Path(os.path.realpath(target))
+        where = _real(target)
         config = options.config_file or find_config(where)
         if config is not None:
             root = Path(os.path.realpath(config)).parent
@@ -153,6 +153,15 @@ def locate_project(options: ScanOptions) -> ProjectLocation:
 
 def _below(path: Path, directory: Path) -> bool:
     return path == directory or directory in path.parents
+
+
+def _real(path: Path) -> Path:
+    """``path`` with its directories resolved but not its own name: a symlinked file
+    named on the command line belongs where it is, not where it leads."""
+    absolute = Path(os.path.abspath(path))
+    if absolute.is_dir():
+        return Path(os.path.realpath(absolute))
+    return Path(os.path.realpath(absolute.parent)) / absolute.name
 
 
 def effective_settings(settings: Settings, options: ScanOptions) -> Settings:
@@ -645,9 +654,9 @@ def analyze_project(
 def _report_filter(root: Path, options: ScanOptions, targets: tuple[Path, ...]) -> set[str] | None:
     if options.changed_only:
         return {
-            (Path(os.path.realpath(p.parent)) / p.name).relative_to(root).as_posix()
-            for p in (Path(os.path.abspath(t)) for t in targets or options.targets)
-            if not p.is_dir()
+            _real(t).relative_to(root).as_posix()
+            for t in targets or options.targets
+            if not os.path.isdir(t)
         }
     if options.since:
         try:

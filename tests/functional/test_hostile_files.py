@@ -103,6 +103,12 @@ def test_symlinks_inside_are_analysed_and_do_not_stop_semgrep(
         ("app/shared.py", "symlink-not-followed"),
         ("app/gone.py", "symlink-not-followed"),
     }
+    # Named on the command line (pre-commit passes such paths), it is still not followed.
+    named = cli(
+        "scan", root / "app" / "shared.py", "--no-cache", "--no-semgrep", "--format", "json"
+    )
+    assert named.exit_code == 0, named.output
+    assert [d["kind"] for d in json.loads(named.output)["diagnostics"]] == ["symlink-not-followed"]
 
 
 def test_control_characters_in_file_names_cannot_inject_workflow_commands(
