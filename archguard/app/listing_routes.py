@@ -25,11 +25,11 @@ def list_routes(options: ScanOptions, progress: ProgressHook | None = None) -> R
     location, settings, loaded, outcomes = analyze_project(options, [], progress)
     facts = [o.facts for o in outcomes if isinstance(o, Analysed)]
     diagnostics = tuple(sorted(o.diagnostic for o in outcomes if not isinstance(o, Analysed)))
-    routes = sorted(
+    routes = [
         route
         for group in app_groups(facts, loaded.roots)
         for route in route_inventory(build_project(group, settings)).routes
-    )
+    ]
     prefix = prefix_for(location.root, display_root(location.root))
     return RouteListing(
         rebase_routes(tuple(routes), prefix),

@@ -170,7 +170,19 @@ def _analyze(job: FileJob, budget: float, spec: FilePass) -> FileOutcome:
     if isinstance(parsed, Diagnostic):
         return Failed(job.path, parsed)
     tree = parsed
-    fold_chains(tree)
+    try:
+        return _from_tree(job, spec, tree, text, first_try=True)
+    except RecursionError:
+        # A tower of operators deeper than the visitors can recurse (an 8,000-term sum):
+        # fold it into a balanced tree and go again. Folding only then keeps the cost
+        # off the common file.
+        fold_chains(tree)
+        return _from_tree(job, spec, tree, text, first_try=False)
+
+
+def _from_tree(
+    job: FileJob, spec: FilePass, tree: ast.Module, text: str, first_try: bool
+) -> FileOutcome:
     lines = text.splitlines()
     imports, defs = facts_ast.extract(tree, job.module, job.is_package, lines)
     names = Names(job.module, imports)
@@ -184,7 +196,7 @@ def _analyze(job: FileJob, budget: float, spec: FilePass) -> FileOutcome:
         imports=imports,
         definitions=defs,
     )
-    facts, diagnostics = _with_domain_facts(job, facts, tree, spec.extractors)
+    facts, diagnostics = _with_domain_facts(job, facts, tree, spec.extractors, first_try)
     return Analysed(job.path, facts, findings, diagnostics)
 
 
@@ -278,12 +290,21 @@ _REFERENCE_TRIGGERS = re.compile(
     rb"|ROOT_URLCONF|WSGI_APPLICATION|ASGI_APPLICATION|AUTH_USER_MODEL"
 )
 
+#: Only modules that mention one of these can hold a literal that ``redaction`` masks.
+_MAY_HOLD_SECRETS = re.compile(
+    rb"(?i)secret|passw|pwd|token|key|credential|signing|salt|fernet|dsn|://"
+)
+
 #: Marks a module whose web facts could not be extracted (see _with_domain_facts).
 WEB_FAILED = WebFacts(frameworks=("<failed>",))
 
 
 def _with_domain_facts(
-    job: FileJob, facts: ModuleFacts, tree: ast.Module, extractors: Extractors | None
+    job: FileJob,
+    facts: ModuleFacts,
+    tree: ast.Module,
+    extractors: Extractors | None,
+    first_try: bool = False,
 ) -> tuple[ModuleFacts, tuple[Diagnostic, ...]]:
     """The facts that always come from the tree beside imports: framework references,
     function shapes, and the domain extractors' web and database facts. A bug in one
@@ -303,13 +324,18 @@ def _with_domain_facts(
     try:
         facts = replace(facts, web=extractors.web(tree, job.module, imports, job.data))
     except Exception as exc:
+        if first_try and isinstance(exc, RecursionError):
+            raise  # folded and tried again, see _analyze
         facts = replace(facts, web=WEB_FAILED)
         diagnostics.append(_lost(job.path, "routes and guards", exc))
     try:
         facts = replace(facts, orm=extractors.orm(tree, job.module, imports, job.data))
     except Exception as exc:
+        if first_try and isinstance(exc, RecursionError):
+            raise
         diagnostics.append(_lost(job.path, "database facts", exc))
-    facts = replace(facts, web=redacted(facts.web), orm=redacted(facts.orm))
+    if _MAY_HOLD_SECRETS.search(job.data):
+        facts = replace(facts, web=redacted(facts.web), orm=redacted(facts.orm))
     return facts, tuple(diagnostics)
 
 

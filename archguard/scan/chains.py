@@ -5,9 +5,10 @@ facts.
 operand: an 8,000-term sum (generated tables, long SQL or message concatenations) is
 8,000 levels deep, and every recursive visitor of the extractors and rules would need
 two or three Python frames per level. Nothing archguard reads depends on how a chain
-associates (which names, calls, strings and operators it holds, and where), so a tower
-taller than ``_TALL`` is rebuilt as a balanced tree of the same operands, in the same
-order, with the same operators between them. Every operand node is kept as it was, with
+associates (which names, calls, strings and operators it holds, and where), so when a
+file's visitors run out of depth, every tower taller than ``_TALL`` is rebuilt as a
+balanced tree of the same operands, in the same order, with the same operators between
+them, and the file is analysed again. Every operand node is kept as it was, with
 its position; the new inner nodes span from their first operand to their last.
 """
 
