@@ -37,7 +37,7 @@ from archguard.scan.file_rule import FileRule
 from archguard.scan.isolation import Died
 from archguard.scan.line_hash import line_hashes
 from archguard.scan.lowering import lower_isolated
-from archguard.scan.redaction import redacted
+from archguard.scan.redaction import redact
 from archguard.scan.source import decode_source
 from archguard.scan.suppressions import find_suppressions
 from archguard.scan.syntax import Names
@@ -335,7 +335,8 @@ def _with_domain_facts(
             raise
         diagnostics.append(_lost(job.path, "database facts", exc))
     if _MAY_HOLD_SECRETS.search(job.data):
-        facts = replace(facts, web=redacted(facts.web), orm=redacted(facts.orm))
+        web, orm = redact(facts.web, facts.orm)
+        facts = replace(facts, web=web, orm=orm)
     return facts, tuple(diagnostics)
 
 

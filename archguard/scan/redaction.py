@@ -1,9 +1,10 @@
 """No secret value in the facts, and so none in the cache.
 
 The domain facts keep literal values where rules need them: a settings class's
-attributes, keyword arguments, the arguments of module-level constructors. A literal
-under a credential's name (``SECRET_KEY: str = "..."``, ``password="..."``) and the
-password of a connection URL are replaced before the facts leave the per-file pass, so
+attributes, its keywords and decorators, the arguments of module-level constructors. A
+literal there under a credential's name (``SECRET_KEY: str = "..."``, ``password="..."``)
+and the password of a connection URL are replaced before the facts leave the per-file
+pass, so
 they never reach the cache directory (which lives inside the repository and may be
 shared by CI caches); a cold and a warm scan see the same facts. Nothing reads those
 values: the secret rules work on the file's tree, in the same pass.
@@ -16,6 +17,9 @@ import hashlib
 import re
 from enum import Enum
 from typing import Any, TypeVar
+
+from archguard.core.orm import OrmFacts
+from archguard.core.web import WebFacts
 
 #: Names that hold credentials (as the secret rules read them, more broadly).
 _CREDENTIAL = re.compile(
@@ -33,9 +37,23 @@ _LITERAL_FIELDS = frozenset({"text", "args"})
 T = TypeVar("T")
 
 
+def redact(web: WebFacts | None, orm: OrmFacts | None) -> tuple[WebFacts | None, OrmFacts | None]:
+    """The facts with credential literals replaced where facts keep literals: classes
+    (settings classes, models, schemas) and module-level constructor calls."""
+    if orm is not None:
+        classes = redacted(orm.classes)
+        if classes is not orm.classes:
+            orm = dataclasses.replace(orm, classes=classes)
+    if web is not None:
+        variables = redacted(web.variables)
+        if variables is not web.variables:
+            web = dataclasses.replace(web, variables=variables)
+    return web, orm
+
+
 def redacted(value: T) -> T:
-    """``value`` (a facts dataclass) with credential literals replaced; the same object
-    when there was nothing to replace."""
+    """``value`` (facts) with credential literals replaced; the same object when there
+    was nothing to replace."""
     return _walk(value, False, "")  # type: ignore[no-any-return]
 
 
