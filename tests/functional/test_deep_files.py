@@ -233,3 +233,27 @@ def test_a_file_whose_facts_are_built_in_part_is_counted_and_reported(
 
     assert json.loads(json_report.render(report))["summary"]["incomplete"] == 1
     assert "1 analysed in part" in text.render(report)
+
+
+def test_a_native_parser_crash_or_hang_costs_the_child_only() -> None:
+    """What lowering relies on: libcst's parser runs in a forked child."""
+    import ctypes
+    import time
+
+    from archguard.scan.isolation import Died, Done, run_isolated
+
+    def segfault(text: str) -> str:
+        ctypes.string_at(0)
+        return text
+
+    def hang(text: str) -> str:
+        time.sleep(60)
+        return text
+
+    crashed = run_isolated(segfault, "x", 30)
+    assert crashed == Died("the parser crashed (SIGSEGV)")
+    started = time.monotonic()
+    assert run_isolated(hang, "x", 0.5) == Died("took more than 0.5 s to parse")
+    assert time.monotonic() - started < 10
+    assert run_isolated(str.upper, "naïve \udce9", 30) == Done("NAÏVE \udce9")
+    assert multiprocessing.active_children() == []
