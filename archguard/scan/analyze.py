@@ -215,7 +215,9 @@ def parse(path: str, text: str, budget: float = TIME_BUDGET) -> ast.Module | Dia
         return _too_complex(path, "nesting too deep to parse")
     except ValueError as exc:  # NUL bytes and the like
         return Diagnostic(path, DiagnosticKind.SYNTAX_ERROR, f"not analysed: {exc}", level="error")
-    lowered = lower_isolated(text, budget)
+    # Wall time for the child: a loaded machine must not turn a normal parse into a
+    # timeout, so never less than _LOWERING_FLOOR seconds.
+    lowered = lower_isolated(text, max(budget, _LOWERING_FLOOR))
     if isinstance(lowered, Died):
         return _too_complex(path, f"{lowered.why} (syntax newer than Python {_HOST})")
     if lowered is not None:
@@ -234,6 +236,7 @@ def parse(path: str, text: str, budget: float = TIME_BUDGET) -> ast.Module | Dia
 
 
 _HOST = f"{sys.version_info.major}.{sys.version_info.minor}"
+_LOWERING_FLOOR = 10.0
 
 
 def _ast_parse(text: str, path: str) -> ast.Module:
