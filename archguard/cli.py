@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import functools
 import os
+import signal
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -18,7 +20,7 @@ from archguard.app.baselining import write_baseline
 from archguard.app.catalog import explain, rules_markdown, rules_table
 from archguard.app.errors import UsageError
 from archguard.app.initializing import init_project
-from archguard.app.scanning import ProgressHook, ScanOptions, run_scan
+from archguard.app.scanning import NothingToScanError, ProgressHook, ScanOptions, run_scan
 from archguard.config.loading import ConfigError
 from archguard.core.levels import Severity
 from archguard.report.context import FORMATS, NEEDS_AUDIT, RenderContext, reporter
@@ -74,11 +76,19 @@ def _run(
     use_case: Callable[[ScanOptions, ProgressHook | None], _Result],
     options: ScanOptions,
     quiet: bool,
+    exit_zero: bool = False,
 ) -> _Result:
-    """A scanning use case with the progress display; bad input exits 2."""
+    """A scanning use case with the progress display; bad input exits 2. With
+    ``exit_zero``, a tree with nothing to scan is not an error: the command line and
+    the configuration were usable."""
     progress = _Progress() if _Progress.wanted(quiet) else None
     try:
         return use_case(options, progress)
+    except NothingToScanError as exc:
+        if exit_zero:
+            click.echo(f"archguard: warning: {exc}", err=True)
+            sys.exit(EXIT_CLEAN)
+        _fail(str(exc))
     except (UsageError, ConfigError) as exc:
         _fail(str(exc))
     finally:
@@ -86,11 +96,24 @@ def _run(
             progress.close()
 
 
+def _terminate(signum: int, frame: object) -> None:
+    """SIGTERM (and SIGHUP) end the run like Ctrl-C does: as an exception, so that every
+    ``finally`` on the way stops the workers and Semgrep and closes what is open."""
+    raise SystemExit(128 + signum)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="archguard")
 def main() -> None:
     """archguard finds the production failures of generated Python backends:
     hardcoded secrets, missing authorization, N+1 queries, broken layering."""
+    if threading.current_thread() is threading.main_thread():
+        for name in ("SIGTERM", "SIGHUP"):
+            if hasattr(signal, name) and signal.getsignal(getattr(signal, name)) in (
+                signal.SIG_DFL,
+                None,
+            ):
+                signal.signal(getattr(signal, name), _terminate)
 
 
 def _project_options(f: Callable[..., None]) -> Callable[..., None]:
@@ -102,6 +125,7 @@ def _project_options(f: Callable[..., None]) -> Callable[..., None]:
         paths: tuple[Path, ...],
         config_file: Path | None,
         no_cache: bool,
+        cache_dir: Path | None,
         jobs: int | None,
         **rest: Any,
     ) -> None:
@@ -111,6 +135,7 @@ def _project_options(f: Callable[..., None]) -> Callable[..., None]:
             config_file=config_file,
             jobs=jobs,
             use_cache=not no_cache,
+            cache_dir=cache_dir,
         )
         if rule_choice:
             options = replace(
@@ -138,6 +163,11 @@ def _project_options(f: Callable[..., None]) -> Callable[..., None]:
             help="Worker processes (default: all cores).",
         ),
         click.option("--no-cache", is_flag=True, help="Neither read nor write the cache."),
+        click.option(
+            "--cache-dir",
+            type=click.Path(path_type=Path, file_okay=False),
+            help="Cache directory (default: cache-dir from the settings); may be anywhere.",
+        ),
     ]
     for decorator in reversed(decorators):
         command = decorator(command)
@@ -272,7 +302,7 @@ def scan(
         # The audit draws the import graph, so only it pays for networkx up front.
         from archguard.app.auditing import run_audit
 
-        audit = _run(run_audit, options, quiet)
+        audit = _run(run_audit, options, quiet, exit_zero)
         report = audit.report
         context = replace(
             context,
@@ -282,7 +312,7 @@ def scan(
             title=audit.title,
         )
     else:
-        report = _run(run_scan, options, quiet)
+        report = _run(run_scan, options, quiet, exit_zero)
     for kind, path in extra.items():
         if path is not None:
             _write(path, reporter(kind)(report, context))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from archguard.app.display import rebase_routes
 from archguard.app.scanning import ProgressHook, ScanOptions, execute_scan
 from archguard.core.architecture import ArchitectureView
 from archguard.core.report import ScanReport
@@ -31,7 +32,7 @@ def run_audit(options: ScanOptions, progress: ProgressHook | None = None) -> Aud
     return Audit(
         report=run.report,
         architecture=build_view(project),
-        routes=tuple(route_inventory(project).routes),
+        routes=rebase_routes(tuple(route_inventory(project).routes), run.prefix),
         sources=run.sources,
         title=run.root_name,
     )

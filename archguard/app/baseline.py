@@ -1,7 +1,10 @@
 """Baselines: accept today's findings, report only new ones.
 
 The file lists (rule, path, fingerprint) triples. Fingerprints do not contain line
-numbers, so a baselined finding stays baselined when code around it moves.
+numbers, so a baselined finding stays baselined when code around it moves. A finding
+matches an entry by rule and fingerprint: the fingerprint already names the path (from
+the project root), and the path written beside it, relative to the git work tree's root
+(else the project root), is for people and for telling which entries are now fixed.
 """
 
 from __future__ import annotations
@@ -25,11 +28,12 @@ class BaselineFile:
         self, findings: list[Finding], scope: set[str]
     ) -> tuple[list[Finding], int, tuple[BaselineEntry, ...]]:
         """(new findings, how many were baselined, baseline entries now fixed in scope)."""
+        by_identity = {(e.rule_id, e.fingerprint): e for e in self.entries}
         found = set()
         kept = []
         for finding in findings:
-            entry = BaselineEntry(finding.rule_id, finding.location.path, finding.fingerprint)
-            if entry in self.entries:
+            entry = by_identity.get((finding.rule_id, finding.fingerprint))
+            if entry is not None:
                 found.add(entry)
             else:
                 kept.append(finding)
@@ -62,6 +66,8 @@ def read_baseline(path: Path) -> BaselineFile:
 
 
 def render_baseline(findings: tuple[Finding, ...]) -> str:
+    """The baseline of ``findings``, whose paths are already relative to the baseline's
+    root (see ``display.baseline_root``)."""
     items = sorted(
         {(f.rule_id, f.location.path, f.fingerprint) for f in findings},
         key=lambda t: (t[1], t[0], t[2]),

@@ -6,7 +6,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from archguard.app.baseline import render_baseline
-from archguard.app.scanning import ScanOptions, locate_project, run_scan
+from archguard.app.scanning import ScanOptions, execute_scan, locate_project
 
 
 def write_baseline(options: ScanOptions, output: Path | None) -> tuple[Path, int]:
@@ -16,6 +16,8 @@ def write_baseline(options: ScanOptions, output: Path | None) -> tuple[Path, int
         if project.settings.baseline
         else project.root / "archguard-baseline.json"
     )
-    report = run_scan(replace(options, no_baseline=True))
+    # Paths from the git work tree's root (else the project root): the same file
+    # whatever directory the baseline is written from.
+    report = execute_scan(replace(options, no_baseline=True), for_baseline=True).report
     target.write_text(render_baseline(report.findings), encoding="utf-8")
     return target, len(report.findings)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 import tomlkit
+from tomlkit.exceptions import TOMLKitError
 from tomlkit.items import Table
 
 from archguard.app.errors import UsageError
@@ -60,14 +61,17 @@ def init_project(root: Path, force: bool = False) -> InitResult:
         raise UsageError(f"not a directory: {root}")
     target = root / "pyproject.toml"
     created = not target.exists()
-    document = (
-        tomlkit.parse(target.read_text(encoding="utf-8")) if not created else tomlkit.document()
-    )
+    try:
+        document = (
+            tomlkit.parse(target.read_text(encoding="utf-8")) if not created else tomlkit.document()
+        )
+    except (TOMLKitError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{target} is not valid TOML: {exc}") from None
     tool = document.get("tool")
     if tool is not None and "archguard" in tool and not force:
         raise UsageError(f"{target} already has [tool.archguard]; pass --force to replace it")
 
-    files = discover(root, [root], Settings())
+    files = discover(root, [root], Settings()).files
     if not files:
         raise UsageError(f"no Python files found under {root}")
     frameworks = _frameworks(root, files)

@@ -13,7 +13,7 @@ from archguard.core.findings import Finding
 from archguard.core.outcomes import Diagnostic, DiagnosticKind
 from archguard.scan import semgrep
 from archguard.scan.analyze import FileJob
-from archguard.scan.cache import FileCache
+from archguard.scan.cache import FileCache, TimedOut
 from archguard.scan.pattern_rule import PatternRule
 
 #: Files that the per-file pass skips as binary are not worth Semgrep's time either.
@@ -44,6 +44,10 @@ class PatternPass:
         self.max_file_size = max_file_size
         self.cache = FileCache(cache_dir, _salt(self.rules, code_signature)) if cache_dir else None
         self._hits: list[Finding] = []
+        #: Files Semgrep ran out of time on, this run or (by content) a previous one.
+        self._timed_out: set[str] = set()
+        #: Files Semgrep cannot be given: their names are not UTF-8.
+        self._unnamed: list[str] = []
         self._stale: dict[str, str | None] = {}  # path -> cache key
         self._from_cache = 0
         self._run: semgrep.SemgrepRun | None = None
@@ -57,10 +61,16 @@ class PatternPass:
                 continue
             if words and not any(word in job.data for word in words):
                 continue  # no pattern rule can match: Semgrep would only parse it
+            if not job.path.isprintable() or _undecodable(job.path):
+                self._unnamed.append(job.path)  # Semgrep silently finds nothing there
+                continue
             key = self.cache.key(job) if self.cache else None
             hit = self.cache.get_findings(key) if self.cache and key else None
             if hit is None:
                 self._stale[job.path] = key
+            elif isinstance(hit, TimedOut):
+                self._timed_out.add(job.path)
+                self._from_cache += 1
             else:
                 self._hits.extend(hit)
                 self._from_cache += 1
@@ -71,11 +81,15 @@ class PatternPass:
             return PatternResults((), (), 0, 0)
         result = semgrep.finish(self._run, sources)
         if result.failure:
+            hint = (
+                "Install Semgrep (pip install semgrep) or pass --no-semgrep to scan without them"
+                if result.missing
+                else "Pass --no-semgrep to scan without them"
+            )
             failed = Diagnostic(
                 "",
                 DiagnosticKind.ENGINE_FAILED,
-                f"{_describe(self.rules)} did not run: {result.failure}. Install Semgrep "
-                "(pip install semgrep) or pass --no-semgrep to scan without them",
+                f"{_describe(self.rules)} did not run: {result.failure}. {hint}",
                 level="error",
             )
             return PatternResults(tuple(self._hits), (failed,), 0, self._from_cache)
@@ -85,9 +99,48 @@ class PatternPass:
                 key = self._stale.get(path)
                 if key:
                     self.cache.put_findings(key, result.findings.get(path, ()))
+            for path in sorted(result.timed_out):
+                key = self._stale.get(path)
+                if key:
+                    self.cache.put_timed_out(key)
+        timed_out = [
+            Diagnostic(
+                path,
+                DiagnosticKind.PATTERN_ENGINE,
+                "pattern rules not applied: Semgrep ran out of time on this file; it is "
+                "recorded for this content and not retried until the file changes",
+                level="warning",
+            )
+            for path in sorted(self._timed_out | result.timed_out)
+        ] + [
+            Diagnostic(
+                path,
+                DiagnosticKind.PATTERN_ENGINE,
+                "pattern rules not applied: Semgrep cannot read a file whose name is not "
+                "UTF-8 or holds control characters; rename it to have them applied",
+                level="warning",
+            )
+            for path in self._unnamed
+        ]
         return PatternResults(
-            tuple(self._hits + fresh), result.diagnostics, len(self._stale), self._from_cache
+            tuple(self._hits + fresh),
+            result.diagnostics + tuple(timed_out),
+            len(self._stale),
+            self._from_cache,
         )
+
+    def close(self) -> None:
+        """Stop Semgrep if the scan ends before ``finish`` (an error, a signal)."""
+        if self._run is not None:
+            semgrep.close(self._run)
+
+
+def _undecodable(path: str) -> bool:
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def _describe(rules: tuple[type[PatternRule], ...]) -> str:

@@ -10,6 +10,13 @@ from pathlib import Path
 
 from archguard import __version__
 from archguard.app.baseline import BaselineFile, read_baseline
+from archguard.app.display import (
+    baseline_root,
+    display_root,
+    prefix_for,
+    rebase_report,
+    rebase_sources,
+)
 from archguard.app.errors import UsageError
 from archguard.app.file_pass import file_pass
 from archguard.app.path_policy import apply_path_policy
@@ -35,7 +42,6 @@ from archguard.core.outcomes import (
     Analysed,
     Diagnostic,
     DiagnosticKind,
-    Failed,
     FileOutcome,
 )
 from archguard.core.report import BaselineEntry, ScanReport
@@ -48,12 +54,13 @@ from archguard.rules.registry import AnyRule, all_rules
 from archguard.scan import git
 from archguard.scan.analyze import FileJob
 from archguard.scan.cache import FileCache, code_signature
-from archguard.scan.discover import discover
+from archguard.scan.discover import Discovery, discover
 from archguard.scan.file_rule import FileRule
 from archguard.scan.line_hash import line_hashes
 from archguard.scan.modules import default_source_roots, module_name
 from archguard.scan.pattern_rule import PatternRule
 from archguard.scan.pool import analyze_files
+from archguard.scan.reading import read_source
 from archguard.scan.rule_packs import RulePackError, load_packs
 
 
@@ -68,6 +75,8 @@ class ScanOptions:
     fail_on: Severity | None = None
     jobs: int | None = None
     use_cache: bool = True
+    #: The cache directory given on the command line (may be outside the project).
+    cache_dir: Path | None = None
     baseline: Path | None = None
     #: Analyse the whole project, report only on the files named in ``paths``.
     changed_only: bool = False
@@ -93,33 +102,70 @@ class ProjectLocation:
     root: Path
     settings: Settings
     config_source: Path | None
+    #: The paths of the command line that belong to this project.
+    targets: tuple[Path, ...] = ()
+
+
+def locate_projects(options: ScanOptions) -> list[ProjectLocation]:
+    """The projects the command line's paths belong to, in the order first named: each
+    path takes the nearest configuration above it (or ``--config``), so ``archguard scan
+    bad good`` scans two projects, each with its own settings and roots."""
+    missing = [str(p) for p in options.targets if not os.path.lexists(p)]
+    if missing:
+        raise UsageError(f"path does not exist: {', '.join(missing)}")
+    if options.config_file is not None and not options.config_file.is_file():
+        raise UsageError(f"config file does not exist: {options.config_file}")
+    found: dict[Path, tuple[Path | None, list[Path]]] = {}
+    for target in options.targets:
+        where = _real(target)
+        config = options.config_file or find_config(where)
+        if config is not None:
+            root = Path(os.path.realpath(config)).parent
+        else:
+            # No configuration: a project already started covers the paths below it;
+            # else the git work tree, else the path itself.
+            root = next((r for r in found if _below(where, r)), None) or (
+                git.toplevel(where) or (where if where.is_dir() else where.parent)
+            )
+        if not _below(where, root):
+            raise UsageError(f"{target} is outside the project root {root}")
+        found.setdefault(root, (config, []))[1].append(target)
+    locations = []
+    problems: list[ConfigProblem] = []
+    for root, (config, targets) in found.items():
+        settings, trouble = load_config(config)
+        problems.extend(trouble)
+        if not settings.layer_contracts:
+            settings = replace(settings, layer_contracts=contracts_from_other_tools(read_in(root)))
+        locations.append(ProjectLocation(root, settings, config, tuple(targets)))
+    if problems:
+        raise ConfigError(problems)
+    return locations
 
 
 def locate_project(options: ScanOptions) -> ProjectLocation:
-    missing = [str(p) for p in options.targets if not p.exists()]
-    if missing:
-        raise UsageError(f"path does not exist: {', '.join(missing)}")
-    first = options.targets[0].resolve()
-    config_file = options.config_file
-    if config_file is not None and not config_file.is_file():
-        raise UsageError(f"config file does not exist: {config_file}")
-    if config_file is None:
-        config_file = find_config(first)
-    settings, problems = load_config(config_file)
-    if problems:
-        raise ConfigError(problems)
-    if config_file is not None:
-        root = config_file.resolve().parent
-    else:
-        root = git.toplevel(first) or (first if first.is_dir() else first.parent)
-    if not settings.layer_contracts:
-        settings = replace(settings, layer_contracts=contracts_from_other_tools(read_in(root)))
-    for path in options.targets:
-        try:
-            path.resolve().relative_to(root)
-        except ValueError:
-            raise UsageError(f"{path} is outside the project root {root}") from None
-    return ProjectLocation(root, settings, config_file)
+    """The one project of a command that works on a single project (routes, graph)."""
+    projects = locate_projects(options)
+    if len(projects) > 1:
+        raise UsageError(
+            "these paths belong to different projects ("
+            + ", ".join(str(p.root) for p in projects)
+            + "): name the paths of one project"
+        )
+    return projects[0]
+
+
+def _below(path: Path, directory: Path) -> bool:
+    return path == directory or directory in path.parents
+
+
+def _real(path: Path) -> Path:
+    """``path`` with its directories resolved but not its own name: a symlinked file
+    named on the command line belongs where it is, not where it leads."""
+    absolute = Path(os.path.abspath(path))
+    if absolute.is_dir():
+        return Path(os.path.realpath(absolute))
+    return Path(os.path.realpath(absolute.parent)) / absolute.name
 
 
 def effective_settings(settings: Settings, options: ScanOptions) -> Settings:
@@ -137,15 +183,19 @@ ProgressHook = Callable[[int, int, int], None]  # (done, total, cache hits)
 
 @dataclass(frozen=True)
 class ScanRun:
-    """A scan's report, with what an audit draws beside it."""
+    """A scan's report, with what an audit draws beside it. Paths are shown paths
+    (see ``display``)."""
 
     report: ScanReport
-    #: The repo pass's project; None when no project rule ran and none was asked for.
+    #: The repo pass's project (project-relative paths); None when no project rule ran
+    #: and none was asked for.
     project: Project | None
     #: Path -> bytes of every file read.
     sources: dict[str, bytes]
     #: The project root's directory name.
     root_name: str = ""
+    #: The project root as seen from the display root ("" or "backend/").
+    prefix: str = ""
 
 
 def run_scan(options: ScanOptions, progress: ProgressHook | None = None) -> ScanReport:
@@ -157,38 +207,104 @@ def execute_scan(
     progress: ProgressHook | None = None,
     *,
     want_project: bool = False,
+    for_baseline: bool = False,
 ) -> ScanRun:
-    location = locate_project(options)
+    """Scan every project the paths belong to; paths in the result are rebased onto the
+    display root (``for_baseline``: onto the baseline's root)."""
+    projects = locate_projects(options)
+    if want_project and len(projects) > 1:
+        raise UsageError(
+            "an audit draws one project: name the paths of one project ("
+            + ", ".join(str(p.root) for p in projects)
+            + ")"
+        )
+    shown_from = (baseline_root if for_baseline else display_root)(projects[0].root)
+    runs = []
+    for location in projects:
+        run = _scan_project(location, options, progress, want_project)
+        prefix = prefix_for(location.root, shown_from)
+        runs.append(
+            replace(
+                run,
+                report=rebase_report(run.report, prefix),
+                sources=rebase_sources(run.sources, prefix),
+                prefix=prefix,
+            )
+        )
+    if len(runs) == 1:
+        return runs[0]
+    return ScanRun(
+        merge_reports([r.report for r in runs]),
+        None,
+        {path: data for r in runs for path, data in r.sources.items()},
+    )
+
+
+def merge_reports(reports: list[ScanReport]) -> ScanReport:
+    """One report of several projects' scans; each project fails by its own fail-on."""
+    rules = {meta.id: meta for report in reports for meta in report.rules}
+    return ScanReport(
+        findings=tuple(sorted((f for r in reports for f in r.findings), key=lambda f: f.sort_key)),
+        diagnostics=tuple(sorted({d for r in reports for d in r.diagnostics})),
+        rules=tuple(rules[i] for i in sorted(rules)),
+        files_total=sum(r.files_total for r in reports),
+        files_analysed=sum(r.files_analysed for r in reports),
+        files_failed=sum(r.files_failed for r in reports),
+        files_skipped=sum(r.files_skipped for r in reports),
+        files_incomplete=sum(r.files_incomplete for r in reports),
+        baselined=sum(r.baselined for r in reports),
+        fixed_baseline=tuple(e for r in reports for e in r.fixed_baseline),
+        suppressed=sum(r.suppressed for r in reports),
+        non_production=sum(r.non_production for r in reports),
+        fail_on=min((r.fail_on for r in reports), key=lambda s: s.rank),
+        failing=any(r.fails() for r in reports),
+    )
+
+
+def _scan_project(
+    location: ProjectLocation,
+    options: ScanOptions,
+    progress: ProgressHook | None,
+    want_project: bool,
+) -> ScanRun:
     root = location.root
     settings = effective_settings(location.settings, options)
     rules = choose_rules(settings, options, root)
-    loaded = load_files(root, settings, options)
-    scope = _report_filter(root, options)
+    cache_dir, cache_diagnostics = cache_directory(location, options)
+    loaded = load_files(location, settings, options)
+    scope = _report_filter(root, options, location.targets)
     signature = code_signature()
 
     # Semgrep runs beside the per-file pass. Pattern rules look at one file at a time,
     # so a pre-commit run needs them only on the files it reports on.
-    patterns = PatternPass(
-        root,
-        rules.pattern,
-        root / settings.cache_dir if options.use_cache else None,
-        signature,
-        settings.max_file_size,
-    )
-    patterns.start(
-        [j for j in loaded.jobs if scope is None or j.path in scope],
-        options.jobs or os.cpu_count() or 1,
-    )
-    outcomes = _analyze(root, settings, options, signature, rules.file, loaded.jobs, progress)
-    per_file = PerFile.collect(outcomes + loaded.unreadable)
-    pattern_results = patterns.finish(loaded.sources)
+    patterns = PatternPass(root, rules.pattern, cache_dir, signature, settings.max_file_size)
+    try:
+        patterns.start(
+            [j for j in loaded.jobs if scope is None or j.path in scope],
+            options.jobs or os.cpu_count() or 1,
+        )
+        outcomes = _analyze(
+            cache_dir, settings, options, signature, rules.file, loaded.jobs, progress
+        )
+        per_file = PerFile.collect(outcomes + loaded.not_read)
+        pattern_results = patterns.finish(loaded.sources)
+    finally:
+        patterns.close()
 
-    project = _project(location, settings, rules, per_file, loaded, want_project)
-    project_findings = (
-        [finding for rule in rules.project for finding in rule().check(project)]
-        if project is not None
-        else []
-    )
+    projects, project_diagnostics = _projects(location, settings, rules, per_file, loaded)
+    roots_wrong = any(d.level == "warning" for d in project_diagnostics)
+    project_rules = [rule for rule in rules.project if not roots_wrong or not _needs_edges(rule)]
+    project_findings = [
+        finding
+        for project in projects
+        for rule in project_rules
+        for finding in rule().check(project)
+    ]
+    project: Project | None = projects[0] if len(projects) == 1 else None
+    if want_project and project is None:
+        # The audit's picture shows the whole tree.
+        nested = nested_projects(location.root, loaded.files)
+        project = build_project(per_file.facts, settings, nested)
     findings = merge_engines(
         per_file.findings + project_findings, pattern_results.findings, rules.pattern
     )
@@ -196,6 +312,9 @@ def execute_scan(
         *per_file.diagnostics,
         *pattern_results.diagnostics,
         *per_file.unknown_suppressions(rules.packs),
+        *loaded.directory_diagnostics,
+        *cache_diagnostics,
+        *project_diagnostics,
     ]
     kept, suppressed = _apply_suppressions(findings, per_file, settings)
     kept, non_production = apply_path_policy(
@@ -203,25 +322,76 @@ def execute_scan(
     )
     if scope is not None:
         kept = [f for f in kept if f.location.path in scope]
-        diagnostics = [d for d in diagnostics if d.path in scope]
-    kept, baselined, fixed = _apply_baseline(kept, root, settings, options, scope, loaded.files)
+        diagnostics = [d for d in diagnostics if not d.path or d.path in scope]
+    kept, baselined, fixed = _apply_baseline(kept, location, settings, options, scope, loaded.files)
 
     report = ScanReport(
         findings=tuple(sorted(_with_line_hashes(kept, loaded.sources), key=lambda f: f.sort_key)),
         diagnostics=tuple(sorted(set(diagnostics))),
         rules=tuple(r.meta for r in rules.enabled),
-        files_total=len(loaded.files),
+        files_total=len(loaded.files) + len(loaded.refused),
         files_analysed=per_file.counts["Analysed"],
         files_failed=per_file.counts["Failed"],
         files_skipped=per_file.counts["Skipped"],
+        files_incomplete=per_file.incomplete,
         baselined=baselined,
         fixed_baseline=fixed,
         suppressed=suppressed,
         non_production=non_production,
-        metrics=repo_metrics(project) if project is not None and scope is None else (),
+        metrics=repo_metrics(projects[0]) if len(projects) == 1 and scope is None else (),
         fail_on=settings.fail_on,
     )
     return ScanRun(report, project, loaded.sources, root.name)
+
+
+def _needs_edges(rule: type[ProjectRule]) -> bool:
+    """Graph rules that judge imports: on a graph without first-party edges they would
+    pass vacuously."""
+    tags = rule.meta.tags
+    return "architecture" in tags and bool(tags & {"coupling", "layering"})
+
+
+def cache_directory(
+    location: ProjectLocation, options: ScanOptions
+) -> tuple[Path | None, list[Diagnostic]]:
+    """The cache directory to use, or None, with what the user must know about it.
+    A configured ``cache-dir`` must stay inside the project (a shared configuration
+    could otherwise make every scan write wherever it names); ``--cache-dir`` may point
+    anywhere. A cache that git tracks is ignored: a committed cache could hide
+    findings, since its entries are trusted by content hash."""
+    if not options.use_cache:
+        return None, []
+    root = location.root
+    if options.cache_dir is not None:
+        directory = Path(os.path.abspath(options.cache_dir))
+    else:
+        directory = Path(os.path.abspath(root / location.settings.cache_dir))
+        if not _below(Path(os.path.realpath(directory)), root):
+            source = location.config_source.name if location.config_source else "settings"
+            raise ConfigError(
+                [
+                    ConfigProblem(
+                        source,
+                        "cache-dir",
+                        f"{location.settings.cache_dir!r} resolves outside the project "
+                        f"({directory}); give it with --cache-dir to use it anyway",
+                    )
+                ]
+            )
+    tracked = git.tracked_under(root, directory)
+    if tracked:
+        return None, [
+            Diagnostic(
+                "",
+                DiagnosticKind.CACHE,
+                f"the cache directory {directory.name}/ holds files that git tracks "
+                f"({tracked[0]}{', ...' if len(tracked) > 1 else ''}): it is ignored, "
+                "because committed cache entries could hide findings. Remove it from git "
+                f"(git rm -r --cached {directory.name}) and ignore it",
+                level="warning",
+            )
+        ]
+    return directory, []
 
 
 @dataclass(frozen=True)
@@ -275,6 +445,8 @@ class PerFile:
     facts: list[ModuleFacts] = field(default_factory=list)
     suppressions: dict[str, tuple[Suppression, ...]] = field(default_factory=dict)
     counts: Counter[str] = field(default_factory=Counter)
+    #: Files analysed with some of their facts missing (an extractor gave up).
+    incomplete: int = 0
 
     @classmethod
     def collect(cls, outcomes: list[FileOutcome]) -> PerFile:
@@ -286,6 +458,10 @@ class PerFile:
                 gathered.findings.extend(outcome.findings)
                 gathered.diagnostics.extend(outcome.diagnostics)
                 gathered.suppressions[outcome.path] = outcome.facts.suppressions
+                gathered.incomplete += any(
+                    d.kind in (DiagnosticKind.TOO_COMPLEX, DiagnosticKind.INTERNAL_ERROR)
+                    for d in outcome.diagnostics
+                )
             else:
                 gathered.diagnostics.append(outcome.diagnostic)
         return gathered
@@ -299,25 +475,70 @@ class PerFile:
         ]
 
 
-def _project(
+def _projects(
     location: ProjectLocation,
     settings: Settings,
     rules: ChosenRules,
     per_file: PerFile,
     loaded: LoadedFiles,
-    wanted: bool,
-) -> Project | None:
-    """The project pass's picture of the code, when a project rule runs or the caller
-    asks for it (an audit draws it)."""
-    if not rules.project and not wanted:
-        return None
-    project = build_project(per_file.facts, settings, nested_projects(location.root, loaded.files))
-    problem = misconfigured_roots(project)
-    if problem is not None and any("architecture" in r.meta.tags for r in rules.project):
-        # Graph rules would pass vacuously on a graph without edges.
-        source = location.config_source.name if location.config_source else "(no config file)"
-        raise ConfigError([ConfigProblem(source, "src", problem)])
-    return project
+) -> tuple[list[Project], list[Diagnostic]]:
+    """The project pass's pictures of the code (one per app when apps share module
+    names, see ``app_groups``), when a project rule runs, with a warning when the
+    source roots look wrong."""
+    if not rules.project:
+        return [], []
+    nested = nested_projects(location.root, loaded.files)
+    groups = app_groups(per_file.facts, loaded.roots)
+    projects = [build_project(group, settings, nested) for group in groups]
+    diagnostics = []
+    if len(groups) > 1:
+        apps = ", ".join(sorted({_root_of(g[0].path, loaded.roots) + "/" for g in groups}))
+        diagnostics.append(
+            Diagnostic(
+                "",
+                DiagnosticKind.SOURCE_ROOTS,
+                f"apps in {apps} use the same module names: each was analysed as a project "
+                "of its own (routes, imports and settings are not mixed between them)",
+                level="note",
+            )
+        )
+    problem = next((p for p in map(misconfigured_roots, projects) if p), None)
+    if problem is not None and any(_needs_edges(r) for r in rules.project):
+        source = location.config_source.name if location.config_source else "pyproject.toml"
+        diagnostics.append(
+            Diagnostic(
+                "",
+                DiagnosticKind.SOURCE_ROOTS,
+                f"{problem} The import-graph rules (cycles, layering, hubs, service "
+                f"boundaries) did not run. Set src in {source} to fix it.",
+                level="warning",
+            )
+        )
+    return projects, diagnostics
+
+
+def app_groups(facts: list[ModuleFacts], roots: tuple[str, ...]) -> list[list[ModuleFacts]]:
+    """The project's modules as one group; or, when files under different source roots
+    have the same module name (two Django projects in one repository, each with its
+    ``config.settings``), one group per source root, so that neither hides the other."""
+    root_of = {f.path: _root_of(f.path, roots) for f in facts}
+    seen: dict[str, str] = {}
+    clash = False
+    for f in facts:
+        if f.module:
+            first = seen.setdefault(f.module, root_of[f.path])
+            clash = clash or first != root_of[f.path]
+    if not clash:
+        return [facts]
+    groups: dict[str, list[ModuleFacts]] = {}
+    for f in facts:
+        groups.setdefault(root_of[f.path], []).append(f)
+    return [groups[root] for root in sorted(groups)]
+
+
+def _root_of(path: str, roots: tuple[str, ...]) -> str:
+    """The deepest source root that holds ``path`` (``roots`` are deepest first)."""
+    return next((r for r in roots if r != "." and path.startswith(r + "/")), ".")
 
 
 def _apply_suppressions(
@@ -339,16 +560,19 @@ def _apply_suppressions(
 
 def _apply_baseline(
     findings: list[Finding],
-    root: Path,
+    location: ProjectLocation,
     settings: Settings,
     options: ScanOptions,
     scope: set[str] | None,
     files: list[str],
 ) -> tuple[list[Finding], int, tuple[BaselineEntry, ...]]:
-    baseline = None if options.no_baseline else _baseline(root, settings, options)
+    baseline = None if options.no_baseline else _baseline(location.root, settings, options)
     if baseline is None:
         return findings, 0, ()
-    return baseline.apply(findings, scope=scope or set(files))
+    # Entries name paths from the baseline's root; old baselines, from the project root.
+    prefix = prefix_for(location.root, baseline_root(location.root))
+    covered = scope or set(files)
+    return baseline.apply(findings, scope=covered | {prefix + p for p in covered})
 
 
 def nested_projects(root: Path, files: list[str]) -> tuple[str, ...]:
@@ -363,45 +587,75 @@ def nested_projects(root: Path, files: list[str]) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class LoadedFiles:
+    #: Every file read (or tried), root-relative.
     files: list[str]
     jobs: list[FileJob]
     sources: dict[str, bytes]
-    unreadable: list[FileOutcome]
+    #: Files that were not read: unreadable, too large, not regular.
+    not_read: list[FileOutcome]
+    #: Files found but refused before reading (FIFOs, symlinks out of the project).
+    refused: list[FileOutcome] = field(default_factory=list)
+    #: Directories that could not be listed.
+    directory_diagnostics: list[Diagnostic] = field(default_factory=list)
+    #: The source roots module names were computed from, deepest first.
+    roots: tuple[str, ...] = (".",)
 
 
-def load_files(root: Path, settings: Settings, options: ScanOptions) -> LoadedFiles:
-    """Discover the project's Python files and read them; unreadable ones become
-    outcomes. Raises UsageError when there is no Python file at all."""
-    targets = [root] if options.changed_only else [p.resolve() for p in options.targets]
-    files = discover(root, targets, settings)
-    if not files:
-        raise UsageError(f"no Python files found under {', '.join(map(str, options.targets))}")
-    roots = default_source_roots(files, settings.src, nested_projects(root, files))
+class NothingToScanError(UsageError):
+    """The paths hold no Python file to analyse; the message says why."""
+
+
+def load_files(location: ProjectLocation, settings: Settings, options: ScanOptions) -> LoadedFiles:
+    """Discover the project's Python files and read them; files that cannot be read
+    become outcomes. Raises NothingToScanError when there is nothing at all."""
+    root = location.root
+    named = location.targets or options.targets
+    targets = [root] if options.changed_only else list(named)
+    found = discover(root, targets, settings)
+    if not found.files and not found.refused and not found.unreadable:
+        raise NothingToScanError(_nothing_to_scan(named, found, location))
     sources: dict[str, bytes] = {}
-    jobs = []
-    unreadable: list[FileOutcome] = []
+    texts: list[tuple[str, bytes]] = []
+    not_read: list[FileOutcome] = list(found.refused)
     base = str(root)
-    for path in files:
-        try:
-            with open(f"{base}/{path}", "rb") as handle:
-                data = handle.read()
-        except OSError as exc:
-            unreadable.append(
-                Failed(
-                    path,
-                    Diagnostic(
-                        path,
-                        DiagnosticKind.UNREADABLE,
-                        f"not analysed: cannot read: {exc.strerror}",
-                        level="error",
-                    ),
-                )
-            )
-            continue
-        sources[path] = data
+    for path in found.files:
+        data = read_source(base, path, settings.max_file_size)
+        if isinstance(data, bytes):
+            sources[path] = data
+            texts.append((path, data))
+        else:
+            not_read.append(data)
+    projects = nested_projects(root, found.files)
+    roots = default_source_roots(found.files, settings.src, projects, sources)
+    jobs = []
+    for path, data in texts:
         module, is_package = module_name(path, roots)
         jobs.append(FileJob(path, data, module, is_package))
-    return LoadedFiles(files, jobs, sources, unreadable)
+    files = sorted(found.files)
+    return LoadedFiles(
+        files, jobs, sources, not_read, list(found.refused), list(found.unreadable), roots
+    )
+
+
+def _nothing_to_scan(named: tuple[Path, ...], found: Discovery, location: ProjectLocation) -> str:
+    where = ", ".join(map(str, named))
+    if not found.excluded:
+        return f"no Python files found under {where}"
+    config = location.config_source.name if location.config_source else "the settings"
+    reasons: dict[tuple[str, str], int] = {}
+    for _, pattern, origin in found.excluded:
+        reasons[(pattern, origin)] = reasons.get((pattern, origin), 0) + 1
+    parts = []
+    for (pattern, origin), count in sorted(reasons.items(), key=lambda x: -x[1]):
+        files = f"{count} file{'s' if count != 1 else ''}"
+        if origin == "default":
+            parts.append(f"{files} in {pattern}/ folders, which are always left out")
+        else:
+            parts.append(f'{files} by exclude pattern "{pattern}" in {config}')
+    return (
+        f"no Python files to scan under {where}: every Python file there is excluded "
+        f"({'; '.join(parts)})"
+    )
 
 
 def analyze_project(
@@ -412,19 +666,20 @@ def analyze_project(
     """Every file's outcome, with the file rules given (none when only facts are wanted)."""
     project = locate_project(options)
     settings = effective_settings(project.settings, options)
-    loaded = load_files(project.root, settings, options)
+    cache_dir, _ = cache_directory(project, options)
+    loaded = load_files(project, settings, options)
     outcomes = _analyze(
-        project.root, settings, options, code_signature(), file_rules, loaded.jobs, progress
+        cache_dir, settings, options, code_signature(), file_rules, loaded.jobs, progress
     )
-    return project, settings, loaded, outcomes + loaded.unreadable
+    return project, settings, loaded, outcomes + loaded.not_read
 
 
-def _report_filter(root: Path, options: ScanOptions) -> set[str] | None:
+def _report_filter(root: Path, options: ScanOptions, targets: tuple[Path, ...]) -> set[str] | None:
     if options.changed_only:
         return {
-            p.resolve().relative_to(root).as_posix()
-            for p in options.targets
-            if p.resolve().is_file()
+            _real(t).relative_to(root).as_posix()
+            for t in targets or options.targets
+            if not os.path.isdir(t)
         }
     if options.since:
         try:
@@ -435,7 +690,7 @@ def _report_filter(root: Path, options: ScanOptions) -> set[str] | None:
 
 
 def _analyze(
-    root: Path,
+    cache_dir: Path | None,
     settings: Settings,
     options: ScanOptions,
     signature: str,
@@ -451,7 +706,7 @@ def _analyze(
             ",".join(r.meta.id for r in file_rules),
         ]
     )
-    cache = FileCache(root / settings.cache_dir, salt) if options.use_cache else None
+    cache = FileCache(cache_dir, salt) if cache_dir is not None else None
     results: dict[int, FileOutcome] = {}
     misses: list[tuple[int, FileJob, str | None]] = []  # (index, job, cache key)
     for index, job in enumerate(jobs):

@@ -15,5 +15,7 @@ def normalize_snippet(code: str) -> str:
 
 def make_fingerprint(rule_id: str, path: str, key: str) -> str:
     """sha256 of rule, path and a symbol or normalized snippet (never a line number)."""
-    digest = hashlib.sha256(f"{rule_id}\0{path}\0{key}".encode()).hexdigest()
+    # surrogateescape: a file name that is not UTF-8 still has an identity.
+    text = f"{rule_id}\0{path}\0{key}"
+    digest = hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
     return digest[:32]

@@ -15,6 +15,10 @@ class DiagnosticKind(str, Enum):
     BINARY = "binary"
     TOO_LARGE = "too-large"
     UNREADABLE = "unreadable"
+    #: A FIFO, socket, device or directory with a Python file's name: never opened.
+    NOT_REGULAR = "not-regular-file"
+    #: A symlink leading outside the project (not followed) or to nothing.
+    SYMLINK = "symlink-not-followed"
     INTERNAL_ERROR = "internal-error"
     UNKNOWN_RULE_IN_SUPPRESSION = "unknown-rule-in-suppression"
     #: Too deeply nested or too long to analyse within the per-file budget.
@@ -23,6 +27,10 @@ class DiagnosticKind(str, Enum):
     PATTERN_ENGINE = "pattern-engine"
     #: Semgrep did not run at all: every pattern rule is missing from the results.
     ENGINE_FAILED = "engine-failed"
+    #: The source roots look wrong: module names, and so the import graph, are off.
+    SOURCE_ROOTS = "source-roots"
+    #: The cache directory cannot be trusted (git tracks it) and was not used.
+    CACHE = "cache"
 
 
 @dataclass(frozen=True, order=True)

@@ -29,6 +29,8 @@ class ScanReport:
     files_analysed: int
     files_failed: int
     files_skipped: int
+    #: Files analysed with some of their facts missing (each has a diagnostic).
+    files_incomplete: int = 0
     #: Findings hidden by the baseline, and baseline entries no longer found.
     baselined: int = 0
     fixed_baseline: tuple[BaselineEntry, ...] = ()
@@ -40,6 +42,9 @@ class ScanReport:
     metrics: tuple[tuple[str, float | int], ...] = field(default=())
     #: The lowest severity that fails the run, as configured.
     fail_on: Severity = Severity.WARNING
+    #: Set when several projects were scanned together, each judged by its own
+    #: ``fail_on``: whether any of them fails.
+    failing: bool | None = None
 
     @property
     def incomplete(self) -> bool:
@@ -48,6 +53,8 @@ class ScanReport:
 
     def fails(self) -> bool:
         """Whether anything at or above ``fail_on`` was found, findings or diagnostics."""
+        if self.failing is not None:
+            return self.failing
         threshold = self.fail_on.rank
         return any(f.severity.rank >= threshold for f in self.findings) or any(
             Severity(d.level).rank >= threshold for d in self.diagnostics

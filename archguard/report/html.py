@@ -299,6 +299,7 @@ def render(report: ScanReport, context: RenderContext | None = None) -> str:
 <p class="meta">archguard {escape(__version__)}
 · {report.files_analysed} of {report.files_total} files analysed
 · {report.files_failed} failed · {report.files_skipped} skipped
+· {report.files_incomplete} analysed in part
 · {report.suppressed} suppressed · {report.baselined} baselined</p>
 <p class="verdict {tone}" id="verdict">{escape(verdict)}</p>
 <p>{chips}</p>

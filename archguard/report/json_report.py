@@ -54,6 +54,7 @@ def as_dict(report: ScanReport) -> dict[str, Any]:
             "analysed": report.files_analysed,
             "failed": report.files_failed,
             "skipped": report.files_skipped,
+            "incomplete": report.files_incomplete,
             "findings": len(report.findings),
             "by_severity": by_severity(report),
             "by_category": by_category(report),

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from archguard import __version__
 from archguard.core.outcomes import Diagnostic
 from archguard.core.routes import Guard, GuardKind, Route
+from archguard.report.text import safe
 
 #: How a route reads in the summary, strongest guard first.
 _STANDING = (
@@ -27,15 +28,17 @@ def standing(route: Route) -> str:
 
 
 def _guard_text(guard: Guard) -> str:
-    where = f"{guard.location.path}:{guard.location.line}"
-    return f"{guard.kind.value:<15} {guard.name}  [{guard.origin}, {where}]"
+    where = f"{safe(guard.location.path)}:{guard.location.line}"
+    return f"{guard.kind.value:<15} {safe(guard.name)}  [{guard.origin}, {where}]"
 
 
 def render_text(routes: Sequence[Route], diagnostics: Sequence[Diagnostic]) -> str:
     lines: list[str] = []
     for route in routes:
-        handler = f"{route.location.path}:{route.location.line}"
-        lines.append(f"{' '.join(route.methods):<7} {route.path}  ->  {route.handler}  ({handler})")
+        handler = f"{safe(route.location.path)}:{route.location.line}"
+        lines.append(
+            f"{' '.join(route.methods):<7} {safe(route.path)}  ->  {route.handler}  ({handler})"
+        )
         if not route.guards:
             lines.append("        no guard")
         for guard in route.guards:
@@ -47,7 +50,9 @@ def render_text(routes: Sequence[Route], diagnostics: Sequence[Diagnostic]) -> s
     lines.append("")
     lines.append(f"{len(routes)} routes ({by_framework or 'none found'}): {summary or '-'}")
     for diagnostic in diagnostics:
-        lines.append(f"{diagnostic.path}: {diagnostic.message} (its routes are not listed)")
+        lines.append(
+            f"{safe(diagnostic.path)}: {safe(diagnostic.message)} (its routes are not listed)"
+        )
     return "\n".join(lines) + "\n"
 
 

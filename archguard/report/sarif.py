@@ -209,7 +209,8 @@ def build(
         original_uri_base_ids={
             _SRCROOT: sarif.ArtifactLocation(
                 description=sarif.Message(
-                    text="The project root: the folder holding its configuration."
+                    text="The root of the git work tree (outside git, the directory the "
+                    "scan ran from): what every artifact URI is relative to."
                 )
             )
         },

@@ -8,6 +8,24 @@ from archguard.report.context import RenderContext
 from archguard.report.summary import by_category, by_rule, by_severity
 
 _COLOURS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.NOTE: "blue"}
+#: Control characters (file names can hold newlines and escape sequences) as escapes:
+#: a name must not start a line of its own, where CI would read ``::error::...`` or
+#: ``::add-mask::`` as a workflow command, nor drive the terminal.
+_CONTROL = {c: f"\\x{c:02x}" for c in (*range(0x20), 0x7F)} | {
+    0x0A: "\\n",
+    0x0D: "\\r",
+    0x09: "\\t",
+}
+
+
+def safe(text: str) -> str:
+    """``text`` on one line, with control characters escaped."""
+    return text.translate(_CONTROL)
+
+
+def _fix(text: str) -> str:
+    """A fix may span lines (a code snippet): each line is escaped and indented."""
+    return "\n      ".join(safe(line) for line in text.split("\n"))
 
 
 def render(report: ScanReport, context: RenderContext | None = None) -> str:
@@ -16,14 +34,15 @@ def render(report: ScanReport, context: RenderContext | None = None) -> str:
     lines = []
     for f in report.findings:
         loc = f.location
-        where = style(f"{loc.path}:{loc.line}:{loc.column}:", bold=True)
+        where = style(f"{safe(loc.path)}:{loc.line}:{loc.column}:", bold=True)
         level = style(f"[{f.severity.value}]", fg=_COLOURS[f.severity])
-        lines.append(f"{where} {style(f.rule_id, bold=True)} {level} {f.message}")
+        lines.append(f"{where} {style(f.rule_id, bold=True)} {level} {safe(f.message)}")
         if f.fix and not quiet:
-            lines.append(f"    fix: {f.fix}")
+            lines.append(f"    fix: {_fix(f.fix)}")
     for d in report.diagnostics:
-        place = f"{d.path}:{d.line}:" if d.line else f"{d.path or 'archguard'}:"
-        lines.append(f"{place} {style(d.kind.value, fg='magenta')} [{d.level}] {d.message}")
+        path = safe(d.path)
+        place = f"{path}:{d.line}:" if d.line else f"{path or 'archguard'}:"
+        lines.append(f"{place} {style(d.kind.value, fg='magenta')} [{d.level}] {safe(d.message)}")
     if context.statistics:
         if lines:
             lines.append("")
@@ -57,6 +76,8 @@ def render(report: ScanReport, context: RenderContext | None = None) -> str:
         extra.append(f"{report.files_failed} failed")
     if report.files_skipped:
         extra.append(f"{report.files_skipped} skipped")
+    if report.files_incomplete:
+        extra.append(f"{report.files_incomplete} analysed in part")
     if report.suppressed:
         extra.append(f"{_count(report.suppressed, 'finding')} suppressed inline")
     if report.non_production:

@@ -30,10 +30,14 @@ from archguard.core.outcomes import (
 )
 from archguard.core.web import WebFacts
 from archguard.scan import facts_ast, structure
+from archguard.scan.budget import OverBudget, time_budget
+from archguard.scan.chains import fold_chains
 from archguard.scan.context import FileContext
 from archguard.scan.file_rule import FileRule, Report
+from archguard.scan.isolation import Died
 from archguard.scan.line_hash import line_hashes
-from archguard.scan.lowering import lower
+from archguard.scan.lowering import lower_isolated
+from archguard.scan.redaction import redact
 from archguard.scan.source import decode_source
 from archguard.scan.suppressions import find_suppressions
 from archguard.scan.syntax import Names
@@ -59,14 +63,21 @@ class Extractors:
     orm: Callable[[ast.Module, str, tuple[ImportFact, ...], bytes], OrmFacts | None]
 
 
+#: CPU seconds one file may take. Real files take milliseconds; a file that needs more
+#: than this is reported as too complex instead of holding up the scan.
+TIME_BUDGET = 30.0
+
+
 @dataclass(frozen=True)
 class FilePass:
     """What the per-file pass does to every file: the enabled file rules, the size
-    limit, and the domain extractors (None only in tests of the bare pass)."""
+    limit, the domain extractors (None only in tests of the bare pass), and each file's
+    time budget in CPU seconds (None: ``TIME_BUDGET``)."""
 
     rules: tuple[type[FileRule], ...]
     max_size: int
     extractors: Extractors | None = None
+    time_budget: float | None = None
     _ruleset: list[FileRuleSet] = field(default_factory=list, compare=False, repr=False)
 
     @property
@@ -109,22 +120,32 @@ def _union(patterns: tuple[bytes, ...] | list[bytes]) -> bytes:
 #: How deep the parser and the extractors may recurse. Python's default (1,000) stops
 #: ``ast.parse`` at a chain of about 3,000 operands and the extractors' visitors at a few
 #: hundred chained calls; real files go further (generated code, long concatenations).
-#: Beyond this the file is reported as too complex instead of crashing the C stack.
+#: On 3.11 the parser's own C recursion is bounded by a multiple of this limit, and this
+#: value keeps it well inside an 8 MiB stack. Operator chains are folded after parsing
+#: (see ``chains``), so a 30,000-term sum still keeps its facts; beyond this the file is
+#: reported as too complex instead of crashing the C stack.
 DEPTH_BUDGET = 12_000
 
 
 def analyze(job: FileJob, spec: FilePass) -> FileOutcome:
     previous = sys.getrecursionlimit()
     sys.setrecursionlimit(max(previous, DEPTH_BUDGET))
+    budget = TIME_BUDGET if spec.time_budget is None else spec.time_budget
     try:
-        return _analyze_safely(job, spec)
+        with time_budget(budget):
+            return _analyze_safely(job, budget, spec)
+    except OverBudget:
+        return Failed(
+            job.path,
+            _too_complex(job.path, f"analysis took more than its budget of {budget:g} CPU seconds"),
+        )
     finally:
         sys.setrecursionlimit(previous)
 
 
-def _analyze_safely(job: FileJob, spec: FilePass) -> FileOutcome:
+def _analyze_safely(job: FileJob, budget: float, spec: FilePass) -> FileOutcome:
     try:
-        return _analyze(job, spec)
+        return _analyze(job, budget, spec)
     except RecursionError:
         return Failed(job.path, _too_complex(job.path, "nesting too deep to analyse"))
     except Exception as exc:  # the runner must survive any one file
@@ -145,17 +166,30 @@ def _too_complex(path: str, why: str) -> Diagnostic:
     return Diagnostic(path, DiagnosticKind.TOO_COMPLEX, f"not analysed: {why}", level="warning")
 
 
-def _analyze(job: FileJob, spec: FilePass) -> FileOutcome:
+def _analyze(job: FileJob, budget: float, spec: FilePass) -> FileOutcome:
     decoded = decode_source(job.path, job.data, spec.max_size)
     if isinstance(decoded, Diagnostic):
         if decoded.kind in (DiagnosticKind.BINARY, DiagnosticKind.TOO_LARGE):
             return Skipped(job.path, decoded)
         return Failed(job.path, decoded)
     text = decoded.text
-    parsed = parse(job.path, text)
+    parsed = parse(job.path, text, budget)
     if isinstance(parsed, Diagnostic):
         return Failed(job.path, parsed)
     tree = parsed
+    try:
+        return _from_tree(job, spec, tree, text, first_try=True)
+    except RecursionError:
+        # A tower of operators deeper than the visitors can recurse (an 8,000-term sum):
+        # fold it into a balanced tree and go again. Folding only then keeps the cost
+        # off the common file.
+        fold_chains(tree)
+        return _from_tree(job, spec, tree, text, first_try=False)
+
+
+def _from_tree(
+    job: FileJob, spec: FilePass, tree: ast.Module, text: str, first_try: bool
+) -> FileOutcome:
     lines = text.splitlines()
     imports, defs = facts_ast.extract(tree, job.module, job.is_package, lines)
     names = Names(job.module, imports)
@@ -169,14 +203,15 @@ def _analyze(job: FileJob, spec: FilePass) -> FileOutcome:
         imports=imports,
         definitions=defs,
     )
-    facts, diagnostics = _with_domain_facts(job, facts, tree, spec.extractors)
+    facts, diagnostics = _with_domain_facts(job, facts, tree, spec.extractors, first_try)
     return Analysed(job.path, facts, findings, diagnostics)
 
 
-def parse(path: str, text: str) -> ast.Module | Diagnostic:
+def parse(path: str, text: str, budget: float = TIME_BUDGET) -> ast.Module | Diagnostic:
     """The file's ``ast`` tree, or why it cannot be parsed. Syntax newer than the running
     Python's is lowered first (see ``lowering``): nothing a fact or rule reads is lost,
-    so it is not reported."""
+    so it is not reported. Lowering runs libcst's native parser, in a child process
+    (see ``isolation``): a file that crashes it is too complex, the scan goes on."""
     try:
         return _ast_parse(text, path)
     except SyntaxError as exc:
@@ -187,7 +222,11 @@ def parse(path: str, text: str) -> ast.Module | Diagnostic:
         return _too_complex(path, "nesting too deep to parse")
     except ValueError as exc:  # NUL bytes and the like
         return Diagnostic(path, DiagnosticKind.SYNTAX_ERROR, f"not analysed: {exc}", level="error")
-    lowered = lower(text)
+    # Wall time for the child: a loaded machine must not turn a normal parse into a
+    # timeout, so never less than _LOWERING_FLOOR seconds.
+    lowered = lower_isolated(text, max(budget, _LOWERING_FLOOR))
+    if isinstance(lowered, Died):
+        return _too_complex(path, f"{lowered.why} (syntax newer than Python {_HOST})")
     if lowered is not None:
         try:
             return _ast_parse(lowered, path)
@@ -201,6 +240,10 @@ def parse(path: str, text: str) -> ast.Module | Diagnostic:
         line=line,
         level="error",
     )
+
+
+_HOST = f"{sys.version_info.major}.{sys.version_info.minor}"
+_LOWERING_FLOOR = 10.0
 
 
 def _ast_parse(text: str, path: str) -> ast.Module:
@@ -271,12 +314,21 @@ _REFERENCE_TRIGGERS = re.compile(
     rb"|ROOT_URLCONF|WSGI_APPLICATION|ASGI_APPLICATION|AUTH_USER_MODEL"
 )
 
+#: Only modules that mention one of these can hold a literal that ``redaction`` masks.
+_MAY_HOLD_SECRETS = re.compile(
+    rb"(?i)secret|passw|pwd|token|key|credential|signing|salt|fernet|dsn|://"
+)
+
 #: Marks a module whose web facts could not be extracted (see _with_domain_facts).
 WEB_FAILED = WebFacts(frameworks=("<failed>",))
 
 
 def _with_domain_facts(
-    job: FileJob, facts: ModuleFacts, tree: ast.Module, extractors: Extractors | None
+    job: FileJob,
+    facts: ModuleFacts,
+    tree: ast.Module,
+    extractors: Extractors | None,
+    first_try: bool = False,
 ) -> tuple[ModuleFacts, tuple[Diagnostic, ...]]:
     """The facts that always come from the tree beside imports: framework references,
     function shapes, and the domain extractors' web and database facts. A bug in one
@@ -295,17 +347,30 @@ def _with_domain_facts(
     diagnostics: list[Diagnostic] = []
     try:
         facts = replace(facts, web=extractors.web(tree, job.module, imports, job.data))
-    except Exception:
+    except Exception as exc:
+        if first_try and isinstance(exc, RecursionError):
+            raise  # folded and tried again, see _analyze
         facts = replace(facts, web=WEB_FAILED)
-        diagnostics.append(_lost(job.path, "routes and guards"))
+        diagnostics.append(_lost(job.path, "routes and guards", exc))
     try:
         facts = replace(facts, orm=extractors.orm(tree, job.module, imports, job.data))
-    except Exception:
-        diagnostics.append(_lost(job.path, "database facts"))
+    except Exception as exc:
+        if first_try and isinstance(exc, RecursionError):
+            raise
+        diagnostics.append(_lost(job.path, "database facts", exc))
+    if _MAY_HOLD_SECRETS.search(job.data):
+        web, orm = redact(facts.web, facts.orm)
+        facts = replace(facts, web=web, orm=orm)
     return facts, tuple(diagnostics)
 
 
-def _lost(path: str, what: str) -> Diagnostic:
+def _lost(path: str, what: str, exc: Exception) -> Diagnostic:
+    if isinstance(exc, RecursionError):
+        return Diagnostic(
+            path,
+            DiagnosticKind.TOO_COMPLEX,
+            f"{what} of this file were not extracted: nesting too deep; its other findings stand",
+        )
     return Diagnostic(
         path,
         DiagnosticKind.INTERNAL_ERROR,

@@ -20,6 +20,11 @@ from archguard.scan.analyze import FileJob
 from archguard.scan.codec import decode_findings, decode_outcome, encode, encode_outcome
 
 _LAYOUT = "v1"
+_TIMED_OUT = {"timed_out": True}
+
+
+class TimedOut:
+    """A cache entry saying that the engine ran out of time on this content."""
 
 
 def code_signature() -> str:
@@ -58,15 +63,24 @@ class FileCache:
     def put(self, key: str, outcome: FileOutcome) -> None:
         self._write(key, encode_outcome(outcome))
 
-    def get_findings(self, key: str) -> tuple[Finding, ...] | None:
-        """The pattern engine's entries: just the findings Semgrep reported for a file."""
+    def get_findings(self, key: str) -> tuple[Finding, ...] | TimedOut | None:
+        """The pattern engine's entries: the findings Semgrep reported for a file, or
+        the record that it ran out of time on exactly this content."""
         try:
-            return decode_findings(json.loads(self._entry(key).read_bytes()))
+            data = json.loads(self._entry(key).read_bytes())
+            if data == _TIMED_OUT:
+                return TimedOut()
+            return decode_findings(data)
         except (OSError, ValueError, TypeError, KeyError, RecursionError):
             return None
 
     def put_findings(self, key: str, findings: tuple[Finding, ...]) -> None:
         self._write(key, encode(findings))
+
+    def put_timed_out(self, key: str) -> None:
+        """Record that an engine gave up on this content: a warm scan reports it again
+        instead of spending the time again (editing the file changes the key)."""
+        self._write(key, _TIMED_OUT)
 
     def _write(self, key: str, value: object) -> None:
         target = self._entry(key)

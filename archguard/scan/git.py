@@ -31,6 +31,15 @@ def toplevel(path: Path) -> Path | None:
         return None
 
 
+def tracked_under(root: Path, directory: Path) -> list[str]:
+    """Files under ``directory`` that git tracks (nothing outside a work tree)."""
+    try:
+        listed = _git(root, "ls-files", "-z", "--", str(directory))
+    except GitError:
+        return []
+    return [p for p in listed.split("\0") if p]
+
+
 def changed_since(root: Path, ref: str) -> set[str]:
     """Files (relative to ``root``) changed between ``ref`` and the working tree,
     untracked files included."""

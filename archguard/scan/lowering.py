@@ -18,9 +18,46 @@ the right lines:
 from __future__ import annotations
 
 import ast
+import io
+import tokenize
 import warnings
 
 import libcst as cst
+
+from archguard.scan.isolation import Died, Done, run_isolated
+
+#: libcst's parser takes time quadratic in the length of an operator chain (two seconds
+#: at 2,000 operators) and overflows its native stack near 8,000: a statement with more
+#: operators than this is not handed to it at all.
+MAX_OPERATORS = 1_000
+#: Operator tokens that do not deepen the tree.
+_FLAT = frozenset({",", ":", ";", "(", ")", "[", "]", "{", "}", "=", "->", "**=", "@"})
+
+
+def lower_isolated(text: str, timeout: float) -> str | Died | None:
+    """``lower(text)``, run where a crash of libcst's native parser (deep nesting) or a
+    hang costs this file only: the lowered source, None when libcst cannot parse it
+    either, or how the parse died."""
+    longest = longest_chain(text)
+    if longest > MAX_OPERATORS:
+        return Died(f"a statement with {longest:,} operators is too long to parse")
+    outcome = run_isolated(lower, text, timeout)
+    return outcome.value if isinstance(outcome, Done) else outcome
+
+
+def longest_chain(text: str) -> int:
+    """The most operators in one logical line (0 when the tokenizer gives up first:
+    the isolated parse still protects the scan)."""
+    longest = count = 0
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+            if token.type == tokenize.OP and token.string not in _FLAT:
+                count += 1
+            elif token.type == tokenize.NEWLINE:
+                longest, count = max(longest, count), 0
+    except (tokenize.TokenError, SyntaxError, ValueError):
+        pass
+    return max(longest, count)
 
 
 def lower(text: str) -> str | None:

@@ -4,21 +4,30 @@ Semgrep YAML.
 
 ``start`` launches the process and returns at once, so Semgrep's slow start-up overlaps
 the per-file pass; ``finish`` waits for it and turns its JSON into findings. Semgrep writes
-its report to a temporary file rather than a pipe, so it never stalls on a full pipe
-while archguard is busy elsewhere.
+its report to an anonymous temporary file (unlinked from the start, so nothing is left
+in the temporary directory however archguard ends) rather than a pipe, so it never
+stalls on a full pipe while archguard is busy elsewhere. It runs in a process group of
+its own, which ``close`` ends if the scan stops early; on Linux it also dies with
+archguard.
+
+Semgrep refuses a symlink named as a target (and then refuses the whole scan), so each
+file is given to it by its real path inside the project, once, and its results are
+reported under every path that leads to it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from archguard.core.findings import Finding, Location
 from archguard.core.fingerprint import make_fingerprint, normalize_snippet
@@ -53,8 +62,14 @@ class SemgrepRun:
     root: Path
     rules: tuple[type[PatternRule], ...]
     paths: tuple[str, ...]
-    processes: list[tuple[subprocess.Popen[bytes], Path, Path]] = field(default_factory=list)
+    processes: list[tuple[subprocess.Popen[bytes], IO[bytes], IO[bytes]]] = field(
+        default_factory=list
+    )
     failure: str = ""
+    #: The path Semgrep is given (a symlink's real path) -> the scan's paths it stands for.
+    aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: Set when the engine could not be started at all (not installed).
+    missing: bool = False
 
 
 @dataclass(frozen=True)
@@ -65,6 +80,10 @@ class SemgrepResult:
     clean: frozenset[str]
     #: Set when the engine itself failed: none of its results can be trusted.
     failure: str = ""
+    #: Files on which Semgrep gave up for lack of time.
+    timed_out: frozenset[str] = frozenset()
+    #: The failure is that Semgrep is not installed (or not executable).
+    missing: bool = False
 
 
 def start(
@@ -81,8 +100,10 @@ def start(
             if chosen
             else "semgrep is not installed"
         )
+        run.missing = True
         return run
-    if not paths:
+    run.aliases = _real_paths(root, paths)
+    if not run.aliases:
         return run
     env = dict(os.environ, SEMGREP_ENABLE_VERSION_CHECK="0", SEMGREP_SEND_METRICS="off")
     base = [
@@ -100,24 +121,61 @@ def start(
     # A pack file holds several rules; Semgrep given one file twice reports twice.
     for config in dict.fromkeys(str(rule.config) for rule in rules):
         base += ["--config", config]
-    for batch in _batches(paths):
-        out = Path(tempfile.mkstemp(prefix="archguard-semgrep-", suffix=".json")[1])
-        err = Path(tempfile.mkstemp(prefix="archguard-semgrep-", suffix=".log")[1])
+    for batch in _batches(sorted(run.aliases)):
+        # Closed by finish or close, long after this function returns.
+        out = tempfile.TemporaryFile(prefix="archguard-semgrep-")  # noqa: SIM115
+        err = tempfile.TemporaryFile(prefix="archguard-semgrep-")  # noqa: SIM115
         try:
-            with open(err, "wb") as err_handle:
-                process = subprocess.Popen(
-                    [*base, "--output", str(out), "--", *batch],
-                    cwd=root,
-                    env=env,
-                    stdin=subprocess.DEVNULL,
-                    stdout=subprocess.DEVNULL,
-                    stderr=err_handle,
-                )
+            process = subprocess.Popen(
+                [*base, "--", *batch],
+                cwd=root,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=err,
+                start_new_session=True,
+                preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
+            )
         except OSError as exc:
+            out.close()
+            err.close()
             run.failure = f"semgrep could not be started: {exc.strerror or exc}"
             return run
         run.processes.append((process, out, err))
     return run
+
+
+def _real_paths(root: Path, paths: list[str]) -> dict[str, tuple[str, ...]]:
+    """Each file's real path inside ``root`` -> the scan's paths that lead to it."""
+    base = os.path.realpath(root)
+    aliases: dict[str, list[str]] = {}
+    for path in paths:
+        real = os.path.realpath(os.path.join(base, path))
+        rel = os.path.relpath(real, base).replace(os.sep, "/")
+        if rel.startswith("../"):
+            continue  # discovery does not follow such links; never hand them over
+        aliases.setdefault(rel, []).append(path)
+    return {real: tuple(sorted(found)) for real, found in aliases.items()}
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: die with archguard (Linux's PR_SET_PDEATHSIG)."""
+    with contextlib.suppress(OSError, AttributeError):
+        import ctypes
+
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL, 0, 0, 0)
+
+
+def close(run: SemgrepRun) -> None:
+    """Stop whatever is still running (the scan ended early) and drop its output."""
+    for process, out, err in run.processes:
+        if process.poll() is None:
+            with contextlib.suppress(OSError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        out.close()
+        err.close()
+    run.processes.clear()
 
 
 def _batches(paths: list[str]) -> list[list[str]]:
@@ -138,43 +196,53 @@ def finish(run: SemgrepRun, sources: dict[str, bytes]) -> SemgrepResult:
     troubled: set[str] = set()
     failure = run.failure
     lookup = _Lookup(run.rules)
+    timed_out: set[str] = set()
     for process, out, err in run.processes:
         code = process.wait()
         try:
-            report = json.loads(out.read_bytes() or b"null")
-            log = err.read_text(encoding="utf-8", errors="replace")
+            out.seek(0)
+            err.seek(0)
+            report = json.loads(out.read() or b"null")
+            log = err.read().decode("utf-8", "replace")
         except (OSError, ValueError):
             report, log = None, ""
         finally:
-            out.unlink(missing_ok=True)
-            err.unlink(missing_ok=True)
+            out.close()
+            err.close()
         if not isinstance(report, dict) or code not in (0, 1):
             failure = failure or _describe_failure(code, report, log)
             continue
         for result in report.get("results", []):
-            finding = _finding(result, lookup, sources)
-            if finding is not None:
-                findings.setdefault(finding.location.path, []).append(finding)
+            for path in run.aliases.get(_relative(str(result.get("path", ""))), ()):
+                finding = _finding(result, path, lookup, sources)
+                if finding is not None:
+                    findings.setdefault(path, []).append(finding)
         for error in report.get("errors", []):
-            path = _relative(str(error.get("path") or ""))
-            if (not path and _error_type(error) in _RULE_ERRORS) or "rule parse error" in str(
+            real = _relative(str(error.get("path") or ""))
+            if (not real and _error_type(error) in _RULE_ERRORS) or "rule parse error" in str(
                 error.get("message", "")
             ).lower():
                 # A broken rule would silently drop its findings everywhere.
                 failure = failure or _describe_failure(code, {"errors": [error]}, "")
                 continue
-            if path:
-                troubled.add(path)
-            diagnostic = _diagnostic(error, path)
-            if diagnostic is not None:
-                diagnostics.append(diagnostic)
+            for path in run.aliases.get(real, (real,) if real else ("",)):
+                if path:
+                    troubled.add(path)
+                if _error_type(error) == "Timeout" and path:
+                    timed_out.add(path)
+                    continue
+                diagnostic = _diagnostic(error, path)
+                if diagnostic is not None:
+                    diagnostics.append(diagnostic)
+    run.processes.clear()
     if failure:
-        return SemgrepResult({}, (), frozenset(), failure)
+        return SemgrepResult({}, (), frozenset(), failure, missing=run.missing)
     clean = frozenset(p for p in run.paths if p not in troubled)
     return SemgrepResult(
         {path: tuple(items) for path, items in findings.items()},
         tuple(diagnostics),
         clean,
+        timed_out=frozenset(timed_out),
     )
 
 
@@ -235,14 +303,18 @@ class _Lookup:
         return None
 
 
-def _finding(result: dict[str, Any], lookup: _Lookup, sources: dict[str, bytes]) -> Finding | None:
+def _finding(
+    result: dict[str, Any],
+    path: str,
+    lookup: _Lookup,
+    sources: dict[str, bytes],
+) -> Finding | None:
     found = lookup(result)
     if found is None:
         return None
     rule, sub = found
     extra = result.get("extra", {})
     meta = rule.meta
-    path = _relative(str(result["path"]))
     start, end = result["start"], result["end"]
     data = sources.get(path, b"")
     # The first line only: a match that spans a whole function would otherwise get a

@@ -20,13 +20,7 @@ class Text:
 def decode_source(path: str, data: bytes, max_size: int) -> Text | Diagnostic:
     """The file's text, or a diagnostic saying why it is not analysed."""
     if len(data) > max_size:
-        return Diagnostic(
-            path,
-            DiagnosticKind.TOO_LARGE,
-            f"skipped: {len(data):,} bytes is over the {max_size:,}-byte limit "
-            "(max-file-size in the settings)",
-            level="note",
-        )
+        return too_large(path, len(data), max_size)
     if b"\0" in data[:8192]:
         return Diagnostic(
             path, DiagnosticKind.BINARY, "skipped: binary content (NUL bytes)", level="note"
@@ -51,6 +45,16 @@ def decode_source(path: str, data: bytes, max_size: int) -> Text | Diagnostic:
             level="error",
         )
     return Text(text)
+
+
+def too_large(path: str, size: int, max_size: int) -> Diagnostic:
+    return Diagnostic(
+        path,
+        DiagnosticKind.TOO_LARGE,
+        f"skipped: {size:,} bytes is over the {max_size:,}-byte limit "
+        "(max-file-size in the settings)",
+        level="note",
+    )
 
 
 def _declared_encoding(data: bytes) -> str | None:

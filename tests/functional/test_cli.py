@@ -241,10 +241,13 @@ def test_python_dash_m(make_repo: Callable[..., Path]) -> None:
 
 
 def test_fixture_git_work_tree(cli: Cli) -> None:
-    """Fixtures live inside archguard's own git tree and are still their own projects."""
+    """Fixtures live inside archguard's own git tree and are still their own projects
+    (their own settings and module names); their paths are shown from the work tree's
+    root, as GitHub code scanning expects."""
     result = cli("scan", FIXTURES / "flask_blog", "--no-cache", "--format", "json")
     paths = {f["location"]["path"] for f in json.loads(result.output)["findings"]}
-    assert "config.py" in paths and all(not p.startswith("fixtures/") for p in paths)
+    assert "fixtures/flask_blog/config.py" in paths
+    assert all(p.startswith("fixtures/flask_blog/") for p in paths)
 
 
 def test_untracked_ignored_files_are_left_out(cli: Cli, make_repo: Callable[..., Path]) -> None:
@@ -257,18 +260,25 @@ def test_untracked_ignored_files_are_left_out(cli: Cli, make_repo: Callable[...,
     assert [f["location"]["path"] for f in report["findings"]] == ["new.py"]
 
 
-def test_misconfigured_source_roots_are_a_config_error(cli: Cli, tmp_path: Path) -> None:
+def test_misconfigured_source_roots_are_a_warning_naming_src(cli: Cli, tmp_path: Path) -> None:
     """A graph with no first-party edges while imports name the project's own packages
-    would make every graph rule pass vacuously."""
+    would make every graph rule pass vacuously: the import-graph rules do not run, and
+    a warning says which src to set; the rest of the scan stands."""
     (tmp_path / "pyproject.toml").write_text('[tool.archguard]\nsrc = ["."]\n')
     package = tmp_path / "code" / "app"
     package.mkdir(parents=True)
     (package / "__init__.py").write_text("")
     (package / "main.py").write_text("from app.models import Order\n")
     (package / "models.py").write_text("class Order:\n    pass\n")
-    result = cli("scan", tmp_path, "--no-cache")
-    assert result.exit_code == 2
-    assert 'src = ["code"]' in result.output
+    (package / "settings.py").write_text('SECRET_KEY = "q7Zp2Wm9Xr4Lk8Nv3Bt6Yh1Jd5Fs0Gc"\n')
+    result = cli("scan", tmp_path, "--no-cache", "--format", "json")
+    assert result.exit_code == 1
+    report = json.loads(result.output)
+    [warning] = report["diagnostics"]
+    assert (warning["kind"], warning["level"]) == ("source-roots", "warning")
+    assert 'src = ["code"]' in warning["message"] and "pyproject.toml" in warning["message"]
+    assert [f["rule_id"] for f in report["findings"]] == ["AG101"]
+    (package / "settings.py").unlink()
     (tmp_path / "pyproject.toml").write_text('[tool.archguard]\nsrc = ["code"]\n')
     fixed = cli("scan", tmp_path, "--no-cache")
     assert fixed.exit_code in (0, 1) and "Architecture: modules 2, edges 1" in fixed.output

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from archguard.app.scanning import ScanOptions, run_scan
-from tests.conftest import FIXTURE_DIRS, FIXTURES, fixture_report
+from tests.conftest import FIXTURE_DIRS, FIXTURES, REPO, fixture_report
 
 MARK = re.compile(r"#\s*expect:\s*(AG\d{3}(?:\s*,\s*AG\d{3})*)")
 
@@ -17,7 +17,8 @@ MARK = re.compile(r"#\s*expect:\s*(AG\d{3}(?:\s*,\s*AG\d{3})*)")
 def expected_marks(root: Path) -> set[tuple[str, int, str]]:
     marks = set()
     for path in sorted(root.rglob("*.py")):
-        rel = path.relative_to(root).as_posix()
+        # Paths are shown from the root of archguard's own git work tree.
+        rel = path.relative_to(REPO).as_posix()
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
             match = MARK.search(line)
             if match:

@@ -191,7 +191,7 @@ def _secret_values(report_root: Path) -> list[str]:
     for f in report.findings:
         if f.category is not Category.HARDCODED_SECRET:
             continue
-        lines = (report_root / f.location.path).read_text(encoding="utf-8").splitlines()
+        lines = (REPO / f.location.path).read_text(encoding="utf-8").splitlines()
         assert f.location.line == f.location.end_line
         literal = lines[f.location.line - 1][f.location.column - 1 : f.location.end_column - 1]
         value = literal.strip("'\"bfr")
