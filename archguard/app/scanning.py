@@ -54,6 +54,7 @@ from archguard.scan.line_hash import line_hashes
 from archguard.scan.modules import default_source_roots, module_name
 from archguard.scan.pattern_rule import PatternRule
 from archguard.scan.pool import analyze_files
+from archguard.taint.models import builtin_models
 
 
 @dataclass(frozen=True)
@@ -424,6 +425,9 @@ def _analyze(
         [
             __version__,
             signature,
+            # The taint summaries apply the models of rules/taint/, which live outside
+            # the package's code.
+            builtin_models().digest,
             str(settings.max_file_size),
             ",".join(r.meta.id for r in file_rules),
         ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from archguard.core.levels import Severity
+from archguard.core.taint import ModelEntry
 
 DEFAULT_EXCLUDED_DIRS = frozenset(
     {
@@ -105,3 +106,6 @@ class Settings:
     graph_exclude: tuple[str, ...] = DEFAULT_GRAPH_EXCLUDE
     #: Keep security findings in tests, migrations, scripts and dev settings, as notes.
     report_non_production: bool = False
+    #: The project's own taint sources, sinks and sanitizers (``[tool.archguard.taint]``),
+    #: added to the built-in models of ``rules/taint/``.
+    taint_models: tuple[ModelEntry, ...] = ()

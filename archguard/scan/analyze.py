@@ -2,7 +2,7 @@
 
 A file is decoded, parsed once with ``ast`` (newer syntax than the host knows is lowered
 first, see ``lowering``), and that one tree feeds everything: the import facts, the name
-table, the domain facts the app plugs in (web routes and guards, database queries),
+table, the domain facts the app plugs in (web routes and guards, database queries, data flows),
 function shapes, and one traversal shared by every file rule that applies to the file.
 """
 
@@ -28,6 +28,7 @@ from archguard.core.outcomes import (
     FileOutcome,
     Skipped,
 )
+from archguard.core.taint import TaintFacts
 from archguard.core.web import WebFacts
 from archguard.scan import facts_ast, structure
 from archguard.scan.context import FileContext
@@ -57,6 +58,7 @@ class Extractors:
 
     web: Callable[[ast.Module, str, tuple[ImportFact, ...], bytes], WebFacts | None]
     orm: Callable[[ast.Module, str, tuple[ImportFact, ...], bytes], OrmFacts | None]
+    taint: Callable[[ast.Module, str, tuple[ImportFact, ...], bytes], TaintFacts | None]
 
 
 @dataclass(frozen=True)
@@ -281,6 +283,10 @@ def _with_domain_facts(
         facts = replace(facts, orm=extractors.orm(tree, job.module, imports, job.data))
     except Exception:
         diagnostics.append(_lost(job.path, "database facts"))
+    try:
+        facts = replace(facts, taint=extractors.taint(tree, job.module, imports, job.data))
+    except Exception:
+        diagnostics.append(_lost(job.path, "data flows"))
     return facts, tuple(diagnostics)
 
 

@@ -48,6 +48,7 @@ def test_family_numbering() -> None:
             "secrets": "AG1",
             "access": "AG2",
             "patterns": "AG5",
+            "injection": "AG5",
             "settings": "AG6",
             "ops": "AG7",
             "architecture": "AG4",
