@@ -7,11 +7,12 @@ from dataclasses import dataclass
 
 from archguard.core.taint import SinkUse
 from archguard.graph.project import Project
-from archguard.taint.index import Function, TaintIndex, build_index
+from archguard.taint.index import Function, TaintIndex, build_index, script_module
 from archguard.taint.models import Models, builtin_models
 from archguard.taint.propagate import Propagation, Reach, Resolved
 from archguard.taint.sources import Roles
-from archguard.web.routes import route_inventory
+from archguard.web.index import build_index as build_web_index
+from archguard.web.routes import RouteInventory, build_inventory, route_inventory
 
 
 @dataclass(frozen=True)
@@ -37,12 +38,23 @@ class TaintAnalysis:
 
 
 def analyse(project: Project) -> TaintAnalysis:
-    index = build_index(project.modules)
+    index = build_index(project.modules, project.scripts)
     models = builtin_models().with_entries(project.settings.taint_models)
-    inventory = route_inventory(project) if index.functions else None
+    inventory = _inventory(project) if index.functions else None
     roles = Roles(index, inventory, models)
     resolved = Propagation(index, models, roles).run() if index.functions else {}
     return TaintAnalysis(index, models, resolved)
+
+
+def _inventory(project: Project) -> RouteInventory:
+    """The route inventory, with the routes of scripts (``File-upload.py``) that the
+    project's own inventory leaves out, since no module name reaches them."""
+    if not project.scripts:
+        return route_inventory(project)
+    modules = dict(project.modules)
+    for facts in project.scripts:
+        modules.setdefault(script_module(facts.path), facts)
+    return build_inventory(build_web_index(modules))
 
 
 def taint_analysis(project: Project) -> TaintAnalysis:

@@ -47,6 +47,21 @@ _MUTATORS = frozenset(
 )
 #: String methods that splice their arguments into the receiver's text.
 _TEXT_BUILDERS = frozenset({"format", "format_map", "join"})
+#: Path methods that make a path from the receiver and their arguments.
+_PATH_BUILDERS = frozenset({"joinpath", "with_name", "with_suffix", "with_stem", "resolve"})
+_PATH_CLASSES = frozenset(
+    {"pathlib.Path", "pathlib.PurePath", "pathlib.PurePosixPath", "pathlib.PureWindowsPath"}
+)
+_LAST_COMPONENT = frozenset({"name", "stem", "suffix"})
+#: Calls that open a file, and where their mode is.
+_OPENERS = {"builtins.open": 1, "io.open": 1, "aiofiles.open": 1, "os.fdopen": 1}
+#: A call that verifies a signature: what a function loads after it was signed by the app.
+_VERIFIERS = frozenset({"hmac.compare_digest", "secrets.compare_digest"})
+_VERIFY_METHODS = frozenset({"verify", "unsign", "verify_signature"})
+#: Names that say a file is scratch space, deleted after use.
+_TEMPORARY = re.compile(
+    r"(?:^|_)(?:[Tt]mp|TMP|[Tt]emp(?!l)|TEMP|scratch)|Temporary|mkstemp|mkdtemp"
+)
 #: Attribute or call names whose test is a type or size check of an upload.
 _CHECKED = frozenset(
     {
@@ -268,6 +283,10 @@ class FunctionWalk:
         self.sinks: list[SinkUse] = []
         self.returns: set[Flow] = set()
         self.depth = 0
+        #: The body verifies a signature (hmac.compare_digest, a signer's unsign).
+        self.verifies = False
+        #: Variables that hold scratch files (``with tempfile.TemporaryFile() as tmp``).
+        self.temporary: set[str] = set()
         is_static = any(
             isinstance(d, ast.Name) and d.id == "staticmethod" for d in node.decorator_list
         )
@@ -285,6 +304,13 @@ class FunctionWalk:
 
     def run(self) -> FunctionSummary:
         self.block(self.node.body)
+        if self.verifies:
+            self.sinks = [
+                SinkUse(u.kind, u.callee, u.line, u.column, u.flows, "verified")
+                if u.kind == "deserialize"
+                else u
+                for u in self.sinks
+            ]
         decorators = tuple(
             self.names.qualify(d.func if isinstance(d, ast.Call) else d)
             for d in self.node.decorator_list
@@ -330,11 +356,18 @@ class FunctionWalk:
         elif isinstance(node, ast.If):
             self.check(node.test)
             self.expr(node.test)
+            allowed, refused = self.allowlisted(node.test)
             before = dict(self.env)
+            self.clear(allowed)
             self.block(node.body)
             after_body = self.env
             self.env = dict(before)
+            self.clear(refused)
             self.block(node.orelse)
+            if refused and _leaves(node.body):
+                after_body = self.env  # only the values that passed the check go on
+            elif allowed and _leaves(node.orelse):
+                after_body, self.env = self.env, after_body
             self.env = _join(after_body, self.env)
         elif isinstance(node, (ast.For, ast.AsyncFor)):
             items = self.expr(node.iter)
@@ -350,6 +383,7 @@ class FunctionWalk:
                 value = self.expr(item.context_expr)
                 if item.optional_vars is not None:
                     self.bind(item.optional_vars, step(value, item.optional_vars, "with"))
+                    self.scratch(item.optional_vars, item.context_expr)
             self.block(node.body)
         elif isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
             self.tried(node)  # type: ignore[arg-type]
@@ -418,6 +452,7 @@ class FunctionWalk:
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
         for target in targets:
             self.bind(target, step(value, target, _target_text(target)))
+            self.scratch(target, node.value)
             if isinstance(target, ast.Name):
                 kind = self.type_of(node.value)
                 if kind:
@@ -445,12 +480,57 @@ class FunctionWalk:
         elif isinstance(target, ast.Starred):
             self.bind(target.value, value)
 
+    def scratch(self, target: ast.expr, value: ast.expr) -> None:
+        if isinstance(target, ast.Name):
+            if self.temporary_code(value) or _TEMPORARY.search(target.id):
+                self.temporary.add(target.id)
+            else:
+                self.temporary.discard(target.id)
+
+    def temporary_code(self, node: ast.AST) -> bool:
+        """An expression about a scratch file: ``tempfile`` or a temp-named value."""
+        for child in ast.walk(node):
+            if isinstance(child, ast.Name) and (
+                child.id in self.temporary or _TEMPORARY.search(child.id)
+            ):
+                return True
+            if isinstance(child, ast.Attribute) and _TEMPORARY.search(child.attr):
+                return True
+        return False
+
     def read(self, target: ast.expr) -> Value:
         if isinstance(target, ast.Name):
             return self.env.get(target.id, EMPTY)
         return self.pure(target)
 
     # -- checks -------------------------------------------------------------------------
+
+    def allowlisted(self, test: ast.expr) -> tuple[list[str], list[str]]:
+        """Names a condition checks against a fixed collection: those known to be in
+        it when the condition holds, and those when it does not (``if sort not in
+        COLUMNS: abort(400)``). A value from an allowlist is safe for every sink."""
+        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+            allowed, refused = self.allowlisted(test.operand)
+            return refused, allowed
+        if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
+            found = [self.allowlisted(v)[0] for v in test.values]
+            return [n for names in found for n in names], []
+        if not (
+            isinstance(test, ast.Compare)
+            and len(test.ops) == 1
+            and isinstance(test.ops[0], (ast.In, ast.NotIn))
+        ):
+            return [], []
+        key = dotted(test.left)
+        collection = test.comparators[0]
+        if key is None or self.pure(collection) or not _fixed(collection):
+            return [], []
+        return ([key], []) if isinstance(test.ops[0], ast.In) else ([], [key])
+
+    def clear(self, keys: list[str]) -> None:
+        for key in keys:
+            current = self.read(_name_node(key))
+            self.env[key] = mark(current, cleared=(ALL_KINDS,))
 
     def check(self, test: ast.expr) -> None:
         """A condition that tests an upload's name, type or size: recorded so that
@@ -511,6 +591,13 @@ class FunctionWalk:
         return EMPTY
 
     def attribute(self, node: ast.Attribute, base: Value) -> Value:
+        if (
+            node.attr in _LAST_COMPONENT
+            and isinstance(node.value, ast.Call)
+            and self.names.qualify(node.value.func) in _PATH_CLASSES
+        ):
+            # ``Path(upload.filename).name``: one component, it cannot climb out.
+            base = mark(base, cleared=("path",))
         value = extend(base, node.attr)
         if any(f.root is Root.PARAM and not f.path for f in base):
             # The first read of a parameter's attribute is where a request object's
@@ -646,8 +733,10 @@ class FunctionWalk:
         if isinstance(node, ast.Call) and isinstance(node.func, (ast.Name, ast.Attribute)):
             if isinstance(node.func, ast.Name) and node.func.id in self.env:
                 return ""
+            # Any callee: the repository pass knows whether it is a class (``dbaccess()``
+            # is one in some code bases).
             qualified = self.names.qualify(node.func)
-            if qualified.rsplit(".", 1)[-1][:1].isupper() and _project_or_library_class(qualified):
+            if _project_or_library_class(qualified):
                 return qualified
         return ""
 
@@ -667,6 +756,10 @@ class FunctionWalk:
 
     def call(self, node: ast.Call, discarded: bool) -> Value:
         func = node.func
+        if (isinstance(func, ast.Attribute) and func.attr in _VERIFY_METHODS) or self.names.resolve(
+            func
+        ) in _VERIFIERS:
+            self.verifies = True
         if isinstance(func, ast.Attribute):
             return self.method_call(node, func, discarded)
         args = self.arguments(node)
@@ -730,6 +823,8 @@ class FunctionWalk:
         if method in _TEXT_BUILDERS:
             value = union(receiver, values)
             return step(mark(value, built=True), node, f".{method}()") if value else EMPTY
+        if method in _PATH_BUILDERS:
+            return union(receiver, mark(values, derived=True))
         result = union(extend(receiver, method + "()"), mark(values, derived=True, unresolved=True))
         if values and not discarded:
             # Nothing models this method; a project's own model may (``*.method``).
@@ -806,7 +901,13 @@ class FunctionWalk:
         found = union(EMPTY, *flows)
         if not found and sink.kind != "deserialize":
             return  # deserializers are reported whatever they read
-        note = "served" if sink.kind in ("path", "store") and _serves(node) else ""
+        note = ""
+        if sink.kind in ("path", "store") and _serves(node):
+            note = "served"
+        elif sink.kind == "store" and self.temporary_code(node):
+            note = "temporary"
+        elif sink.kind == "path" and self.reads_only(node):
+            note = "read"
         self.sinks.append(
             SinkUse(
                 sink.kind,
@@ -816,6 +917,28 @@ class FunctionWalk:
                 tuple(sorted(found, key=_rank)),
                 note,
             )
+        )
+
+    def reads_only(self, node: ast.Call) -> bool:
+        """An ``open()`` (or ``Path.open()``) whose mode does not write."""
+        if isinstance(node.func, ast.Attribute) and node.func.attr == "open":
+            position = _OPENERS.get(self.names.qualify(node.func), 0)
+        elif isinstance(node.func, ast.Name):
+            position = _OPENERS.get(self.names.qualify(node.func), -1)
+        else:
+            return False
+        if position < 0:
+            return False
+        mode: ast.expr | None = node.args[position] if len(node.args) > position else None
+        for kw in node.keywords:
+            if kw.arg == "mode":
+                mode = kw.value
+        if mode is None:
+            return True
+        return (
+            isinstance(mode, ast.Constant)
+            and isinstance(mode.value, str)
+            and not any(c in mode.value for c in "wax+")
         )
 
     def record(
@@ -853,6 +976,41 @@ class FunctionWalk:
             )
         )
         return frozenset({Flow(Root.CALL, index)})
+
+
+def _leaves(body: list[ast.stmt]) -> bool:
+    """A block that never falls through: it raises, returns, aborts or skips."""
+    if not body:
+        return False
+    last = body[-1]
+    if isinstance(last, (ast.Raise, ast.Return, ast.Continue, ast.Break)):
+        return True
+    return (
+        isinstance(last, ast.Expr)
+        and isinstance(last.value, ast.Call)
+        and (dotted(last.value.func) or "").rsplit(".", 1)[-1] in ("abort", "exit", "fail")
+    )
+
+
+def _fixed(node: ast.expr) -> bool:
+    """A collection the code fixes: a literal, a constant-looking name, dict keys."""
+    if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+        return all(isinstance(e, ast.Constant) for e in node.elts)
+    if isinstance(node, ast.Dict):
+        return True
+    if isinstance(node, (ast.Name, ast.Attribute)):
+        return True
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        return node.func.attr in ("keys", "values") and _fixed(node.func.value)
+    return False
+
+
+def _name_node(key: str) -> ast.expr:
+    parts = key.split(".")
+    node: ast.expr = ast.Name(parts[0], ast.Load())
+    for part in parts[1:]:
+        node = ast.Attribute(node, part, ast.Load())
+    return node
 
 
 def _project_or_library_class(name: str) -> bool:

@@ -36,6 +36,8 @@ class TaintIndex:
     #: ``module.alias`` -> what it was imported from.
     exports: dict[str, str] = field(default_factory=dict)
     modules: dict[str, ModuleFacts] = field(default_factory=dict)
+    #: Module -> the modules it imports ``*`` from.
+    stars: dict[str, list[str]] = field(default_factory=dict)
     _mro: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = field(default_factory=dict)
 
     def canonical(self, name: str) -> str:
@@ -44,6 +46,9 @@ class TaintIndex:
         for _ in range(8):
             if name in self.functions or name in self.classes:
                 return name
+            starred = self._starred(name)
+            if starred is not None:
+                return starred
             target = self.exports.get(name)
             if target is None:
                 head, _, tail = name.rpartition(".")
@@ -57,6 +62,29 @@ class TaintIndex:
                 return name
             name = target
         return name
+
+    def _starred(self, name: str) -> str | None:
+        """``from models import *`` brings ``models.Pages`` in as ``app.Pages``."""
+        head, _, tail = name.rpartition(".")
+        for module in self.stars.get(head, ()):
+            candidate = f"{module}.{tail}"
+            if candidate in self.functions or candidate in self.classes:
+                return candidate
+        return None
+
+    def local(self, function: Function, name: str) -> str:
+        """A name as a function's module means it: a script's own names are bare."""
+        if function.module.startswith(SCRIPT_PREFIX) and name:
+            own = f"{function.module}.{name}"
+            if own in self.functions or own in self.classes:
+                return own
+            head = name.split(".", 1)[0]
+            if f"{function.module}.{head}" in self.classes:
+                return own
+            starred = self._starred(own)
+            if starred is not None:
+                return starred
+        return self.canonical(name)
 
     def first_party(self, name: str) -> bool:
         """Whether a qualified name lies in one of the project's own modules."""
@@ -80,7 +108,12 @@ class TaintIndex:
                 external.append(current)
                 continue
             ours.append(current)
-            queue.extend(entry[1].bases)
+            module = entry[0]
+            for base in entry[1].bases:
+                own = f"{module}.{base}"
+                queue.append(
+                    own if module.startswith(SCRIPT_PREFIX) and own in self.classes else base
+                )
         result = (tuple(ours), tuple(external))
         self._mro[name] = result
         return result
@@ -96,11 +129,27 @@ class TaintIndex:
         return None
 
 
-def build_index(modules: dict[str, ModuleFacts]) -> TaintIndex:
-    index = TaintIndex(modules=modules)
-    for name in sorted(modules):
-        facts = modules[name]
+#: Files that are no module (``File-upload.py``) are indexed under this prefix.
+SCRIPT_PREFIX = "__script__."
+
+
+def script_module(path: str) -> str:
+    stem = path[:-3] if path.endswith(".py") else path
+    return SCRIPT_PREFIX + "".join(c if c.isalnum() else "_" for c in stem)
+
+
+def build_index(
+    modules: dict[str, ModuleFacts], scripts: tuple[ModuleFacts, ...] = ()
+) -> TaintIndex:
+    everything = dict(modules)
+    for facts in scripts:
+        everything.setdefault(script_module(facts.path), facts)
+    index = TaintIndex(modules=everything)
+    for name in sorted(everything):
+        facts = everything[name]
         for fact in facts.imports:
+            if fact.name == "*" and fact.kind is not ImportKind.DYNAMIC:
+                index.stars.setdefault(name, []).append(fact.module)
             if fact.alias and fact.kind is not ImportKind.DYNAMIC and fact.name != "*":
                 target = f"{fact.module}.{fact.name}" if fact.name else fact.module
                 if fact.kind is not ImportKind.FUNCTION:

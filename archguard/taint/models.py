@@ -72,6 +72,9 @@ class Models:
     #: Callee -> the sink kinds (or ``all``) its result is safe for.
     sanitizers: dict[str, frozenset[str]] = field(default_factory=dict)
     digest: str = ""
+    _sources: dict[tuple[tuple[str, ...], tuple[str, ...]], TypeSource | None] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     # -- calls ----------------------------------------------------------------------
 
@@ -111,12 +114,16 @@ class Models:
     def source(self, types: Iterable[str], path: tuple[str, ...]) -> TypeSource | None:
         """The source that reading ``path`` on an object of one of ``types`` gives, if
         any: attributes that hold other modelled objects are followed first."""
+        key = (tuple(types), path)
+        if key in self._sources:
+            return self._sources[key]
         best: TypeSource | None = None
-        for raw in types:
+        for raw in key[0]:
             kind = self.canonical_type(raw)
             found = self._source(kind, path, 0)
             if found is not None and (best is None or len(found.path) > len(best.path)):
                 best = found
+        self._sources[key] = best
         return best
 
     def _source(self, kind: str, path: tuple[str, ...], depth: int) -> TypeSource | None:
@@ -190,7 +197,7 @@ class Models:
 def _matches(pattern: str, name: str) -> bool:
     if pattern.endswith(".*"):
         return name.startswith(pattern[:-1])
-    return pattern == name or fnmatch.fnmatchcase(name, pattern)
+    return pattern == name or ("*" in pattern and fnmatch.fnmatchcase(name, pattern))
 
 
 def _subsequence(pattern: tuple[str, ...], path: tuple[str, ...]) -> bool:

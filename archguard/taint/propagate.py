@@ -20,14 +20,17 @@ from archguard.taint.index import Function, TaintIndex
 from archguard.taint.models import Models
 from archguard.taint.sources import Roles
 
-#: Bounds that keep the pass linear: attributes per trace, steps kept per trace, traces
-#: per value and per function, rounds per recursive component.
+#: Bounds that keep the pass linear: attributes per trace, steps shown per trace, traces
+#: per value and per function, rounds per recursive component, segments kept per trace.
 MAX_PATH = 4
 MAX_STEPS = 24
 MAX_VALUE = 16
 MAX_RETURNS = 24
 MAX_REACHES = 400
 MAX_ROUNDS = 6
+MAX_SEGMENTS = 24
+
+Steps = tuple[tuple[Location, ...], ...]
 
 
 @dataclass(frozen=True)
@@ -70,7 +73,9 @@ class Trace:
     derived: bool = False
     unresolved: int = 0
     cleared: frozenset[str] = frozenset()
-    steps: tuple[Location, ...] = ()
+    #: The places it passed, in segments (one per function crossed): joining two
+    #: traces is then cheap, and only a finding's path is ever flattened.
+    steps: Steps = ()
     #: Where a finding about this trace belongs (set on reaching a sink).
     anchor: Location | None = None
     anchor_function: str = ""
@@ -215,7 +220,7 @@ class Propagation:
     ) -> list[Trace]:
         out: dict[tuple[object, ...], Trace] = {}
         for flow in flows:
-            steps = tuple(_step(function, s) for s in flow.steps)
+            steps: Steps = (tuple(_step(function, s) for s in flow.steps),) if flow.steps else ()
             cleared = frozenset(flow.cleared)
             if flow.root is Root.CALL:
                 found = [
@@ -263,7 +268,7 @@ class Propagation:
             found = self.models.source((kind,), trace.path)
             if found is None:
                 return trace
-            where = trace.steps[0] if trace.steps else _at(function, function.summary.line, 1, "")
+            where = first_step(trace.steps) or _at(function, function.summary.line, 1, "")
             root = trace.glob.rsplit(".", 1)[-1]
             label = _label(root, trace.path, self.models, (kind,))
             origin = Origin(
@@ -299,7 +304,9 @@ class Propagation:
                 typed = self.models.source(role.types, trace.path)
                 if typed is not None:
                     kinds = kinds | typed.kinds
-            return replace(trace, param=-1, origin=origin, kinds=kinds, steps=(where, *trace.steps))
+            return replace(
+                trace, param=-1, origin=origin, kinds=kinds, steps=((where,), *trace.steps)
+            )
         if role.types and param is not None:
             found = self.models.source(role.types, trace.path)
             if found is None:
@@ -346,10 +353,11 @@ class Propagation:
         found: tuple[Function | None, bool] = (None, False)
         index = self.index
         if call.receiver in ("self", "super", "typed") and call.method:
-            method = index.method(call.target, call.method, above=call.receiver == "super")
+            klass = index.local(function, call.target)
+            method = index.method(klass, call.method, above=call.receiver == "super")
             found = (method, False)
         elif call.target:
-            name = index.canonical(call.target)
+            name = index.local(function, call.target)
             direct = index.functions.get(name)
             if direct is not None:
                 found = (direct, False)
@@ -366,7 +374,7 @@ class Propagation:
     ) -> tuple[list[Trace], list[Reach]]:
         where = _at(function, call.line, call.column, f"passed to {call.text}()")
         target, constructor = self.target(function, call)
-        if target is not None and not self._modelled(call):
+        if target is not None and not self._modelled(function, call):
             inner = self.resolved.get(target.qualified, _EMPTY)
             binding = _bind(target, call, arguments, constructor)
             reaches = [
@@ -398,7 +406,7 @@ class Propagation:
     ) -> list[Trace]:
         """A callee's trace in the caller's terms."""
         if inner.origin is not None or inner.glob:
-            return [replace(inner, steps=_steps(inner.steps, (where,)))]
+            return [replace(inner, steps=_steps(inner.steps, ((where,),)))]
         out = []
         for outer in binding.get(inner.param, ()):
             trace = Trace(
@@ -411,7 +419,7 @@ class Propagation:
                 derived=outer.derived or inner.derived,
                 unresolved=outer.unresolved + inner.unresolved,
                 cleared=outer.cleared | inner.cleared,
-                steps=_steps(outer.steps, (where,), inner.steps),
+                steps=_steps(outer.steps, ((where,),), inner.steps),
                 anchor=(where if outer.built else inner.anchor) if anchor else None,
                 anchor_function=(
                     (function.qualified if outer.built else inner.anchor_function) if anchor else ""
@@ -431,7 +439,7 @@ class Propagation:
     ) -> tuple[list[Trace], list[Reach]]:
         """A call no project function answers: the models (with the project's own),
         else the conservative default."""
-        names = self._names(call)
+        names = self._names(function, call)
         models = self.models
         sinks = {id(s): s for name in names for s in models.sinks.get(name, ())}
         if sinks:
@@ -468,9 +476,13 @@ class Propagation:
                     True,
                     base_kinds=source,
                 )
-                return [Trace(origin=origin, kinds=source, steps=(origin.location,))], []
+                return [Trace(origin=origin, kinds=source, steps=((origin.location,),))], []
         unresolved = not call.target or (
-            self.index.first_party(call.target) and call.receiver != "typed"
+            self.index.first_party(call.target)
+            and not (
+                call.receiver == "typed"
+                and self.index.local(function, call.target) in self.index.classes
+            )
         )
         out: list[Trace] = []
         for argument, traces in arguments:
@@ -486,7 +498,7 @@ class Propagation:
                             derived=True,
                             unresolved=trace.unresolved + int(unresolved),
                             steps=_steps(
-                                trace.steps, (replace(where, message=f"through {call.text}()"),)
+                                trace.steps, ((replace(where, message=f"through {call.text}()"),),)
                             )
                             if unresolved
                             else trace.steps,
@@ -494,24 +506,24 @@ class Propagation:
                     )
         return out[:MAX_VALUE], []
 
-    def _modelled(self, call: CallSite) -> bool:
+    def _modelled(self, function: Function, call: CallSite) -> bool:
         """A project function that a model names (the project's own sink or sanitizer)
         is taken as the model says, not as its body does."""
         models = self.models
         return any(
             name in models.sinks or name in models.sanitizers or name in models.call_sources
-            for name in self._names(call)
+            for name in self._names(function, call)
             if not name.startswith("*.")
         )
 
-    def _names(self, call: CallSite) -> list[str]:
+    def _names(self, function: Function, call: CallSite) -> list[str]:
         if call.receiver in ("self", "super", "typed") and call.method:
-            ours, external = self.index.mro(self.index.canonical(call.target))
+            ours, external = self.index.mro(self.index.local(function, call.target))
             classes = (*ours, *(self.models.canonical_type(e) for e in external)) or (call.target,)
             return [*(f"{c}.{call.method}" for c in classes), f"*.{call.method}"]
         names = []
         if call.target:
-            names.append(self.index.canonical(call.target))
+            names.append(self.index.local(function, call.target))
             if call.target not in names:
                 names.append(call.target)
         if call.method:
@@ -575,7 +587,7 @@ def _joined(
     trace: Trace,
     path: tuple[str, ...],
     flow: Flow,
-    steps: tuple[Location, ...],
+    steps: Steps,
     cleared: frozenset[str],
 ) -> Trace:
     return replace(
@@ -589,16 +601,34 @@ def _joined(
     )
 
 
-def _steps(*parts: tuple[Location, ...]) -> tuple[Location, ...]:
-    joined: list[Location] = []
+def _steps(*parts: Steps) -> Steps:
+    joined: Steps = ()
     for part in parts:
-        for where in part:
-            if not joined or joined[-1] != where:
-                joined.append(where)
-    if len(joined) > MAX_STEPS:
-        half = MAX_STEPS // 2
+        joined += part
+    if len(joined) > MAX_SEGMENTS:
+        half = MAX_SEGMENTS // 2
         joined = joined[:half] + joined[-half:]
-    return tuple(joined)
+    return joined
+
+
+def first_step(steps: Steps) -> Location | None:
+    for segment in steps:
+        if segment:
+            return segment[0]
+    return None
+
+
+def flat(steps: Steps) -> tuple[Location, ...]:
+    """A trace's places in order, each line once."""
+    out: list[Location] = []
+    for segment in steps:
+        for where in segment:
+            if not out or (where.path, where.line) != (out[-1].path, out[-1].line):
+                out.append(where)
+    if len(out) > MAX_STEPS:
+        half = MAX_STEPS // 2
+        out = out[:half] + out[-half:]
+    return tuple(out)
 
 
 def _at(function: Function, line: int, column: int, message: str) -> Location:

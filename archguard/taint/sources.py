@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from archguard.core.taint import Param
-from archguard.taint.index import Function, TaintIndex
+from archguard.taint.index import Function, TaintIndex, script_module
 from archguard.taint.models import Models
 from archguard.web.routes import RouteInventory
 
@@ -96,14 +96,24 @@ class Roles:
         if inventory is not None:
             for route in inventory.routes:
                 for name in (*route.functions, route.handler):
-                    self.handlers.setdefault(index.canonical(name), route.framework)
-                    self.paths.setdefault(index.canonical(name), route.path)
+                    qualified = self._qualified(name, route.declared.path)
+                    self.handlers.setdefault(qualified, route.framework)
+                    self.paths.setdefault(qualified, route.path)
                 if route.framework == "fastapi":
                     self._dependencies(inventory, route.handler, 0)
         self._memo: dict[str, dict[int, ParamRole]] = {}
         #: Functions the project itself calls: their parameters' classes are the
         #: callers' business (a request passed down is read where it was received).
         self.called: frozenset[str] = frozenset()
+
+    def _qualified(self, name: str, declared: str) -> str:
+        found = self.index.canonical(name)
+        if found not in self.index.functions and "." not in name.split(".", 1)[-1]:
+            # A script's handler is named without a module.
+            own = f"{script_module(declared)}.{name}"
+            if own in self.index.functions:
+                return own
+        return found
 
     def _dependencies(self, inventory: RouteInventory, name: str, depth: int) -> None:
         """FastAPI fills a dependency's parameters from the request as it fills the

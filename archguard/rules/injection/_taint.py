@@ -15,8 +15,11 @@ from archguard.core.taint import ALL_KINDS
 from archguard.graph.project import Project
 from archguard.rules.project_rule import ProjectRule
 from archguard.taint.analysis import TaintAnalysis, taint_analysis
-from archguard.taint.index import Function
-from archguard.taint.propagate import Origin, Reach
+from archguard.taint.index import SCRIPT_PREFIX, Function
+from archguard.taint.propagate import Origin, Reach, flat
+
+#: Code flows kept per finding.
+_MAX_FLOWS = 5
 
 
 @dataclass(frozen=True)
@@ -41,7 +44,7 @@ class TaintPath:
     def flow(self) -> tuple[Location, ...]:
         """Every step from the source to the sink, across files."""
         steps = [self.origin.location]
-        for where in self.reach.trace.steps:
+        for where in flat(self.reach.trace.steps):
             if (where.path, where.line) != (steps[-1].path, steps[-1].line):
                 steps.append(where)
         sink = self.reach.sink
@@ -68,6 +71,8 @@ def confidence_of(certain: bool, unresolved: int) -> Confidence:
 
 def short(name: str) -> str:
     """``find_user`` of ``app.repo.find_user``; ``Repo.find`` of a method."""
+    if name.startswith(SCRIPT_PREFIX):
+        name = name[len(SCRIPT_PREFIX) :].partition(".")[2]
     parts = name.split(".")
     if len(parts) >= 2 and parts[-2][:1].isupper():
         return ".".join(parts[-2:])
@@ -85,13 +90,24 @@ class TaintRule(ProjectRule):
     def check(self, project: Project) -> Iterable[Finding]:
         analysis = taint_analysis(project)
         paths = self.paths(analysis)
+        # One finding per line: several sources into one query are one thing to fix,
+        # each with its own code flow.
+        lines: dict[tuple[str, int], list[TaintPath]] = {}
         for path in paths:
+            lines.setdefault((path.anchor.path, path.anchor.line), []).append(path)
+        for group in lines.values():
+            group.sort(key=lambda p: (-p.confidence.rank, p.anchor, p.origin.key))
+            path = group[0]
+            more = len({p.origin.key for p in group}) - 1
+            message = self.describe(path)
+            if more:
+                message += f" ({more} more source{'s' if more > 1 else ''} reach it.)"
             yield self.report(
                 replace(path.anchor, message=""),
-                self.describe(path),
+                message,
                 key=self.key(path),
                 confidence=path.confidence,
-                flows=(path.flow(),),
+                flows=tuple(p.flow() for p in group[:_MAX_FLOWS]),
                 fix=self.fix(path),
             )
         yield from self.shapes(project, analysis, paths)

@@ -281,6 +281,10 @@ class InsecureFileUpload(TaintRule):
         ),
     )
 
+    def wanted(self, reach: Reach) -> bool:
+        # Reading a file back under the name it was saved as is not the problem.
+        return reach.sink.note != "read"
+
     def describe(self, path: TaintPath) -> str:
         sink = path.reach.sink
         return (
@@ -307,6 +311,7 @@ class InsecureFileUpload(TaintRule):
                 reach.sink.kind == "store"
                 and "upload" in reach.trace.kinds
                 and not reach.trace.derived  # the upload itself, not a record made of it
+                and reach.sink.note != "temporary"  # scratch space for an import, not kept
             ):
                 stored.setdefault(origin.key, reach)
             if reach.sink.kind in ("store", "path") and reach.sink.note == "served":

@@ -11,6 +11,7 @@ from archguard.core.rule_meta import Invalid, RuleMeta, Valid
 from archguard.graph.project import Project
 from archguard.rules.injection._taint import TaintPath, TaintRule, confidence_of, short
 from archguard.taint.analysis import TaintAnalysis
+from archguard.taint.propagate import flat
 
 _FIX = (
     'pass the value as a bound parameter: cursor.execute("... WHERE id = %s", [value]), '
@@ -445,6 +446,8 @@ class SqlInjection(TaintRule):
                 key=f"{builder}|param:{name}|sql:{sink.label}",
                 severity=Severity.WARNING,
                 confidence=confidence,
-                flows=((*trace.steps, replace(sink.location, message=f"sink: {sink.label}")),),
+                flows=(
+                    (*flat(trace.steps), replace(sink.location, message=f"sink: {sink.label}")),
+                ),
                 fix=_FIX,
             )
