@@ -99,7 +99,7 @@ class _Collector:
                 for a in (*args, *stmt.args.kwonlyargs)
                 if a.annotation is not None
             }
-            for child in ast.walk(stmt):
+            for child in _statements(stmt.body):
                 if not isinstance(child, (ast.Assign, ast.AnnAssign)):
                     continue
                 targets = child.targets if isinstance(child, ast.Assign) else [child.target]
@@ -125,6 +125,23 @@ class _Collector:
             if qualified.rsplit(".", 1)[-1][:1].isupper():
                 return qualified
         return ""
+
+
+def _statements(body: list[ast.stmt]) -> list[ast.stmt]:
+    """Every statement of a body, nested blocks included, but not nested functions:
+    cheaper than walking every expression."""
+    out: list[ast.stmt] = []
+    pending = list(reversed(body))
+    while pending:
+        stmt = pending.pop()
+        out.append(stmt)
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        for name in ("body", "orelse", "finalbody"):
+            pending.extend(reversed(getattr(stmt, name, None) or []))
+        for handler in getattr(stmt, "handlers", None) or []:
+            pending.extend(reversed(handler.body))
+    return out
 
 
 def _bodies(stmt: ast.If | ast.Try | ast.With | ast.AsyncWith) -> list[list[ast.stmt]]:

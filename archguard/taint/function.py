@@ -481,11 +481,19 @@ class FunctionWalk:
             self.bind(target.value, value)
 
     def scratch(self, target: ast.expr, value: ast.expr) -> None:
-        if isinstance(target, ast.Name):
-            if self.temporary_code(value) or _TEMPORARY.search(target.id):
-                self.temporary.add(target.id)
-            else:
-                self.temporary.discard(target.id)
+        if not isinstance(target, ast.Name):
+            return
+        while isinstance(value, (ast.Call, ast.Await)):
+            value = value.func if isinstance(value, ast.Call) else value.value
+        name = dotted(value) or ""
+        if (
+            _TEMPORARY.search(target.id)
+            or _TEMPORARY.search(name)
+            or name.split(".", 1)[0] in self.temporary
+        ):
+            self.temporary.add(target.id)
+        else:
+            self.temporary.discard(target.id)
 
     def temporary_code(self, node: ast.AST) -> bool:
         """An expression about a scratch file: ``tempfile`` or a temp-named value."""
@@ -807,7 +815,9 @@ class FunctionWalk:
             )
         kind = self.type_of(base)
         if kind:
-            outcome = self.modelled(node, f"{kind}.{method}", method, receiver, args, values)
+            # Only a model of that very class here: a project's use case has an
+            # ``execute`` of its own, which the repository pass finds before ``*.execute``.
+            outcome = self.modelled(node, f"{kind}.{method}", "", receiver, args, values)
             if outcome is not None:
                 return outcome
             return self.record(node, kind, method, "typed", receiver, args, discarded)

@@ -12,6 +12,7 @@ as the models of ``rules/taint/`` say.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from archguard.core.taint import Param
@@ -69,6 +70,25 @@ _REQUEST_BY_IMPORT = (
     ("fastapi", "starlette.requests.Request"),
 )
 _VERBS = frozenset({"get", "post", "put", "patch", "delete", "head", "options"})
+#: Parameters the framework converts to these before the handler runs carry no text.
+_SCALARS = frozenset(
+    {
+        "builtins.int",
+        "builtins.float",
+        "builtins.bool",
+        "uuid.UUID",
+        "decimal.Decimal",
+        "datetime.date",
+        "datetime.datetime",
+        "datetime.time",
+        "pydantic.UUID4",
+        "pydantic.types.UUID4",
+        "pydantic.PositiveInt",
+        "pydantic.NonNegativeInt",
+    }
+)
+#: URL converters (Flask ``<int:id>``, Django ``<int:pk>``) that admit no text.
+_CONVERTED = re.compile(r"<(int|float|uuid|slug):(\w+)>")
 
 
 @dataclass(frozen=True)
@@ -170,22 +190,30 @@ class Roles:
                     roles[index] = role
         elif framework == "flask":
             for index in range(first, len(params)):
-                if not params[index].star:
+                if not params[index].star and not self._converted(function, params[index]):
                     roles[index] = _data(params[index], "URL parameter", function)
         elif framework in _REQUEST_CLASSES:
             if first < len(params):
                 roles[first] = ParamRole(types=_REQUEST_CLASSES[framework])
             for index in range(first + 1, len(params)):
-                if framework != "aiohttp":
+                if framework != "aiohttp" and not self._converted(function, params[index]):
                     roles[index] = _data(params[index], "URL parameter", function)
         return roles
+
+    def _converted(self, function: Function, param: Param) -> bool:
+        """A URL argument the router converts to a number, a UUID or a slug, or
+        one annotated as such."""
+        if param.annotation in _SCALARS:
+            return True
+        route = self.paths.get(function.qualified, "")
+        return any(name == param.name for _, name in _CONVERTED.findall(route))
 
     def _fastapi(self, param: Param, function: Function) -> ParamRole | None:
         if param.star or param.default in _DEPENDENCIES:
             return None
         annotation = self.models.canonical_type(param.annotation)
-        if annotation in _FASTAPI_OBJECTS:
-            return None
+        if annotation in _FASTAPI_OBJECTS or annotation in _SCALARS:
+            return None  # FastAPI refuses what does not convert
         if annotation.startswith(("starlette.", "fastapi.")):
             # Request, WebSocket, UploadFile: their reads are sources (the models).
             return ParamRole(types=(annotation,))
