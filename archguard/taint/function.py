@@ -483,13 +483,20 @@ class FunctionWalk:
     def scratch(self, target: ast.expr, value: ast.expr) -> None:
         if not isinstance(target, ast.Name):
             return
-        while isinstance(value, (ast.Call, ast.Await)):
-            value = value.func if isinstance(value, ast.Call) else value.value
-        name = dotted(value) or ""
+        # The chain of calls and attributes the value is made of, down to its base:
+        # ``temp_path.joinpath(name).open("wb")`` is scratch space.
+        parts: list[str] = []
+        node: ast.expr = value
+        while isinstance(node, (ast.Call, ast.Await, ast.Attribute, ast.Subscript)):
+            if isinstance(node, ast.Attribute):
+                parts.append(node.attr)
+            node = node.func if isinstance(node, ast.Call) else node.value
+        if isinstance(node, ast.Name):
+            parts.append(node.id)
         if (
             _TEMPORARY.search(target.id)
-            or _TEMPORARY.search(name)
-            or name.split(".", 1)[0] in self.temporary
+            or any(_TEMPORARY.search(p) for p in parts)
+            or (isinstance(node, ast.Name) and node.id in self.temporary)
         ):
             self.temporary.add(target.id)
         else:
