@@ -8,6 +8,7 @@ import re
 
 from archguard.core.facts import ImportFact
 from archguard.core.taint import ClassSummary, FunctionSummary, TaintFacts
+from archguard.scan.context import PathKind, path_kind
 from archguard.scan.syntax import Names
 from archguard.taint.function import FunctionWalk, _project_or_library_class, _unwrap
 from archguard.taint.models import Models, builtin_models
@@ -21,9 +22,19 @@ Function = ast.FunctionDef | ast.AsyncFunctionDef
 def module_facts(
     tree: ast.Module, module: str, imports: tuple[ImportFact, ...], data: bytes
 ) -> TaintFacts | None:
-    if not TRIGGERS.search(data):
+    if not TRIGGERS.search(data) or _never_serves(module):
         return None
     return extract(tree, module, imports, builtin_models())
+
+
+def _never_serves(module: str) -> bool:
+    """Tests and migrations: no request reaches them and no application code calls
+    them, so their flows can only lead to findings that are left out anyway. In a test
+    suite they are a third of all calls."""
+    if not module:
+        return False
+    kind = path_kind(module.replace(".", "/") + ".py")
+    return kind in (PathKind.TEST, PathKind.MIGRATION)
 
 
 def extract(

@@ -36,7 +36,7 @@ EMPTY: Value = frozenset()
 #: kept per flow, steps kept per flow.
 MAX_FLOWS = 12
 MAX_PATH = 4
-MAX_STEPS = 8
+MAX_STEPS = 5
 #: Loop bodies deeper than this run once instead of twice.
 _LOOP_DEPTH = 3
 
