@@ -1,4 +1,5 @@
-"""Ships the Semgrep rules of the top-level ``rules/`` directory inside the wheel.
+"""Ships the Semgrep rules and the taint models of the top-level ``rules/`` directory
+inside the wheel.
 
 They live outside the package so that users find and read them where the design card
 puts them; a wheel has nowhere else to carry them, so ``build_py`` copies them into
@@ -21,6 +22,11 @@ class BuildPyWithPatterns(build_py):
         target.mkdir(parents=True, exist_ok=True)
         for source in sorted(Path(__file__).parent.joinpath("rules").glob("*.yaml")):
             shutil.copyfile(source, target / source.name)
+        # The taint engine's models of libraries (sources, sinks, sanitizers).
+        models = target / "taint"
+        models.mkdir(exist_ok=True)
+        for source in sorted(Path(__file__).parent.joinpath("rules", "taint").glob("*.yaml")):
+            shutil.copyfile(source, models / source.name)
 
 
 setup(cmdclass={"build_py": BuildPyWithPatterns})

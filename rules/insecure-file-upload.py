@@ -42,8 +42,8 @@ def upload_attachment():
     return {"name": name}
 
 
-# ruleid: upload-without-type-check
 @router.post("/images")
+# ruleid: upload-without-type-check
 async def upload_image(image: UploadFile):
     data = await image.read()
     key = f"{uuid4().hex}.bin"
@@ -87,8 +87,8 @@ def upload_report():
     return {"ok": True}
 
 
-# ok: upload-without-type-check
 @router.post("/scans")
+# ok: upload-without-type-check
 async def upload_scan(file: UploadFile):
     if file.content_type != "application/pdf":
         raise HTTPException(400)

@@ -62,6 +62,7 @@ from archguard.scan.pattern_rule import PatternRule
 from archguard.scan.pool import analyze_files
 from archguard.scan.reading import read_source
 from archguard.scan.rule_packs import RulePackError, load_packs
+from archguard.taint.models import builtin_models
 
 
 @dataclass(frozen=True)
@@ -702,6 +703,9 @@ def _analyze(
         [
             __version__,
             signature,
+            # The taint summaries apply the models of rules/taint/, which live outside
+            # the package's code.
+            builtin_models().digest,
             str(settings.max_file_size),
             ",".join(r.meta.id for r in file_rules),
         ]

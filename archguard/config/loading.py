@@ -10,6 +10,7 @@ from typing import Any
 
 from archguard.config.layer_sources import parse_layer_table
 from archguard.config.settings import Settings
+from archguard.config.taint_models import parse_taint_table
 from archguard.core.levels import Severity
 
 CONFIG_FILES = ("archguard.toml", "pyproject.toml")
@@ -90,6 +91,14 @@ def settings_from_table(
             changes["layer_contracts"] = (contract,) if contract else ()
             changes["service_roots"] = services
             continue
+        if key == "taint":
+            entries, found = parse_taint_table(value, label)
+            problems.extend(
+                ConfigProblem(label, prefix + key + (f".{where}" if where else ""), message)
+                for where, message in found
+            )
+            changes["taint_models"] = entries
+            continue
         field_name, parse = _FIELDS.get(key, (None, None))
         if field_name is None or parse is None:
             hint = _suggest(key)
@@ -166,4 +175,5 @@ _FIELDS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "public-routes": ("public_routes", _str_list),
     "report-non-production": ("report_non_production", _bool),
     "semgrep-rules": ("semgrep_rules", _str_list),
+    "taint": ("taint_models", lambda value: value),  # handled above: it reports per entry
 }

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from archguard.core.levels import Severity
+from archguard.core.taint import ModelEntry
 
 DEFAULT_EXCLUDED_DIRS = frozenset(
     {
@@ -108,3 +109,6 @@ class Settings:
     #: Semgrep rule files or folders of them (relative to the project root), run beside
     #: archguard's own rules.
     semgrep_rules: tuple[str, ...] = ()
+    #: The project's own taint sources, sinks and sanitizers (``[tool.archguard.taint]``),
+    #: added to the built-in models of ``rules/taint/``.
+    taint_models: tuple[ModelEntry, ...] = ()

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from archguard.core.orm import OrmFacts
+from archguard.core.taint import TaintFacts
 from archguard.core.web import WebFacts
 
 
@@ -105,3 +106,5 @@ class ModuleFacts:
     #: Models, serializers, queries and their consumption; None for modules with no
     #: database code.
     orm: OrmFacts | None = None
+    #: Each function's taint summary; None for modules without functions.
+    taint: TaintFacts | None = None

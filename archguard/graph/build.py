@@ -43,7 +43,9 @@ def build_project(
 ) -> Project:
     import networkx as nx  # only scans that run project rules pay for importing it
 
+    facts = list(facts)
     modules = {f.module: f for f in facts if f.module}
+    scripts = tuple(sorted((f for f in facts if not f.module), key=lambda f: f.path))
     known = set(modules)
     graph = nx.DiGraph()
     for name in sorted(modules):
@@ -62,4 +64,4 @@ def build_project(
                 graph.edges[name, target]["imports"].append(fact)
             else:
                 graph.add_edge(name, target, imports=[fact])
-    return Project(modules, graph, settings or Settings(), nested_projects)
+    return Project(modules, graph, settings or Settings(), nested_projects, scripts)

@@ -27,6 +27,9 @@ class Project:
     settings: Settings = field(default_factory=Settings)
     #: Directories below the root with a pyproject.toml of their own: services.
     nested_projects: tuple[str, ...] = ()
+    #: Files whose path is no module name (``File-upload.py``, ``bin/run-app.py``): run
+    #: as scripts, imported by nobody, but code that serves requests all the same.
+    scripts: tuple[ModuleFacts, ...] = ()
     _derived: dict[Callable[[Any], Any], Any] = field(
         default_factory=dict, compare=False, repr=False
     )

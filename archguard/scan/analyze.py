@@ -2,7 +2,7 @@
 
 A file is decoded, parsed once with ``ast`` (newer syntax than the host knows is lowered
 first, see ``lowering``), and that one tree feeds everything: the import facts, the name
-table, the domain facts the app plugs in (web routes and guards, database queries),
+table, the domain facts the app plugs in (web routes and guards, database queries, data flows),
 function shapes, and one traversal shared by every file rule that applies to the file.
 """
 
@@ -28,6 +28,7 @@ from archguard.core.outcomes import (
     FileOutcome,
     Skipped,
 )
+from archguard.core.taint import TaintFacts
 from archguard.core.web import WebFacts
 from archguard.scan import facts_ast, structure
 from archguard.scan.budget import OverBudget, time_budget
@@ -61,6 +62,7 @@ class Extractors:
 
     web: Callable[[ast.Module, str, tuple[ImportFact, ...], bytes], WebFacts | None]
     orm: Callable[[ast.Module, str, tuple[ImportFact, ...], bytes], OrmFacts | None]
+    taint: Callable[[ast.Module, str, tuple[ImportFact, ...], bytes], TaintFacts | None]
 
 
 #: CPU seconds one file may take. Real files take milliseconds; a file that needs more
@@ -358,6 +360,12 @@ def _with_domain_facts(
         if first_try and isinstance(exc, RecursionError):
             raise
         diagnostics.append(_lost(job.path, "database facts", exc))
+    try:
+        facts = replace(facts, taint=extractors.taint(tree, job.module, imports, job.data))
+    except Exception as exc:
+        if first_try and isinstance(exc, RecursionError):
+            raise
+        diagnostics.append(_lost(job.path, "data flows", exc))
     if _MAY_HOLD_SECRETS.search(job.data):
         web, orm = redact(facts.web, facts.orm)
         facts = replace(facts, web=web, orm=orm)

@@ -91,6 +91,7 @@ def test_missing_semgrep_is_an_error_in_every_format(
     driver_ids = {r["id"] for r in run["tool"]["driver"]["rules"]}
     assert not any(i.startswith("semgrep/") or i in OWN_PATTERN_IDS for i in driver_ids)
     assert {"AG502", "AG503", "AG504"} <= driver_ids, "native rules need no Semgrep"
+    assert {"AG501", "AG507", "AG508"} <= driver_ids, "taint rules need no Semgrep"
 
 
 def test_semgrep_results_are_cached_by_content(

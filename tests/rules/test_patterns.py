@@ -43,7 +43,8 @@ def test_pattern_rules_live_in_the_top_level_rules_directory() -> None:
 def test_semgrep_test_passes(semgrep_test_report: dict[str, Any]) -> None:
     report = semgrep_test_report
     assert report["config_with_errors"] == []
-    assert report["config_missing_tests"] == []
+    # rules/taint/ holds the taint engine's library models, not Semgrep rules.
+    assert [c for c in report["config_missing_tests"] if "/taint/" not in c] == []
     failures = {
         check: result["matches"]
         for config in report["results"].values()

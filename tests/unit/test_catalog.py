@@ -49,6 +49,7 @@ def test_family_numbering() -> None:
             "access": "AG2",
             "patterns": "AG5",
             "web_security": "AG5",
+            "injection": "AG5",
             "settings": "AG6",
             "ops": "AG7",
             "architecture": "AG4",

@@ -1,0 +1,1 @@
+"""Injection-style rules on the taint engine: SQL, file paths from uploads, deserialization."""
