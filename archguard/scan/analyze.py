@@ -239,9 +239,15 @@ def _run_rules(
                 cwe=meta.cwe,
                 fix=report.fix,
                 line_hash=hashes.get(span.line, ""),
+                related=tuple(_related(ctx, job.path, node, why) for node, why in report.related),
             )
         )
     return tuple(sorted(findings, key=lambda f: f.sort_key))
+
+
+def _related(ctx: FileContext, path: str, node: ast.AST, why: str) -> Location:
+    span = ctx.span(node)
+    return Location(path, span.line, span.column, span.end_line, span.end_column, why)
 
 
 #: Only modules that mention one of these can name modules in framework strings.

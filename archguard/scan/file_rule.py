@@ -31,6 +31,8 @@ class Report:
     #: Identity of the finding within the file, for its fingerprint; None uses the code.
     symbol: str | None
     fix: str
+    #: Other places that explain the finding, each with what it has to do with it.
+    related: tuple[tuple[ast.AST, str], ...] = ()
 
 
 class FileRule:
@@ -59,6 +61,7 @@ class FileRule:
         severity: Severity | None = None,
         confidence: Confidence | None = None,
         fix: str = "",
+        related: tuple[tuple[ast.AST, str], ...] = (),
     ) -> None:
         self.reports.append(
             Report(
@@ -68,5 +71,6 @@ class FileRule:
                 confidence=confidence or self.meta.confidence,
                 symbol=symbol,
                 fix=fix,
+                related=related,
             )
         )

@@ -48,6 +48,8 @@ def test_family_numbering() -> None:
             "secrets": "AG1",
             "access": "AG2",
             "patterns": "AG5",
+            "crypto": "AG5",
+            "network": "AG5",
             "settings": "AG6",
             "ops": "AG7",
             "architecture": "AG4",
