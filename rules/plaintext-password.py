@@ -221,3 +221,13 @@ class SignupForm:
 def ldap_sentinel(user):
     # ok: password-compared-plainly
     return user.password == "LDAP"
+
+
+def authenticate(username, password):
+    from werkzeug.security import safe_str_cmp
+
+    user = username_table.get(username, None)
+    # ruleid: password-compared-plainly
+    if user and safe_str_cmp(user.password.encode("utf-8"), password.encode("utf-8")):
+        return user
+    return None

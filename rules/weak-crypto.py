@@ -216,6 +216,14 @@ def legacy_token():
     return token
 
 
+def shuffled_password():
+    chars = list(string.ascii_letters + string.digits)
+    random.shuffle(chars)
+    # ruleid: predictable-random-secret
+    temp_password = "".join(chars[:12])
+    return temp_password
+
+
 def shuffled_fixtures(rows):
     # ok: predictable-random-secret
     random.shuffle(rows)

@@ -328,14 +328,18 @@ def positional_params(function: Function) -> list[str]:
     return [a.arg for a in (*function.args.posonlyargs, *function.args.args)]
 
 
-def argument_for(call: ast.Call, function: Function, param: str) -> ast.expr | None:
-    """The argument a call passes for one parameter of ``function`` (``self`` and
-    ``cls`` are skipped for calls through an attribute)."""
+def argument_for(
+    call: ast.Call, function: Function, param: str, *, bound: bool = False
+) -> ast.expr | None:
+    """The argument a call passes for one parameter of ``function``. ``self`` and
+    ``cls`` are skipped for calls through an attribute, and for ``bound`` calls (a
+    class called to make an instance, which runs its ``__init__``)."""
     for kw in call.keywords:
         if kw.arg == param:
             return kw.value
     positional = positional_params(function)
-    if isinstance(call.func, ast.Attribute) and positional[:1] in (["self"], ["cls"]):
+    through = bound or isinstance(call.func, ast.Attribute)
+    if through and positional[:1] in (["self"], ["cls"]):
         positional = positional[1:]
     if param in positional:
         index = positional.index(param)

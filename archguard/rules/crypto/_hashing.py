@@ -7,7 +7,15 @@ import ast
 from dataclasses import dataclass, field
 
 from archguard.core.levels import Confidence, Severity
-from archguard.rules.crypto._flow import Origin, Scope, Tracer, argument_for, literal_text, position
+from archguard.rules.crypto._flow import (
+    Origin,
+    Scope,
+    Tracer,
+    argument_for,
+    literal_text,
+    position,
+    simple_statement,
+)
 from archguard.rules.crypto._passwords import password_tracer
 from archguard.rules.crypto._primitives import (
     BROKEN_HASHES,
@@ -48,6 +56,12 @@ _PASSWORD_FIX = (
 )
 #: Words of an input that keys a hash: ``sha256(SECRET_KEY + data)`` is a (weak) MAC.
 _KEY_WORDS = frozenset({"secret", "key", "salt", "pepper", "private", "signing", "hmac"})
+#: Calls through which a digest stays the digest.
+_DIGEST_KEEPERS = frozenset(
+    {"hexdigest", "digest", "finalize", "copy", "encode", "decode", "upper", "lower", "str",
+     "bytes", "format", "join", "b64encode", "urlsafe_b64encode", "b32encode", "b16encode",
+     "hexlify", "force_str", "force_bytes", "force_text", "int", "strip", "replace"}
+)  # fmt: skip
 _CONSTANT_TIME = ("hmac.compare_digest", "secrets.compare_digest")
 _CACHE_HEADERS = ("etag", "if-none-match", "if-match", "content-md5", "digest")
 
@@ -67,7 +81,11 @@ def hash_findings(file: File, tree: ast.Module, uses: list[Use]) -> list[Verdict
     if not hashes and not macs:
         return []
     sources = set(hashes) | set(macs)
-    tracer = Tracer(file.index, lambda node, scope: id(node) in sources, lambda c, s: False)
+    tracer = Tracer(
+        file.index,
+        lambda node, scope: id(node) in sources,
+        lambda call, scope: not _keeps_digest(call, file),
+    )
     mac_uses: dict[int, list[Use]] = {}
     for use in uses:
         origin = tracer.origin(use.value)
@@ -90,7 +108,11 @@ def hash_findings(file: File, tree: ast.Module, uses: list[Use]) -> list[Verdict
     for call, digest in macs.values():
         # HMAC-SHA1 is not broken the way SHA-1 is; only a MAC that makes a signature or
         # token is worth moving to SHA-256.
-        secret_uses = [u for u in mac_uses.get(id(call), []) if is_security_name(u.name)]
+        secret_uses = [
+            u
+            for u in mac_uses.get(id(call), [])
+            if isinstance(u.node, (ast.Assign, ast.AnnAssign)) and is_security_name(u.name)
+        ]
         if secret_uses:
             found.append(_broken(call, digest, secret_uses[0], high=False))
     return found
@@ -136,8 +158,10 @@ def _collect(
 def _judge(file: File, item: _Hash, passwords: Tracer, prehash: bool) -> Verdict | None:
     call, algorithm = item.call, item.algorithm
     usedforsecurity = keyword(call, "usedforsecurity")
-    if isinstance(usedforsecurity, ast.Constant) and usedforsecurity.value is False:
-        return None
+    if usedforsecurity is not None and not (
+        isinstance(usedforsecurity, ast.Constant) and usedforsecurity.value is True
+    ):
+        return None  # the author said what the digest is for
     if file.under(call, ("padding.OAEP", "padding.MGF1", ".OAEP", ".MGF1")):
         return None  # SHA-1 inside OAEP and MGF1 is not a collision risk
     if not prehash and not file.under(call, KDFS):
@@ -148,7 +172,8 @@ def _judge(file: File, item: _Hash, passwords: Tracer, prehash: bool) -> Verdict
         site = _password_through_helper(file, call, item.inputs, passwords)
         if site is not None:
             return _password(call, algorithm, site, through_helper=True)
-    input_names = {n for data in item.inputs for n in _names_in(data)}
+    input_names = {n for data in item.inputs for n in _names_in(data, file, follow=False)}
+    behind = {n for data in item.inputs for n in _names_in(data, file, follow=True)}
     if any(is_non_security_name(u.name) for u in item.used_as):
         return None
     if algorithm not in BROKEN_HASHES:
@@ -158,7 +183,9 @@ def _judge(file: File, item: _Hash, passwords: Tracer, prehash: bool) -> Verdict
         return _broken(call, algorithm, security[0], high=True)
     if item.checked or file.under(call, (".sign", ".verify")):
         return _broken(call, algorithm, None, high=True)
-    if any(is_non_security_name(n) or n in _CONTENT_READS for n in input_names):
+    if any(is_non_security_name(n) or n in _CONTENT_READS for n in input_names) or any(
+        is_non_security_name(n) for n in behind
+    ):
         return None
     if any(is_secret_name(n) for n in input_names):
         return _broken(call, algorithm, None, high=True)
@@ -168,6 +195,8 @@ def _judge(file: File, item: _Hash, passwords: Tracer, prehash: bool) -> Verdict
         context.append(scope.cls.name)
     if any(is_non_security_name(n) for n in context) or non_security_path(file.path):
         return None
+    if _truncated(simple_statement(call, file.parents), call):
+        return None  # a short digest (``hexdigest()[:8]``) is an identifier, not a secret
     if any(is_security_name(n) for n in context):
         return _broken(call, algorithm, None, high=True)
     return Verdict(
@@ -342,18 +371,56 @@ def label(algorithm: str) -> str:
     return algorithm.upper().replace("_", "-")
 
 
-def _names_in(expr: ast.AST) -> set[str]:
+def _names_in(expr: ast.AST, file: File, *, follow: bool) -> set[str]:
+    """The names an input is made of; with ``follow``, also those of what the local
+    names it reads were assigned (one assignment back): ``data = fp.read(); h.update(data)``
+    is made of ``fp``."""
     found: set[str] = set()
-    for node in ast.walk(expr):
-        if isinstance(node, ast.Name):
-            found.add(node.id)
-        elif isinstance(node, ast.Attribute):
-            found.add(node.attr)
-        elif isinstance(node, ast.Subscript):
-            key = literal_text(node.slice)
-            if key:
-                found.add(key)
+    pending: list[ast.AST] = [expr]
+    for depth in range(2 if follow else 1):
+        following: list[ast.AST] = []
+        for item in pending:
+            for node in ast.walk(item):
+                if isinstance(node, ast.Name):
+                    found.add(node.id)
+                    binding = file.index.binding(node) if depth == 0 else None
+                    if binding is not None and binding.value is not None:
+                        following.append(binding.value)
+                elif isinstance(node, ast.Attribute):
+                    found.add(node.attr)
+                elif isinstance(node, ast.Subscript):
+                    key = literal_text(node.slice)
+                    if key:
+                        found.add(key)
+        pending = following
     return found
+
+
+def _keeps_digest(call: ast.Call, file: File) -> bool:
+    """Calls that pass a digest on as it is (formatting, encoding), or build the hash
+    object it comes from: a digest handed to any other call has become something else."""
+    func = call.func
+    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+    if name in _DIGEST_KEEPERS:
+        return True
+    qualified = file.names.resolve(func) or ""
+    return qualified.endswith(("hashes.Hash", "hmac.HMAC", "hmac.new"))
+
+
+def _truncated(statement: ast.AST, call: ast.Call) -> bool:
+    """``...hexdigest()[:8]``: a digest cut to a few characters."""
+    for node in ast.walk(statement):
+        if (
+            isinstance(node, ast.Subscript)
+            and isinstance(node.slice, ast.Slice)
+            and node.slice.lower is None
+            and isinstance(node.slice.upper, ast.Constant)
+            and isinstance(node.slice.upper.value, int)
+            and node.slice.upper.value <= 16
+            and any(n is call for n in ast.walk(node.value))
+        ):
+            return True
+    return False
 
 
 def _functions(scope: Scope) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:

@@ -49,8 +49,30 @@ def password_read(node: ast.AST, names: Names, scope: Scope) -> bool:
         if not is_password_name(node.id):
             return False
         binding = scope.lookup(node.id, (node.lineno, node.col_offset))
-        return binding is None or binding.kind == "param"
+        # A parameter, or a local named for the password that holds a request field
+        # whatever its key (``password = request.POST.get("pass")``).
+        return binding is None or binding.kind == "param" or _request_field(binding.value)
     return False
+
+
+def _request_field(value: ast.AST | None) -> bool:
+    """``request.form["x"]``, ``request.POST.get("x")``, ``request.get_json()["x"]``."""
+    if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute):
+        if value.func.attr not in _READERS:
+            return False
+        value = value.func.value
+    elif isinstance(value, ast.Subscript):
+        value = value.value
+    else:
+        return False
+    head = value
+    while isinstance(head, (ast.Attribute, ast.Subscript, ast.Call)):
+        head = head.func if isinstance(head, ast.Call) else head.value
+    return (
+        isinstance(head, ast.Name)
+        and head.id in ("request", "req", "self")
+        and (head.id != "self" or "request" in ast.dump(value))
+    )
 
 
 def settings_value(expr: ast.AST, names: Names) -> bool:

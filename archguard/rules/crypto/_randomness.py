@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from pathlib import PurePosixPath
 
-from archguard.rules.crypto._flow import Function, Origin, Tracer
+from archguard.rules.crypto._flow import Function, Origin, Scope, Tracer, position
 from archguard.rules.crypto._primitives import is_secure_random_call, is_weak_random_call
 from archguard.rules.crypto._sinks import Use, is_credential_use
 from archguard.rules.crypto._verdict import File, Verdict
@@ -23,9 +23,12 @@ def predictable_secrets(file: File, uses: list[Use]) -> list[Verdict]:
     place (in source order) where it becomes one. A helper whose own name says it makes
     a secret is reported at its return, not again at each caller."""
     names = file.names
+    shuffled = _shuffled(file)
     tracer = Tracer(
         file.index,
-        lambda node, scope: is_weak_random_call(node, names, scope),
+        lambda node, scope: (
+            is_weak_random_call(node, names, scope) or _after_shuffle(node, scope, shuffled)
+        ),
         lambda call, scope: is_secure_random_call(call, names),
     )
     quiet = non_security_path(file.path)
@@ -40,7 +43,7 @@ def predictable_secrets(file: File, uses: list[Use]) -> list[Verdict]:
             continue
         if _through_credential_helper(origin, tracer, quiet):
             continue
-        if bare_key and not _token_idiom(use.value, origin, tracer):
+        if bare_key and not (_token_idiom(use.value, origin, tracer) and _long(use.value, origin)):
             continue
         reported.add(id(origin.node))
         found.append(
@@ -54,6 +57,29 @@ def predictable_secrets(file: File, uses: list[Use]) -> list[Verdict]:
             )
         )
     return found
+
+
+def _shuffled(file: File) -> dict[tuple[int, str], tuple[int, int]]:
+    """``random.shuffle(chars)`` changes ``chars`` in place: (scope, name) -> where."""
+    found: dict[tuple[int, str], tuple[int, int]] = {}
+    for call in file.index.all(ast.Call):
+        if (
+            file.names.resolve(call.func) == "random.shuffle"
+            and call.args
+            and isinstance(call.args[0], ast.Name)
+        ):
+            key = (id(file.index.scope_of(call)), call.args[0].id)
+            found.setdefault(key, position(call))
+    return found
+
+
+def _after_shuffle(
+    node: ast.AST, scope: Scope, shuffled: dict[tuple[int, str], tuple[int, int]]
+) -> bool:
+    if not isinstance(node, ast.Name):
+        return False
+    at = shuffled.get((id(scope), node.id))
+    return at is not None and at < position(node)
 
 
 def _source(origin: Origin, tracer: Tracer, at: ast.AST, names: Names) -> str:
@@ -129,7 +155,35 @@ def _token_idiom(value: ast.expr, origin: Origin, tracer: Tracer) -> bool:
     )
 
 
+def _long(value: ast.expr, origin: Origin) -> bool:
+    """Whether a token is long enough to be a key: a 5-character random id is a label.
+    Lengths written as ``range(n)``, ``k=n``, ``getrandbits(bits)`` or
+    ``randbytes(n)`` are read; an unknown length counts as long."""
+    places: list[ast.AST] = [value]
+    if origin.helper is not None:
+        places.append(origin.helper)
+    lengths: list[int] = []
+    for place in places:
+        for node in ast.walk(place):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            size = node.args[-1] if node.args else None
+            if name == "choices":
+                size = next((kw.value for kw in node.keywords if kw.arg == "k"), None)
+            if not (isinstance(size, ast.Constant) and type(size.value) is int):
+                continue
+            if name in ("range", "choices", "randbytes"):
+                lengths.append(size.value)
+            elif name == "getrandbits":
+                lengths.append(size.value // 4)
+    return not lengths or max(lengths) >= 16
+
+
 def _random_name(node: ast.AST, names: Names) -> str:
+    if isinstance(node, ast.Name):
+        return f"random.shuffle({node.id})"
     if isinstance(node, ast.Call):
         qualified = names.resolve(node.func)
         if qualified is not None:

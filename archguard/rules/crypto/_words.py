@@ -24,7 +24,7 @@ _SECRET_NOUNS = frozenset(
     {"token", "tokens", "otp", "totp", "hotp", "nonce", "salt", "secret", "secrets",
      "passcode", "passphrase", "pin", "csrf", "xsrf", "apikey", "apikeys", "credential",
      "credentials", "signature", "sig", "hmac", "verifier", "sessionid", "sessid",
-     "captcha", "password", "passwd", "pwd", "pw", "pass", "sid", "cookie", "jti"}
+     "password", "passwd", "pwd", "pw", "pass", "sid", "cookie", "jti"}
 )  # fmt: skip
 #: Words before ``key`` that make it a secret key rather than a dict or cache key.
 _SECRET_KEY_QUALIFIERS = frozenset(
@@ -66,7 +66,16 @@ def words(name: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+#: Words that start a phrase about the input: ``create_cache_key_from_token`` makes a
+#: cache key, ``get_token_for_user`` a token.
+_PREPOSITIONS = frozenset({"from", "for", "of", "by", "with", "to", "in", "on", "per"})
+
+
 def _meaningful(parts: tuple[str, ...]) -> tuple[str, ...]:
+    for i, part in enumerate(parts):
+        if i > 0 and part in _PREPOSITIONS:
+            parts = parts[:i]
+            break
     trimmed = list(parts)
     while len(trimmed) > 1 and trimmed[-1] in _HOLDERS:
         trimmed.pop()
@@ -119,7 +128,8 @@ def is_password_name(name: str) -> bool:
     """``password``, ``new_password``, ``user_pwd``, ``passwordConfirm``; not
     ``password_hash``, ``hashed_password``, ``password_reset_token`` or ``min_password_length``."""
     parts = words(name)
-    if not any(p in _PASSWORD_NOUNS for p in parts):
+    # ``pass`` names a password only as the noun ending a name (``pass``, ``user_pass``).
+    if not any(p in _PASSWORD_NOUNS for p in parts) and not (parts and parts[-1] == "pass"):
         return False
     return not any(p in _NOT_THE_PASSWORD for p in parts)
 
@@ -134,20 +144,22 @@ _NON_SECURITY = frozenset(
      "color", "colour", "bucket", "buckets", "shard", "shards", "partition", "lock",
      "slug", "url", "urls", "uri", "image", "images", "thumbnail", "thumbnails", "asset",
      "assets", "static", "version", "versions", "revision", "commit", "schema", "query",
-     "queries", "sql", "param", "params", "args", "kwargs", "memo", "memoize", "key",
+     "queries", "sql", "memo", "memoize", "key",
      "keys", "id", "ids", "ident", "identifier", "uid", "guid", "uuid", "name", "names",
      "label", "tag", "tags", "row", "rows", "record", "document", "documents",
      "blob", "object", "digest_of", "download", "upload", "attachment", "media", "seed",
      "sample", "sampling", "ab", "experiment", "variant", "cohort", "rollout", "legacy",
      "compat", "checksum_of", "integrity", "sri", "stable", "deterministic", "short",
-     "shorten", "anonymize", "anonymise", "pseudonym", "pseudonymize", "email", "emails"}
+     "shorten", "anonymize", "anonymise", "pseudonym", "pseudonymize", "email", "emails",
+     "filelike", "fileobj", "fobj", "fp", "fh", "stream", "buffer", "buf"}
 )  # fmt: skip
 
 
 def is_non_security_name(name: str) -> bool:
     """Whether a name says a hash is used as a checksum or lookup key, not for secrecy
     (``cache_key``, ``file_digest``; not ``session_id`` or ``api_key``)."""
-    return any(p in _NON_SECURITY for p in words(name)) and not is_security_name(name)
+    parts = _meaningful(words(name))
+    return any(p in _NON_SECURITY for p in parts) and not is_security_name(name)
 
 
 def is_security_name(name: str) -> bool:

@@ -16,6 +16,7 @@ from archguard.rules.crypto._flow import (
     argument_for,
     literal_text,
     position,
+    positional_params,
     simple_statement,
 )
 from archguard.rules.crypto._passwords import password_tracer
@@ -74,6 +75,10 @@ _SQL_WHERE_PASSWORD = re.compile(
     r"(?is)\bwhere\b.*\b\w*(password|passwd|pwd)\w*\s*(=|like)\s*(\?|%s|:\w+|%\(\w+\)s|\$\d+|')"
 )
 _SQL_PASSWORD_COLUMN = re.compile(r"(?i)\b\w*(password|passwd|pwd)\w*\b")
+_CONSTANT_TIME = frozenset(
+    {"hmac.compare_digest", "secrets.compare_digest", "werkzeug.security.safe_str_cmp",
+     "werkzeug.safe_str_cmp", "django.utils.crypto.constant_time_compare"}
+)  # fmt: skip
 _LOOKUPS = frozenset({"filter_by", "filter", "get", "get_or_none", "exclude", "where"})
 #: Libraries whose classes take a password for their own connection, not a user's.
 _LIBRARIES = frozenset(
@@ -498,13 +503,15 @@ class PlaintextPassword(FileRule):
             lookups += [stored] if stored is not None else []
         proof = self._weakest(lookups)
         if proof is not None:
+            # Matching a password in a query means the column holds it as it is (or as
+            # an unsalted hash): that needs no other evidence.
             found.append(
                 _Candidate(
                     call,
                     "password-compared-plainly",
                     "A user is looked up by the password they typed, so passwords are "
                     "stored in plain text.",
-                    needs_evidence=proof == "unknown",
+                    confidence=Confidence.MEDIUM if proof == "unknown" else Confidence.HIGH,
                 )
             )
         if method in _WRITE_METHODS:
@@ -560,18 +567,25 @@ class PlaintextPassword(FileRule):
         ):
             return []
         found = []
-        for kw in call.keywords:
-            if kw.arg is None or not password_field(kw.arg):
+        passed = [(kw.arg, kw.value) for kw in call.keywords if kw.arg is not None]
+        init = self.index.methods.get((last, "__init__"))
+        if init is not None and isinstance(func, ast.Name):
+            for param in positional_params(init)[1:]:
+                value = argument_for(call, init, param, bound=True)
+                if value is not None and all(value is not v for _, v in passed):
+                    passed.append((param, value))
+        for field, value in passed:
+            if not password_field(field):
                 continue
-            proof = self._typed(kw.value)
-            hashed_field = hash_field(kw.arg)
-            if proof is None or not (hashed_field or _canonical(kw.arg)):
+            proof = self._typed(value)
+            hashed_field = hash_field(field)
+            if proof is None or not (hashed_field or _canonical(field)):
                 continue
             found.append(
                 _Candidate(
                     call,
                     "password-stored-unhashed",
-                    f"A password is stored in `{kw.arg}` as it was received.",
+                    f"A password is stored in `{field}` as it was received.",
                     needs_evidence=not (hashed_field or django) or proof == "unknown",
                 )
             )
@@ -609,7 +623,7 @@ class PlaintextPassword(FileRule):
                     "password-compared-plainly",
                     "An SQL query matches the password column against the password typed, "
                     "so passwords are stored in plain text.",
-                    needs_evidence=needs_evidence,
+                    confidence=Confidence.MEDIUM if needs_evidence else Confidence.HIGH,
                 )
             ]
         return []
@@ -784,14 +798,28 @@ def _strongest(evidence: dict[str, None]) -> str:
 
 
 def names_compare_digest(call: ast.Call, rule: PlaintextPassword) -> bool:
+    """A constant-time comparison of a stored password with the one typed
+    (``safe_str_cmp(user.password.encode(), password.encode())``): safe from timing,
+    but the password is still stored as it is."""
     qualified = rule.ctx.names.resolve(call.func) or ""
-    if qualified not in ("hmac.compare_digest", "secrets.compare_digest") or len(call.args) != 2:
+    if qualified not in _CONSTANT_TIME or len(call.args) != 2:
         return False
-    first, second = call.args
+    first, second = (_unwrapped(a) for a in call.args)
     return any(
         rule._stored_password(a) and rule._raw(b) is not None and not rule._stored_password(b)
         for a, b in ((first, second), (second, first))
     )
+
+
+def _unwrapped(expr: ast.expr) -> ast.expr:
+    """``user.password.encode("utf-8")`` -> ``user.password``."""
+    while (
+        isinstance(expr, ast.Call)
+        and isinstance(expr.func, ast.Attribute)
+        and expr.func.attr in ("encode", "decode", "strip")
+    ):
+        expr = expr.func.value
+    return expr
 
 
 def _canonical(field: str) -> bool:

@@ -36,9 +36,10 @@ class MissingTimeout(FileRule):
     `httpx.Timeout(None)`. httpx calls without `timeout=` are fine: httpx defaults to
     five seconds; so are aiohttp's (five minutes). Calls that pass `**kwargs` may carry
     a timeout and are left alone, and so is a session that mounts an adapter with a
-    default timeout. Tests, migrations, scripts and command-line programs (a module with
-    an `if __name__ == "__main__":` guard that imports no web framework or task queue)
-    are not checked: a hung call there stops a developer, not a service.
+    default timeout. Tests, migrations, scripts and command-line programs (a module that
+    imports no web framework or task queue and has an `if __name__ == "__main__":`
+    guard, or defines no function or class at all) are not checked: a hung call there
+    stops a developer, not a service.
 
     ## Why is this bad?
     `requests` has no default timeout. When a payment provider or an internal
@@ -302,8 +303,10 @@ _DISABLED = "The timeout is switched off, so a silent server hangs the caller fo
 
 
 def _program(tree: ast.Module, names: Names) -> bool:
-    """A module run as a command (``if __name__ == "__main__":``) that serves nothing:
-    no web framework or task queue is imported. A hang there stops one run of a tool."""
+    """A module run as a command that serves nothing (no web framework or task queue is
+    imported): one with an ``if __name__ == "__main__":`` guard, or a script of
+    top-level statements that defines no function or class. A hang there stops one run
+    of a tool."""
     guarded = any(
         isinstance(node, ast.If)
         and isinstance(node.test, ast.Compare)
@@ -311,7 +314,11 @@ def _program(tree: ast.Module, names: Names) -> bool:
         and node.test.left.id == "__name__"
         for node in tree.body
     )
-    return guarded and not any(names.imports_from(f) for f in _SERVICES)
+    flat = not any(
+        isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+        for node in tree.body
+    )
+    return (guarded or flat) and not any(names.imports_from(f) for f in _SERVICES)
 
 
 def _none(expr: ast.AST | None) -> bool:
