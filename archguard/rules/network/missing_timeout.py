@@ -20,7 +20,8 @@ _OFF_DUTY = frozenset({PathKind.TEST, PathKind.MIGRATION, PathKind.SCRIPT})
 _SERVICES = (
     "flask", "fastapi", "django", "starlette", "aiohttp.web", "tornado", "sanic", "bottle",
     "pyramid", "falcon", "quart", "litestar", "celery", "dramatiq", "rq", "huey", "faust",
-    "uvicorn", "gunicorn", "werkzeug",
+    "uvicorn", "gunicorn", "werkzeug", "http.server", "socketserver", "wsgiref", "twisted",
+    "grpc", "cherrypy", "waitress", "gevent", "aiohttp",
 )  # fmt: skip
 _AIOHTTP_PARTS = ("total", "connect", "sock_read", "sock_connect")
 
