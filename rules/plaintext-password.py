@@ -47,13 +47,17 @@ def login_db(session, payload):
     return payload.password == account.password
 
 
+# A fast hash of a password is weak-crypto's finding (with this rule's aspect as related
+# information): rules/weak-crypto.py holds these two as must-fire examples.
+
+
 def hash_password(password: str) -> str:
-    # ruleid: password-fast-hash
+    # ok: password-fast-hash
     return hashlib.sha256(password.encode()).hexdigest()
 
 
 def register_md5(form):
-    # ruleid: password-fast-hash
+    # ok: password-fast-hash
     digest = hashlib.md5(form.password.encode("utf-8")).hexdigest()
     return digest
 
@@ -117,3 +121,113 @@ def login_client(client):
 def build_signup(form):
     # ok: password-stored-unhashed
     return UserCreate(email=form.email, password=form.password)
+
+
+# --- SQL, document stores, lookups ---
+
+
+def create_user_sql(db, username, password):
+    # ruleid: password-stored-unhashed
+    db.execute("INSERT INTO users (username, password) VALUES (?, ?)", (username, password))
+
+
+def update_password_sql(db, username, password):
+    # ruleid: password-stored-unhashed
+    db.execute("update users set Password=? where username=?", [password, username])
+
+
+def create_user_sql_ok(db, username, password):
+    hashed = generate_password_hash(password)
+    # ok: password-stored-unhashed
+    db.execute("INSERT INTO users (username, password) VALUES (?, ?)", (username, hashed))
+
+
+def login_sql(db, username, password):
+    # ruleid: password-compared-plainly
+    cur = db.execute("SELECT * FROM users WHERE username=? AND password=?", (username, password))
+    return cur.fetchone()
+
+
+def login_row(sqli):
+    values = sqli.getUser(request.form["username"])
+    # ruleid: password-compared-plainly
+    if values and values[0][2] == request.form["password"]:
+        return True
+    return False
+
+
+def passwords_match():
+    # ok: password-compared-plainly
+    return request.form["password"] == request.form["repassword"]
+
+
+def login_lookup():
+    # ruleid: password-compared-plainly
+    user = User.query.filter_by(username=request.form["username"], password=request.form["password"]).first()
+    return user
+
+
+def login_lookup_ok():
+    # ok: password-compared-plainly
+    user = User.query.filter_by(username=request.form["username"]).first()
+    return user and check_password_hash(user.password, request.form["password"])
+
+
+def register_mongo(users):
+    data = request.get_json()
+    # ruleid: password-stored-unhashed
+    users.insert_one({"username": data["username"], "password": data["password"]})
+
+
+def register_mongo_ok(users):
+    data = request.get_json()
+    # ok: password-stored-unhashed
+    users.insert_one({"username": data["username"], "password": generate_password_hash(data["password"])})
+
+
+def register_in_memory(fake_users_db):
+    payload = request.get_json()
+    # ruleid: password-stored-unhashed
+    fake_users_db[payload["username"]] = {"username": payload["username"], "hashed_password": payload["password"]}
+
+
+def reset_django(request):
+    # ruleid: password-stored-unhashed
+    Account.objects.filter(email=request.POST["email"]).update(password=request.POST["password"])
+
+
+def row_login(conn, username, password):
+    user = conn.execute("SELECT * FROM users WHERE username = ?", (username,)).fetchone()
+    # ruleid: password-compared-plainly
+    return user is not None and user["password"] == password
+
+
+def copy_credentials(account, existing_account):
+    # ok: password-stored-unhashed
+    account.password = existing_account.password
+
+
+def smtp_options(options):
+    # ok: password-stored-unhashed
+    options.password = settings.SMTP_PASSWORD
+
+
+class SignupForm:
+    def __init__(self, username, password):
+        # ok: password-stored-unhashed
+        self.password = password
+
+
+def ldap_sentinel(user):
+    # ok: password-compared-plainly
+    return user.password == "LDAP"
+
+
+def authenticate(username, password):
+    from werkzeug.security import safe_str_cmp
+
+    user = username_table.get(username, None)
+    # ruleid: password-compared-plainly
+    if user and safe_str_cmp(user.password.encode("utf-8"), password.encode("utf-8")):
+        return user
+    return None

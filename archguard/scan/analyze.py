@@ -293,6 +293,7 @@ def _run_rules(
                 fix=report.fix,
                 line_hash=hashes.get(span.line, ""),
                 pattern=report.shape,
+                related=tuple(_related(ctx, job.path, node, why) for node, why in report.related),
             )
         )
     return tuple(sorted(findings, key=lambda f: f.sort_key))
@@ -308,6 +309,11 @@ def _without_deferred(reports: list[tuple[FileRule, Report]]) -> list[tuple[File
         for rule, report in reports
         if not any((other, getattr(report.node, "lineno", 0)) in fired for other in report.defer_to)
     ]
+
+
+def _related(ctx: FileContext, path: str, node: ast.AST, why: str) -> Location:
+    span = ctx.span(node)
+    return Location(path, span.line, span.column, span.end_line, span.end_column, why)
 
 
 #: Only modules that mention one of these can name modules in framework strings.

@@ -36,6 +36,8 @@ class Report:
     #: Rules that report the same problem more precisely: when one of them reports on
     #: the same line of the file, this report is dropped.
     defer_to: tuple[str, ...] = ()
+    #: Other places that explain the finding, each with what it has to do with it.
+    related: tuple[tuple[ast.AST, str], ...] = ()
 
 
 class FileRule:
@@ -71,6 +73,7 @@ class FileRule:
         fix: str = "",
         shape: str = "",
         defer_to: tuple[str, ...] = (),
+        related: tuple[tuple[ast.AST, str], ...] = (),
     ) -> None:
         self.reports.append(
             Report(
@@ -82,5 +85,6 @@ class FileRule:
                 fix=fix,
                 shape=shape,
                 defer_to=defer_to,
+                related=related,
             )
         )

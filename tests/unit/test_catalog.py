@@ -50,6 +50,8 @@ def test_family_numbering() -> None:
             "patterns": "AG5",
             "web_security": "AG5",
             "injection": "AG5",
+            "crypto": "AG5",
+            "network": "AG5",
             "settings": "AG6",
             "ops": "AG7",
             "architecture": "AG4",

@@ -1,0 +1,1 @@
+"""AG505, AG506: weak cryptography and password storage."""

@@ -1,0 +1,1 @@
+"""AG509: outbound network calls that can hang a service."""
