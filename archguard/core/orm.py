@@ -62,6 +62,9 @@ class Rows(str, Enum):
     DICTS = "dicts"
     #: ``count``, ``exists``, ``aggregate``: one value, no instances.
     VALUE = "value"
+    #: ``in_bulk()``: a dict of instances by key, already fetched; ``.get(key)`` is a
+    #: dict lookup, not a query.
+    MAPPING = "mapping"
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,14 @@ class Query:
     filtered: bool = False
     #: For ``RELATED``: the query whose row the related manager belongs to.
     parent: Query | None = None
+    #: Its rows are already fetched: a list (``.all()`` of a select, ``list(qs)``) or a
+    #: Django queryset that was iterated, ``len()``-ed or tested, which caches its rows,
+    #: so iterating it again or calling ``count()`` / ``exists()`` runs no query.
+    evaluated: bool = False
+    #: Methods of a manager, queryset or model class the chain went through that the
+    #: ORM does not define (``Book.objects.published()``, ``node.get_children()``): the
+    #: project pass accepts the chain only where the method is known to return rows.
+    methods: tuple[str, ...] = ()
 
 
 class UseKind(str, Enum):
@@ -167,6 +178,8 @@ class DbCall:
     #: Its result is cached per key in the loop (``if key not in cache: cache[key] = ...``),
     #: so it runs once per distinct key rather than once per row.
     memoised: bool = False
+    #: The loop is a ``while`` walk or work queue: each pass follows from the last.
+    walk: bool = False
 
 
 @dataclass(frozen=True)
@@ -263,6 +276,8 @@ class FunctionFlow:
     line: int
     end_line: int
     params: tuple[str, ...] = ()
+    #: Parameters annotated with a class: ``(name, qualified class)``.
+    param_types: tuple[tuple[str, str], ...] = ()
     is_async: bool = False
     decorators: tuple[Value, ...] = ()
     #: The query the function returns, if it returns one (repository helpers,

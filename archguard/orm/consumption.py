@@ -36,6 +36,24 @@ from archguard.orm.models import (
 from archguard.orm.resolve import Resolved, Resolver, Scope, class_of
 
 _INLINE_DEPTH = 2
+#: Methods that write through a relation rather than read it.
+_WRITE_CALLS = frozenset(
+    {
+        "delete",
+        "adelete",
+        "save",
+        "asave",
+        "clear",
+        "remove",
+        "set",
+        "add",
+        "update",
+        "aclear",
+        "aremove",
+        "aset",
+        "aadd",
+    }
+)
 _RELATED_FIELDS = frozenset(
     {
         "PrimaryKeyRelatedField",
@@ -137,7 +155,12 @@ class Consumption:
             serializer = self._serializer_class(serialization.schema, scope)
             if serializer:
                 self._serializer(serializer, resolved, "", site, 0)
-        if flow.response_schema and flow.response_many:
+        if (
+            flow.response_schema
+            and flow.response_many
+            and _is_route(flow)
+            and self.registry.model(flow.response_schema) is None
+        ):
             for returned in flow.returned_rows:
                 resolved = self.resolver.resolve(returned, scope)
                 if resolved is None or resolved.rows is not Rows.MANY:
@@ -158,7 +181,7 @@ class Consumption:
         """A row of ``parent.rel.all()`` inside a loop over the parent: reads are
         checked against the parent query's loads with the relation as prefix."""
         parent = query.parent
-        if parent is None or parent.origin is Origin.PARAMETER:
+        if parent is None or parent.origin is Origin.PARAMETER or not query.ref:
             return resolved, ""
         outer = self.resolver.resolve(parent, scope)
         if outer is None:
@@ -204,6 +227,10 @@ class Consumption:
             loaded = self._loaded(query, full, relation)
             if relation.many and last and use.call in PREFETCH_BYPASS:
                 return  # reported as a query in the loop, with the prefetch it bypasses
+            if last and use.call in _WRITE_CALLS:
+                # ``row.thumbnail.delete()``, ``row.tags.clear()``: a write per row, which
+                # loading the relation with the query would not save.
+                return
             if not loaded:
                 if (
                     not relation.many
@@ -373,9 +400,13 @@ class Consumption:
                 and call.query.parent is not None
                 and call.query.parent.origin is Origin.PARAMETER
             ):
+                if call.query.parent.ref != param:
+                    continue
                 path = _join(prefix, call.bypass)
                 model = self._model_at(query.model, prefix)
-                relation = model.relations.get(call.bypass) if model is not None else None
+                relation = self._relation_at(model, call.bypass) if model is not None else None
+                if relation is None or not relation.many:
+                    continue  # ``obj.data.get(key)``: a JSON field, not a related manager
                 self._add(
                     "query",
                     site,
@@ -434,7 +465,7 @@ class Consumption:
                 else name
             )
             many = (value.keyword("many") or _FALSE).text == "True"
-            callee = value.text.rsplit(".", 1)[-1]
+            callee = self._field_class(value.text)
             nested = self._serializer_class(value.text, Scope(registry.classes[owner][0]))
             if nested:
                 self._read(query, prefix, source, "all" if many else "", site, depth)
@@ -473,6 +504,18 @@ class Consumption:
             elif relation.many:
                 self._read(query, prefix, name, "all", site, depth)
 
+    def _field_class(self, name: str) -> str:
+        """The DRF field a serializer field's class is: its own name, or for a project
+        subclass (``class TagsField(PrimaryKeyRelatedField)``) the DRF related field
+        it extends."""
+        registry = self.registry
+        canonical = registry.canonical(name)
+        if canonical in registry.classes:
+            for base in sorted(registry.external_bases(canonical)):
+                if base.rsplit(".", 1)[-1] in _RELATED_FIELDS:
+                    return base.rsplit(".", 1)[-1]
+        return name.rsplit(".", 1)[-1]
+
     def _relation_at(self, model: Model, path: str) -> Relation | None:
         relation = None
         for hop in path.split("__"):
@@ -498,6 +541,10 @@ class Consumption:
         for owner in registry.lineage(cls):
             for attribute in registry.classes[owner][1].attributes:
                 relation = model.relations.get(attribute.name)
+                if relation is None and attribute.name in model.facts.methods:
+                    # A field filled from a model ``@property`` reads what the property reads.
+                    self._method(query, prefix, model, attribute.name, site, depth)
+                    continue
                 if relation is None:
                     continue
                 self._read(
@@ -561,6 +608,19 @@ class Consumption:
 
 
 _FALSE = Value(ValueKind.CONSTANT, "False")
+#: Route decorators' method names: ``@router.get(...)``, ``@app.route(...)``.
+_ROUTE_VERBS = frozenset(
+    {"get", "post", "put", "patch", "delete", "api_route", "route", "head", "options"}
+)
+
+
+def _is_route(flow: FunctionFlow) -> bool:
+    """A route handler, whose return value the framework serializes: a function merely
+    annotated ``-> list[Book]`` hands its rows to a caller, not to a response schema."""
+    return any(
+        d.kind is ValueKind.CALL and d.text.rsplit(".", 1)[-1] in _ROUTE_VERBS
+        for d in flow.decorators
+    )
 
 
 def _join(prefix: str, path: str) -> str:

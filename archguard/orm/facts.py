@@ -194,13 +194,33 @@ def _admin_registration(call: ast.Call, names: Names) -> tuple[str, str] | None:
 
 
 def _settings(tree: ast.Module) -> tuple[str, ...]:
+    """The settings this module switches on, however it spells them: a dict literal's key
+    (``REST_FRAMEWORK = {...}``), an item assignment (``REST_FRAMEWORK["..."] = ...``)
+    or a keyword (``dict(...)``, ``REST_FRAMEWORK.update(...)``), in any module of a
+    settings package."""
     found: set[str] = set()
     for node in ast.walk(tree):
+        pairs: list[tuple[str | None, ast.expr]] = []
         if isinstance(node, ast.Dict):
-            for key, value in zip(node.keys, node.values, strict=True):
-                name = string(key)
-                if name in _SETTINGS and not (
-                    isinstance(value, ast.Constant) and value.value in (None, False)
-                ):
-                    found.add(name)
+            pairs = [
+                (string(k) if k is not None else None, v)
+                for k, v in zip(node.keys, node.values, strict=True)
+            ]
+        elif isinstance(node, ast.Assign):
+            pairs = [
+                (string(t.slice), node.value) for t in node.targets if isinstance(t, ast.Subscript)
+            ]
+        elif isinstance(node, ast.Call):
+            pairs = [(k.arg, k.value) for k in node.keywords]
+            if (
+                isinstance(node.func, ast.Attribute)
+                and node.func.attr == "setdefault"
+                and len(node.args) == 2
+            ):
+                pairs.append((string(node.args[0]), node.args[1]))
+        for name, value in pairs:
+            if name in _SETTINGS and not (
+                isinstance(value, ast.Constant) and value.value in (None, False)
+            ):
+                found.add(name)
     return tuple(sorted(found))

@@ -25,6 +25,7 @@ from archguard.orm.queries import (
     EVALUATE,
     WRITES,
     Bound,
+    ModelClass,
     NewObject,
     QueryReader,
     Row,
@@ -93,6 +94,12 @@ _RESPONSE_WRAPPERS = frozenset(
 _PREFETCH_OBJECTS = frozenset(
     {"django.db.models.prefetch_related_objects", "django.db.models.query.prefetch_related_objects"}
 )
+#: Builtins that fetch a queryset's rows (Django then caches them on the queryset).
+_EVALUATORS = frozenset(
+    f"builtins.{n}" for n in ("len", "list", "bool", "tuple", "sorted", "set", "any", "all")
+)
+#: Queryset methods answered from rows already fetched.
+_FROM_CACHE = frozenset({"count", "exists", "acount", "aexists"})
 #: Builtins that reduce rows to one value.
 _REDUCERS = frozenset({f"builtins.{n}" for n in ("len", "sum", "min", "max", "any", "all", "bool")})
 
@@ -101,6 +108,8 @@ _REDUCERS = frozenset({f"builtins.{n}" for n in ("len", "sum", "min", "max", "an
 class _Loop:
     line: int
     tainted: set[str]
+    #: A ``while`` loop: each pass follows from the last (a walk or a work queue).
+    walk: bool = False
 
 
 @dataclass
@@ -123,17 +132,31 @@ class FlowBuilder:
         self.node = node
         self.qualified = qualified
         self.env: dict[str, Bound] = {}
+        #: How many loops were open where each name was last bound.
+        self.depth: dict[str, int] = {}
         self.sessions: set[str] = set()
         args = node.args
         params = [*args.posonlyargs, *args.args, *args.kwonlyargs]
         self.params = tuple(a.arg for a in params)
-        for arg in params:
+        local = qualified[len(names.module) + 1 :] if names.module else qualified
+        cls = qualified.rsplit(".", 1)[0] if "." in local else ""
+        classmethod = any(
+            isinstance(d, ast.Name) and d.id == "classmethod" for d in node.decorator_list
+        )
+        self.param_types: list[tuple[str, str]] = []
+        for index, arg in enumerate(params):
             annotation = ast.unparse(arg.annotation) if arg.annotation is not None else ""
             if any(t in annotation for t in _SESSION_TYPES):
                 self.sessions.add(arg.arg)
                 continue
+            if classmethod and index == 0 and cls:
+                self.env[arg.arg] = ModelClass(cls)  # ``cls.objects``, ``cls.query``
+                continue
             self.env[arg.arg] = Row(Query(Origin.PARAMETER, arg.arg, node.lineno, 0, arg.arg))
-        self.reader = QueryReader(names, self.env, self.sessions)
+            named = _named_type(arg.annotation, names)
+            if named:
+                self.param_types.append((arg.arg, named))
+        self.reader = QueryReader(names, self.env, self.sessions, cls)
         self.loops: list[_Loop] = []
         self.atomic = 0
         self.memo = 0
@@ -154,6 +177,7 @@ class FlowBuilder:
             line=node.lineno,
             end_line=node.end_lineno or node.lineno,
             params=self.params,
+            param_types=tuple(self.param_types),
             is_async=isinstance(node, ast.AsyncFunctionDef),
             decorators=decorators,
             returns=state.returns,
@@ -184,12 +208,17 @@ class FlowBuilder:
             self._for(stmt)
         elif isinstance(stmt, ast.While):
             self._expr(stmt.test)
-            self._loop(stmt.lineno, set(), lambda: self._body(stmt.body))
+            self._evaluated(stmt.test)
+            # A walk (``node = node.parent``) or a work queue (``item = queue.pop()``)
+            # changes its variables every pass: they are what the loop varies.
+            carried = {n for child in stmt.body for n in _assigned(child)}
+            self._loop(stmt.lineno, carried, lambda: self._body(stmt.body), walk=True)
             self._body(stmt.orelse)
         elif isinstance(stmt, (ast.With, ast.AsyncWith)):
             self._with(stmt)
         elif isinstance(stmt, ast.If):
             self._expr(stmt.test)
+            self._evaluated(stmt.test)
             memo = _is_cache_miss(stmt.test)
             self.memo += memo
             self._body(stmt.body)
@@ -224,6 +253,8 @@ class FlowBuilder:
                 self.env.pop(name, None)
                 if tainted and self.loops:
                     self.loops[-1].tainted.add(name)
+            if isinstance(target, ast.Name):
+                self.depth[target.id] = len(self.loops)
             if isinstance(target, ast.Name) and bound is not None:
                 self.env[target.id] = (
                     bound
@@ -240,8 +271,10 @@ class FlowBuilder:
             source is not None
             and self.loops
             and source.origin not in (Origin.PARAMETER, Origin.RELATED)
+            and self._runs_again(stmt.iter, source)
         ):
             self._record(stmt.iter, "iterate", source, write=False)
+        self._evaluated(stmt.iter)
         if _is_small_literal(stmt.iter):
             self._body(stmt.body)
         else:
@@ -271,8 +304,47 @@ class FlowBuilder:
         self._body(stmt.body)
         self.atomic -= atomic
 
-    def _loop(self, line: int, tainted: set[str], visit: object) -> None:
-        self.loops.append(_Loop(line, tainted))
+    def _runs_again(self, iterable: ast.expr, source: Query) -> bool:
+        """Whether iterating ``iterable`` inside a loop runs its query on every pass.
+        A list of rows (``.all()`` of a select, ``list(qs)``) runs nothing, and a Django
+        queryset bound before the loop caches its rows on the first pass; a SQLAlchemy
+        ``Query`` object runs again each time it is iterated."""
+        if source.evaluated:
+            return False
+        node = unwrap(iterable)
+        if _is_enumerate(node):
+            assert isinstance(node, ast.Call)
+            node = unwrap(node.args[0])
+        return not (
+            isinstance(node, ast.Name)
+            and source.orm != "sqlalchemy"
+            and self.depth.get(node.id, 0) < len(self.loops)
+        )
+
+    def _evaluated(self, expr: ast.expr) -> None:
+        """Marks a Django queryset variable whose rows ``expr`` fetches (iterating it,
+        ``len()``, ``list()``, ``bool()``, an ``if``): it caches them, so iterating it,
+        ``count()`` and ``exists()`` afterwards run no query."""
+        node = unwrap(expr)
+        if isinstance(node, ast.Call) and (
+            self.names.qualify(node.func) in _EVALUATORS or _is_enumerate(node)
+        ):
+            node = unwrap(node.args[0]) if node.args else node
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+            node = unwrap(node.operand)
+        if not isinstance(node, ast.Name):
+            return
+        bound = self.env.get(node.id)
+        if (
+            isinstance(bound, Query)
+            and bound.rows is Rows.MANY
+            and bound.orm != "sqlalchemy"
+            and not bound.evaluated
+        ):
+            self.env[node.id] = replace(bound, evaluated=True)
+
+    def _loop(self, line: int, tainted: set[str], visit: object, walk: bool = False) -> None:
+        self.loops.append(_Loop(line, tainted, walk))
         try:
             visit()  # type: ignore[operator]
         finally:
@@ -360,8 +432,11 @@ class FlowBuilder:
                 and self.loops
                 and index == 0
                 and source.origin not in (Origin.PARAMETER, Origin.RELATED)
+                and self._runs_again(generator.iter, source)
             ):
                 self._record(generator.iter, "iterate", source, write=False)
+            if index == 0:
+                self._evaluated(generator.iter)
 
             def inner() -> None:
                 for condition in generator.ifs:
@@ -471,6 +546,8 @@ class FlowBuilder:
             self.state.paginated = True
         if callee in _PREFETCH_OBJECTS and call.args and isinstance(call.args[0], ast.Name):
             self._prefetch_objects(call.args[0].id, call)
+        if callee in _EVALUATORS:
+            self._evaluated(call)
         many = any(
             k.arg == "many" and isinstance(k.value, ast.Constant) and k.value.value is True
             for k in call.keywords
@@ -525,6 +602,7 @@ class FlowBuilder:
                     variant=self._mentions_tainted(call),
                     atomic=self.atomic > 0,
                     memoised=self.memo > 0,
+                    walk=self.loops[-1].walk,
                 )
             )
 
@@ -611,6 +689,9 @@ class FlowBuilder:
             return False
         if bound.origin is Origin.RELATED:
             return False
+        if bound.rows is Rows.MAPPING or (bound.evaluated and method in _FROM_CACHE):
+            self._consume(call)
+            return True  # a dict lookup, or a count of rows already fetched
         evaluates = method in EVALUATE or (bound.orm == "sqlalchemy" and method in _SA_EVALUATE)
         if not evaluates:
             return False
@@ -661,6 +742,7 @@ class FlowBuilder:
                 bypass=bypass,
                 query=query,
                 memoised=self.memo > 0,
+                walk=loop.walk if loop is not None else False,
             )
         )
 
@@ -736,6 +818,32 @@ def _schema(expr: ast.expr, names: Names) -> tuple[str, bool]:
     return "", False
 
 
+def _named_type(annotation: ast.expr | None, names: Names) -> str:
+    """The class a parameter annotation names: ``Order``, ``"Order"``, ``Order | None``,
+    ``Optional[Order]``."""
+    if annotation is None:
+        return ""
+    if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
+        try:
+            annotation = ast.parse(annotation.value, mode="eval").body
+        except SyntaxError:
+            return ""
+    if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
+        sides = [
+            s
+            for s in (annotation.left, annotation.right)
+            if not (isinstance(s, ast.Constant) and s.value is None)
+        ]
+        return _named_type(sides[0], names) if len(sides) == 1 else ""
+    if isinstance(annotation, ast.Subscript):
+        if names.qualify(annotation.value).rsplit(".", 1)[-1] == "Optional":
+            return _named_type(annotation.slice, names)
+        return ""
+    if isinstance(annotation, (ast.Name, ast.Attribute)):
+        return names.qualify(annotation)
+    return ""
+
+
 def _related_head(receiver: ast.expr) -> bool:
     """``row.tags`` (the manager itself), not ``row.tags.filter(...)`` (a queryset)."""
     _, links = chain(receiver)
@@ -751,6 +859,25 @@ def _target_names(target: ast.expr) -> list[str]:
     if isinstance(target, ast.Starred):
         return _target_names(target.value)
     return []
+
+
+def _assigned(stmt: ast.stmt) -> set[str]:
+    """Names a statement (and the statements inside it) binds."""
+    found: set[str] = set()
+    for node in ast.walk(stmt):
+        if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                found.update(_target_names(target))
+        elif isinstance(node, (ast.For, ast.AsyncFor)):
+            found.update(_target_names(node.target))
+        elif isinstance(node, ast.NamedExpr):
+            found.add(node.target.id)
+        elif isinstance(node, (ast.With, ast.AsyncWith)):
+            for item in node.items:
+                if item.optional_vars is not None:
+                    found.update(_target_names(item.optional_vars))
+    return found
 
 
 def _last(expr: ast.expr) -> str:

@@ -49,7 +49,7 @@ _DJANGO_RELATIONS = {
     "GenericRelation": True,
     "TreeManyToManyField": True,
 }
-_MANAGER_BASES = ("Manager", "QuerySet", "BaseManager")
+_MANAGER_BASES = ("Manager", "QuerySet")
 #: DRF views and mixins that serialize their queryset as a list.
 DRF_LIST_VIEWS = frozenset(
     {"ListAPIView", "ListCreateAPIView", "ModelViewSet", "ReadOnlyModelViewSet", "ListModelMixin"}
@@ -88,6 +88,8 @@ class Model:
     parents: tuple[str, ...] = ()
     #: ``association_proxy`` attribute -> the relation path it reads through.
     proxies: dict[str, str] = field(default_factory=dict)
+    #: Manager attribute -> the project class behind it (a Manager or a QuerySet).
+    manager_classes: dict[str, str] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -148,7 +150,18 @@ class Registry:
         return None
 
     def model(self, name: str) -> Model | None:
+        if name.startswith("apps:"):
+            return self.model_by_label(name[len("apps:") :])
         return self.models.get(self.canonical(name)) if name else None
+
+    def model_by_label(self, label: str) -> Model | None:
+        """``shop.Book``, Django's ``app_label.ModelName`` (``apps.get_model``, string
+        relations): the model of that name in the app whose package is ``shop``."""
+        app, _, name = label.rpartition(".")
+        candidates = self._by_name.get(name, [])
+        if app and len(candidates) > 1:
+            candidates = [c for c in candidates if f".{app}." in f".{c}"]
+        return self.models[candidates[0]] if len(candidates) == 1 else None
 
     def function(self, name: str) -> tuple[str, FunctionFlow] | None:
         return self.functions.get(self.canonical(name))
@@ -200,9 +213,9 @@ class Registry:
     def serializer(self, name: str) -> str:
         """``name`` canonical when it is a project DRF serializer class, else ""."""
         name = self.canonical(name)
+        # A serializer, not any DRF class: a ``PrimaryKeyRelatedField`` subclass is a field.
         if name in self.classes and any(
-            "rest_framework" in b or b.rsplit(".", 1)[-1].endswith("Serializer")
-            for b in self.external_bases(name)
+            b.rsplit(".", 1)[-1].endswith("Serializer") for b in self.external_bases(name)
         ):
             return name
         return ""
@@ -354,7 +367,7 @@ class Registry:
             if uselist is not None:
                 many = uselist.text == "True"
             elif not annotation:
-                many = name.endswith("s")
+                many = self._sa_direction(model, name, value, target)
             return Relation(
                 name,
                 model.qualname,
@@ -366,6 +379,60 @@ class Registry:
                 line=line,
             )
         return None
+
+    def _sa_direction(self, model: Model, name: str, value: Value, target: str) -> bool:
+        """Whether an unannotated ``relationship()`` is a collection, from where the
+        foreign key lives (a name is a poor guide: ``children`` and ``history`` are
+        collections, ``status`` is not). A ``secondary`` table makes it many-to-many; a
+        foreign key on this side to the target's table makes it many-to-one; one on the
+        target's side pointing here, one-to-many. ``remote_side`` marks the many-to-one
+        half of a self-reference."""
+        if value.keyword("secondary") is not None:
+            return True
+        if value.keyword("remote_side") is not None:
+            return False
+        other = self.models.get(target)
+        if other is not None:
+            here = self._table(model)
+            there = self._table(other)
+            forward = there in self._foreign_tables(model)
+            backward = here in self._foreign_tables(other)
+            if target == model.qualname:
+                return True  # a self-reference without remote_side: the children
+            if forward != backward:
+                return backward
+            partner = value.keyword("back_populates")
+            if partner is not None:
+                found = other.facts.attribute(partner.text)
+                if found is not None and found.annotation:
+                    return not found.many
+        return name.endswith("s")
+
+    def _table(self, model: Model) -> str:
+        """A mapped class's table: ``__tablename__``, else Flask-SQLAlchemy's default
+        (the class name in snake case; SQLModel's lower case is the same for one word)."""
+        for owner in self.lineage(model.qualname):
+            found = self.classes[owner][1].attribute("__tablename__")
+            if found is not None and found.value.kind is ValueKind.STRING:
+                return found.value.text
+        return _snake(model.name)
+
+    def _foreign_tables(self, model: Model) -> set[str]:
+        """Tables this model's columns point at with ``ForeignKey("table.column")``, or
+        with ``ForeignKey(Other.id)``."""
+        found: set[str] = set()
+        for owner in self.lineage(model.qualname):
+            for attribute in self.classes[owner][1].attributes:
+                for key in _foreign_keys(attribute.value):
+                    if key.kind is ValueKind.STRING:
+                        found.add(key.text.rpartition(".")[0] or key.text)
+                    elif key.kind is ValueKind.REF:
+                        other = self.models.get(self.canonical(key.text.rpartition(".")[0]))
+                        if other is not None:
+                            found.add(self._table(other))
+                for column in _sqlmodel_keys(attribute.value):
+                    found.add(column.rpartition(".")[0])
+        return found
 
     def _reverse_relations(self) -> None:
         for model in list(self.models.values()):
@@ -438,9 +505,10 @@ class Registry:
                 cls = value.text.removesuffix(".as_manager")
                 cls = self.canonical(cls)
                 if cls not in self.classes or not any(
-                    b.rsplit(".", 1)[-1] in _MANAGER_BASES for b in self.external_bases(cls)
+                    b.rsplit(".", 1)[-1].endswith(_MANAGER_BASES) for b in self.external_bases(cls)
                 ):
                     continue
+                model.manager_classes.setdefault(attribute.name, cls)
                 found = self.method(cls, "get_queryset")
                 if found is not None and found[1].returns is not None:
                     returned = found[1].returns
@@ -465,3 +533,36 @@ def _proxy(value: Value) -> str:
         return ""
     names = [item.text for item in value.items[:2] if item.kind is ValueKind.STRING]
     return "__".join(names) if len(names) == 2 else ""
+
+
+def _snake(name: str) -> str:
+    """``UserRole`` → ``user_role``, Flask-SQLAlchemy's default table name."""
+    out = []
+    for index, char in enumerate(name):
+        if char.isupper() and index and not name[index - 1].isupper():
+            out.append("_")
+        out.append(char.lower())
+    return "".join(out)
+
+
+def _foreign_keys(value: Value) -> list[Value]:
+    """The targets of ``ForeignKey(...)`` calls inside a column definition."""
+    found: list[Value] = []
+    pending = [value]
+    while pending:
+        current = pending.pop()
+        if current.kind is ValueKind.CALL:
+            if current.text.rsplit(".", 1)[-1] == "ForeignKey" and current.items:
+                found.append(current.items[0])
+            else:
+                pending.extend(current.items)
+                pending.extend(k.value for k in current.keywords)
+    return found
+
+
+def _sqlmodel_keys(value: Value) -> list[str]:
+    """``Field(foreign_key="team.id")``."""
+    if value.kind is not ValueKind.CALL:
+        return []
+    key = value.keyword("foreign_key")
+    return [key.text] if key is not None and key.kind is ValueKind.STRING else []

@@ -10,6 +10,39 @@ from archguard.core.orm import Origin, Query, Rows, ValueKind, lookup_prefixes
 from archguard.orm.models import Model, Registry
 
 _DEPTH = 4
+#: Manager, queryset and model methods of well-known libraries that return a queryset
+#: of the same model: django-treebeard, django-mptt, django-polymorphic,
+#: django-model-utils, wagtail.
+LIBRARY_QUERIES = frozenset(
+    {
+        "get_root_nodes",
+        "get_tree",
+        "get_children",
+        "get_descendants",
+        "get_ancestors",
+        "get_siblings",
+        "get_family",
+        "get_leafnodes",
+        "root_nodes",
+        "get_queryset_descendants",
+        "get_queryset_ancestors",
+        "instance_of",
+        "not_instance_of",
+        "non_polymorphic",
+        "select_subclasses",
+        "live",
+        "public",
+        "specific",
+        "child_of",
+        "descendant_of",
+        "ancestor_of",
+        "sibling_of",
+        "in_menu",
+        "not_live",
+        "type",
+        "exact_type",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -37,6 +70,9 @@ class Scope:
     module: str
     cls: str = ""
     params: dict[str, Resolved] = field(default_factory=dict)
+    #: The class the code is written in, when ``cls`` inherits it: ``super()`` starts
+    #: above it, while ``self`` is still a ``cls``.
+    owner: str = ""
 
 
 def class_of(module: str, function: str) -> str:
@@ -53,7 +89,49 @@ class Resolver:
         found = self._origin(query, scope, depth)
         if found is None:
             return None
+        for method in query.methods:
+            found = self._through_method(found, query.manager, method, depth)
+            if found is None:
+                return None
         return self._with(found, query)
+
+    def _through_method(
+        self, base: Resolved, manager: str, method: str, depth: int
+    ) -> Resolved | None:
+        """The rows of ``base`` after a method the ORM does not define: one of the
+        project's manager, queryset or model methods that returns a query of them (its
+        loads added), or a tree or inheritance library's method known to. Anything else
+        (a method returning a dict, a count, an object of another model) is unknown."""
+        registry = self.registry
+        model = base.model
+        owners = (
+            [model.manager_classes[manager]]
+            if manager in model.manager_classes
+            else sorted(set(model.manager_classes.values()))
+        )
+        for owner in [*owners, model.qualname]:
+            found = registry.method(owner, method)
+            if found is None:
+                continue
+            returned = found[1].returns
+            if returned is None or returned.rows not in (Rows.MANY, Rows.ONE):
+                return None
+            if returned.origin in (Origin.MODEL, Origin.FUNCTION):
+                inner = self.resolve(returned, Scope(found[0], owner), depth + 1)
+                if inner is None or inner.model is not model:
+                    return None
+            return replace(
+                base,
+                loads=base.loads | frozenset(returned.loads),
+                load_all=base.load_all or returned.load_all,
+                dynamic=base.dynamic or returned.dynamic_loads,
+                rows=returned.rows,
+                bounded=base.bounded or returned.bounded,
+                indirect=True,
+            )
+        if method in LIBRARY_QUERIES:
+            return replace(base, indirect=True)
+        return None
 
     def _with(self, base: Resolved, query: Query) -> Resolved:
         """``base`` plus what ``query``'s own chain adds."""
@@ -112,6 +190,18 @@ class Resolver:
             parent = self.resolve(query.parent, scope, depth + 1)
             if parent is None:
                 return None
+            if not query.ref:
+                # ``row.get_children()``: rows of the row's own model, loading nothing.
+                return replace(
+                    parent,
+                    loads=frozenset(),
+                    load_all=False,
+                    origin=query,
+                    rows=Rows.MANY,
+                    bounded=False,
+                    filtered=False,
+                    indirect=True,
+                )
             return self.related(parent, query.ref, query)
         return None
 
@@ -145,15 +235,21 @@ class Resolver:
         if not scope.cls:
             return None
         registry = self.registry
-        lineage = registry.lineage(scope.cls)
+        whole = registry.lineage(scope.cls)
+        lineage = whole
         if ref.startswith("super."):
-            lineage = lineage[1:]
+            # Above the class the method is written in; ``self`` is still a ``scope.cls``,
+            # so an admin's ``super().get_queryset()`` is still its changelist.
+            owner = scope.owner or scope.cls
+            lineage = whole[whole.index(owner) + 1 :] if owner in whole else whole[1:]
             ref = ref[len("super.") :]
         if ref == "get_queryset":
             for owner in lineage:
                 flow = registry.functions.get(f"{owner}.get_queryset")
                 if flow is not None and flow[1].returns is not None:
-                    found = self.resolve(flow[1].returns, Scope(flow[0], owner), depth + 1)
+                    found = self.resolve(
+                        flow[1].returns, Scope(flow[0], scope.cls, owner=owner), depth + 1
+                    )
                     return replace(found, indirect=True) if found is not None else None
             ref = "queryset"
         if ref == "queryset":
@@ -165,10 +261,12 @@ class Resolver:
                     and attribute.value.query is not None
                 ):
                     found = self.resolve(
-                        attribute.value.query, Scope(registry.classes[owner][0], owner), depth + 1
+                        attribute.value.query,
+                        Scope(registry.classes[owner][0], scope.cls, owner=owner),
+                        depth + 1,
                     )
                     return replace(found, indirect=True) if found is not None else None
-            return self._admin_query(lineage)
+            return self._admin_query(whole)
         return None
 
     def _admin_query(self, lineage: list[str]) -> Resolved | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from archguard.core.findings import Finding
 from archguard.core.levels import Category, Confidence, Severity
@@ -11,7 +11,7 @@ from archguard.core.rule_meta import Invalid, RuleMeta, Valid
 from archguard.graph.project import Project
 from archguard.orm.analysis import OrmAnalysis, orm_analysis
 from archguard.orm.resolve import Scope, class_of
-from archguard.rules.database._common import at, written_model
+from archguard.rules.database._common import REQUESTS, at, placed, written_model
 from archguard.rules.project_rule import ProjectRule
 from archguard.web.routes import route_inventory
 
@@ -142,6 +142,9 @@ class MissingTransaction(ProjectRule):
     )
 
     def check(self, project: Project) -> Iterable[Finding]:
+        return placed(project, self._check(project), REQUESTS)
+
+    def _check(self, project: Project) -> Iterator[Finding]:
         analysis = orm_analysis(project)
         registry = analysis.registry
         if not registry.models:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from archguard.core.findings import Finding
 from archguard.core.levels import Category, Confidence, Severity
@@ -11,9 +11,11 @@ from archguard.graph.project import Project
 from archguard.orm.analysis import orm_analysis
 from archguard.orm.consumption import Problem
 from archguard.rules.database._common import (
+    PER_ROW,
     at,
     dotted,
     load_fix,
+    placed,
     problem_related,
 )
 from archguard.rules.project_rule import ProjectRule
@@ -266,6 +268,154 @@ class NPlusOneRelation(ProjectRule):
             """,
             }
         ),
+        Valid(
+            files={
+                "shop/models.py": _MODELS,
+                "shop/admin.py": """
+                from django.contrib import admin
+                from shop.models import Book
+
+                @admin.register(Book)
+                class BookAdmin(admin.ModelAdmin):
+                    list_display = ("title", "author_name")
+
+                    def get_queryset(self, request):
+                        return super().get_queryset(request).select_related("author")
+
+                    def author_name(self, obj):
+                        return obj.author.name
+            """,
+            },
+            label="the fixed twin: get_queryset() adds the author to its super()'s changelist rows",
+        ),
+        Valid(
+            files={
+                "shop/models.py": _MODELS,
+                "shop/migrations/0008_backfill_author_names.py": """
+                from django.db import migrations
+
+                def forwards(apps, schema_editor):
+                    Book = apps.get_model("shop", "Book")
+                    for book in Book.objects.select_related("author").iterator():
+                        book.author_name = book.author.name
+
+                class Migration(migrations.Migration):
+                    operations = [migrations.RunPython(forwards)]
+            """,
+            },
+            label="the fixed twin: a data migration's historical model, its author loaded",
+        ),
+        Valid(
+            files={
+                "shop/models.py": """
+                from django.db import models
+
+                class Author(models.Model):
+                    name = models.CharField(max_length=100)
+
+                class BookQuerySet(models.QuerySet):
+                    def published(self):
+                        return self.filter(published=True).select_related("author")
+
+                class Book(models.Model):
+                    author = models.ForeignKey(Author, on_delete=models.CASCADE)
+                    published = models.BooleanField(default=False)
+                    objects = BookQuerySet.as_manager()
+            """,
+                "shop/views.py": """
+                from shop.models import Book
+
+                def authors():
+                    return [b.author.name for b in Book.objects.published()[:50]]
+            """,
+            },
+            label="the fixed twin: the project's queryset method loads the author itself",
+        ),
+        Valid(
+            files={
+                "shop/models.py": _MODELS,
+                "shop/tests/test_views.py": """
+                from shop.models import Book
+
+                def test_authors_are_listed(client):
+                    for book in Book.objects.all():
+                        assert book.author.name in client.get("/books/").content.decode()
+            """,
+            },
+            label="a test: its queries cost a test run, not a request",
+        ),
+        Valid(
+            files={
+                "shop/models.py": """
+                from django.db import models
+
+                class Document(models.Model):
+                    title = models.CharField(max_length=200)
+                    root = models.ForeignKey("self", null=True, on_delete=models.CASCADE)
+            """,
+                "shop/views.py": """
+                from shop.models import Document
+
+                def roots():
+                    return [(d.title, d.root) for d in Document.objects.filter(root__isnull=True)[:50]]
+            """,
+            },
+            label="rows filtered on a null foreign key: Django reads it as None without a query",
+        ),
+        Valid(
+            files={
+                "shop/models.py": _MODELS,
+                "shop/api.py": """
+                from rest_framework import generics, serializers
+                from shop.models import Author, Book
+
+                class AuthorField(serializers.PrimaryKeyRelatedField):
+                    def get_queryset(self):
+                        return Author.objects.all()
+
+                class BookSerializer(serializers.ModelSerializer):
+                    author = AuthorField()
+
+                    class Meta:
+                        model = Book
+                        fields = ["id", "title", "author"]
+
+                class BookList(generics.ListAPIView):
+                    queryset = Book.objects.order_by("title")
+                    serializer_class = BookSerializer
+            """,
+            },
+            label="a PrimaryKeyRelatedField subclass renders author_id: no query",
+        ),
+        Valid(
+            files={
+                "blog/models.py": _SA_MODELS,
+                "blog/api.py": """
+                from sqlalchemy import select
+                from sqlalchemy.orm import Session, joinedload
+                from blog.models import Post, User
+
+                def bylines(session: Session):
+                    query = select(Post).options(joinedload(Post.author).load_only(User.name))
+                    return [p.author.name for p in session.scalars(query.limit(50))]
+            """,
+            },
+            label="joinedload(...).load_only(...): a static loader chain, the author is loaded",
+        ),
+        Valid(
+            files={
+                "blog/models.py": _SA_MODELS,
+                "blog/repository.py": """
+                from sqlalchemy import select
+                from sqlalchemy.orm import Session
+                from blog.models import Post
+
+                def recent_posts(session: Session, limit: int) -> list[Post]:
+                    return list(session.scalars(select(Post).limit(limit)))
+            """,
+            },
+            label="a helper annotated -> list[Post] hands rows to its caller; nothing serializes them",
+        ),
     )
     INVALID = (
         Invalid(
@@ -427,9 +577,133 @@ class NPlusOneRelation(ProjectRule):
             line=9,
             message="Hero.team is loaded lazily for every row",
         ),
+        Invalid(
+            files={
+                "shop/models.py": _MODELS,
+                "shop/admin.py": """
+                from django.contrib import admin
+                from shop.models import Book
+
+                @admin.register(Book)
+                class BookAdmin(admin.ModelAdmin):
+                    list_display = ("title", "author_name")
+
+                    def get_queryset(self, request):
+                        return super().get_queryset(request).filter(title__gt="")
+
+                    def author_name(self, obj):
+                        return obj.author.name
+            """,
+            },
+            path="shop/admin.py",
+            line=6,
+            message="(through list_display 'author_name')",
+        ),
+        Invalid(
+            files={
+                "shop/models.py": _MODELS,
+                "shop/migrations/0008_backfill_author_names.py": """
+                from django.db import migrations
+
+                def forwards(apps, schema_editor):
+                    Book = apps.get_model("shop.Book")
+                    for book in Book.objects.iterator():
+                        book.author_name = book.author.name
+
+                class Migration(migrations.Migration):
+                    operations = [migrations.RunPython(forwards)]
+            """,
+            },
+            path="shop/migrations/0008_backfill_author_names.py",
+            line=6,
+            message='Add .select_related("author")',
+        ),
+        Invalid(
+            files={
+                "shop/models.py": """
+                from django.db import models
+
+                class Author(models.Model):
+                    name = models.CharField(max_length=100)
+
+                class BookQuerySet(models.QuerySet):
+                    def published(self):
+                        return self.filter(published=True)
+
+                class Book(models.Model):
+                    author = models.ForeignKey(Author, on_delete=models.CASCADE)
+                    published = models.BooleanField(default=False)
+                    objects = BookQuerySet.as_manager()
+            """,
+                "shop/views.py": """
+                from shop.models import Book
+
+                def authors():
+                    return [b.author.name for b in Book.objects.published()[:50]]
+            """,
+            },
+            path="shop/views.py",
+            line=4,
+            message="Book.author is loaded lazily",
+        ),
+        Invalid(
+            files={
+                "catalog/models.py": """
+                from django.db import models
+                from treebeard.mp_tree import MP_Node
+
+                class Category(MP_Node):
+                    name = models.CharField(max_length=100)
+                    owner = models.ForeignKey("auth.User", on_delete=models.CASCADE)
+            """,
+                "catalog/views.py": """
+                from django.http import JsonResponse
+                from catalog.models import Category
+
+                def menu(request, pk):
+                    node = Category.objects.get(pk=pk)
+                    return JsonResponse({"children": [c.owner.username for c in node.get_children()]})
+            """,
+            },
+            path="catalog/views.py",
+            line=6,
+            message="every row of `node.get_children()`",
+        ),
+        Invalid(
+            files={
+                "forum/extensions.py": """
+                from flask_sqlalchemy import SQLAlchemy
+
+                db = SQLAlchemy()
+            """,
+                "forum/models.py": """
+                from forum.extensions import db
+
+                class User(db.Model):
+                    id = db.Column(db.Integer, primary_key=True)
+                    history = db.relationship("Login")
+
+                class Login(db.Model):
+                    id = db.Column(db.Integer, primary_key=True)
+                    user_id = db.Column(db.Integer, db.ForeignKey("user.id"))
+            """,
+                "forum/views.py": """
+                from forum.models import User
+
+                def last_logins():
+                    return {u.id: [h.id for h in u.history] for u in User.query.limit(50).all()}
+            """,
+            },
+            path="forum/views.py",
+            line=4,
+            message="selectinload(User.history)",
+        ),
     )
 
     def check(self, project: Project) -> Iterable[Finding]:
+        return placed(project, self._check(project), PER_ROW)
+
+    def _check(self, project: Project) -> Iterator[Finding]:
         analysis = orm_analysis(project)
         seen: set[tuple[str, str, int, str]] = set()
         for problem in analysis.of_kind("relation", "dynamic"):

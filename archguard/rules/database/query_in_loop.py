@@ -10,8 +10,9 @@ from archguard.core.orm import DbCall, FunctionFlow, Origin
 from archguard.core.rule_meta import Invalid, RuleMeta, Valid
 from archguard.graph.project import Project
 from archguard.orm.analysis import OrmAnalysis, orm_analysis
+from archguard.orm.models import Model, Relation
 from archguard.orm.resolve import Scope, class_of
-from archguard.rules.database._common import at, origin_location
+from archguard.rules.database._common import PER_ROW, at, origin_location, placed
 from archguard.rules.project_rule import ProjectRule
 
 _MODELS = """
@@ -118,6 +119,76 @@ class QueryInLoop(ProjectRule):
             },
             label="a loop over a literal of two values",
         ),
+        Valid(
+            files={
+                "shop/models.py": _MODELS,
+                "shop/services.py": """
+                from shop.models import Customer, Order
+
+                def owners(orders):
+                    customers = Customer.objects.in_bulk({o.customer_id for o in orders})
+                    return [customers.get(o.customer_id) for o in orders]
+            """,
+            },
+            label="dict.get on an in_bulk() result: one query before the loop",
+        ),
+        Valid(
+            files={
+                "shop/models.py": _MODELS,
+                "shop/services.py": """
+                from shop.models import Order
+
+                def flag_open(customers):
+                    open_orders = Order.objects.filter(status="open")
+                    if not open_orders:
+                        return []
+                    return [(c, len(open_orders), open_orders.count()) for c in customers
+                            if any(o.customer_id == c.pk for o in open_orders)]
+            """,
+            },
+            label="a queryset evaluated before the loop caches its rows: iterating and count() reuse them",
+        ),
+        Valid(
+            files={
+                "app/models.py": """
+                from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+                class Base(DeclarativeBase):
+                    pass
+
+                class Label(Base):
+                    __tablename__ = "labels"
+                    id: Mapped[int] = mapped_column(primary_key=True)
+                    name: Mapped[str]
+            """,
+                "app/services.py": """
+                from sqlalchemy.orm import Session
+                from app.models import Label
+
+                def names_by_list(session: Session, lists):
+                    labels = session.query(Label).all()
+                    return {item.id: [label.name for label in labels] for item in lists}
+            """,
+            },
+            label="rows already fetched with .all(): iterating the list runs no query",
+        ),
+        Valid(
+            files={
+                "shop/models.py": """
+                from django.db import models
+
+                class Field(models.Model):
+                    extra_data = models.JSONField(default=dict)
+            """,
+                "shop/services.py": """
+                from shop.models import Field
+
+                def options(kind):
+                    return [f.extra_data.get("select_options", []) for f in Field.objects.filter(kind=kind)]
+            """,
+            },
+            label="dict.get on a JSON field of each row, not a related manager",
+        ),
     )
     INVALID = (
         Invalid(
@@ -171,25 +242,69 @@ class QueryInLoop(ProjectRule):
             line=7,
             message="once per distinct key",
         ),
+        Invalid(
+            files={
+                "shop/models.py": """
+                from django.db import models
+
+                class Category(models.Model):
+                    parent = models.ForeignKey("self", null=True, on_delete=models.CASCADE)
+            """,
+                "shop/services.py": """
+                from shop.models import Category
+
+                def breadcrumbs(category_id):
+                    trail = []
+                    while category_id is not None:
+                        node = Category.objects.get(pk=category_id)
+                        trail.append(node)
+                        category_id = node.parent_id
+                    return trail
+            """,
+            },
+            path="shop/services.py",
+            line=6,
+            message="while loop at line 5, which follows each row to the next",
+        ),
     )
 
     def check(self, project: Project) -> Iterable[Finding]:
+        return placed(project, self._check(project), PER_ROW)
+
+    def _check(self, project: Project) -> Iterator[Finding]:
         analysis = orm_analysis(project)
         if not analysis.registry.models:
             return
+        reported: set[tuple[str, int]] = set()
+        helpers: set[tuple[str, int, str]] = set()
         for _, (module, flow) in sorted(analysis.registry.functions.items()):
-            yield from self._direct(project, analysis, module, flow)
-            yield from self._through_calls(project, analysis, module, flow)
+            for finding in (
+                *self._direct(project, analysis, module, flow),
+                *self._through_calls(project, analysis, module, flow),
+            ):
+                reported.add((finding.location.path, finding.location.line))
+                yield finding
+        # Queries a row's helper, method or serializer method runs: one finding per place
+        # the row is handed over, naming the first query (a helper called in a loop is
+        # already reported above, with the query it runs).
         for problem in analysis.of_kind("query"):
             call = problem.call
             if call is None or not problem.site.loop_line:
                 continue
             site = problem.site
+            location = at(project, site.module, site.line, site.column)
+            if (location.path, location.line) in reported or (
+                location.path,
+                location.line,
+                site.via,
+            ) in helpers:
+                continue
+            helpers.add((location.path, location.line, site.via))
             why = (
                 "bypasses the prefetch and queries again" if problem.prefetched else "runs a query"
             )
             yield self.report(
-                at(project, site.module, site.line, site.column),
+                location,
                 f"{site.via or 'a helper'} {why} (`{call.text}`) for every row of "
                 f"`{problem.query.origin.text or problem.query.model.name}`. Load what it needs with "
                 "the query (prefetch_related / Prefetch(to_attr=...) / annotate) and read it from the row.",
@@ -210,7 +325,9 @@ class QueryInLoop(ProjectRule):
                 parent = analysis.resolver.resolve(query.parent, scope)
                 if parent is None:
                     continue
-                relation = parent.model.relations.get(call.bypass.split("__")[0])
+                relation = _relation(analysis, parent.model, call.bypass)
+                if relation is None or not relation.many:
+                    continue  # ``row.data.get(key)`` on a JSON field, ``self.context.get()``
                 prefetched = call.bypass in parent.loads
                 why = (
                     f"bypasses the prefetch of `{call.bypass}` and queries again"
@@ -251,6 +368,15 @@ class QueryInLoop(ProjectRule):
             )
             severity = Severity.NOTE
             confidence = Confidence.LOW
+        elif call.walk and call.variant:
+            message = (
+                f"`{call.text}` runs once per pass of the while loop at line {call.loop_line}, "
+                "which follows each row to the next (a walk up a tree, or a work queue): one "
+                f"query per {model} reached. Fetch a whole level at once (filter(parent__in=...)), "
+                "or the whole chain in one query (a recursive CTE, or the tree library's "
+                "ancestors / descendants)."
+            )
+            severity = Severity.WARNING
         elif call.variant:
             message = (
                 f"`{call.text}` runs once per iteration of the loop at line {call.loop_line}, "
@@ -310,3 +436,15 @@ class QueryInLoop(ProjectRule):
                 confidence=confidence,
                 related=(at(project, callee_module, inner.line, inner.column, "the query"),),
             )
+
+
+def _relation(analysis: OrmAnalysis, model: Model, path: str) -> Relation | None:
+    """The last relation of ``path`` from ``model``, if every hop is one."""
+    relation = None
+    for hop in path.split("__"):
+        relation = model.relations.get(hop)
+        target = analysis.registry.models.get(relation.target) if relation is not None else None
+        if relation is None or target is None:
+            return None
+        model = target
+    return relation

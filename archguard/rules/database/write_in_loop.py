@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from archguard.core.findings import Finding
 from archguard.core.levels import Category, Confidence, Severity
@@ -10,7 +10,7 @@ from archguard.core.rule_meta import Invalid, RuleMeta, Valid
 from archguard.graph.project import Project
 from archguard.orm.analysis import orm_analysis
 from archguard.orm.resolve import Scope, class_of
-from archguard.rules.database._common import at, written_model
+from archguard.rules.database._common import PER_ROW, at, placed, written_model
 from archguard.rules.project_rule import ProjectRule
 
 _MODELS = """
@@ -157,6 +157,9 @@ class WriteInLoop(ProjectRule):
     )
 
     def check(self, project: Project) -> Iterable[Finding]:
+        return placed(project, self._check(project), PER_ROW)
+
+    def _check(self, project: Project) -> Iterator[Finding]:
         analysis = orm_analysis(project)
         registry = analysis.registry
         if not registry.models:
