@@ -20,6 +20,7 @@ from archguard.app.suppressing import (
     is_suppressed,
     unknown_suppressions,
 )
+from archguard.app.template_files import load_templates
 from archguard.config.layer_sources import contracts_from_other_tools, read_in
 from archguard.config.loading import (
     ConfigError,
@@ -179,7 +180,12 @@ def execute_scan(
     per_file = PerFile.collect(outcomes + loaded.unreadable)
     pattern_results = patterns.finish(loaded.sources)
 
-    project = _project(location, settings, rules, per_file, loaded, want_project)
+    templates = (
+        FileCache(root / settings.cache_dir, f"{__version__}|{signature}|templates")
+        if options.use_cache
+        else None
+    )
+    project = _project(location, settings, rules, per_file, loaded, want_project, templates)
     project_findings = (
         [finding for rule in rules.project for finding in rule().check(project)]
         if project is not None
@@ -283,12 +289,18 @@ def _project(
     per_file: PerFile,
     loaded: LoadedFiles,
     wanted: bool,
+    cache: FileCache | None = None,
 ) -> Project | None:
     """The project pass's picture of the code, when a project rule runs or the caller
     asks for it (an audit draws it)."""
     if not rules.project and not wanted:
         return None
-    project = build_project(per_file.facts, settings, nested_projects(location.root, loaded.files))
+    project = build_project(
+        per_file.facts,
+        settings,
+        nested_projects(location.root, loaded.files),
+        load_templates(location.root, settings, cache),
+    )
     problem = misconfigured_roots(project)
     if problem is not None and any("architecture" in r.meta.tags for r in rules.project):
         # Graph rules would pass vacuously on a graph without edges.

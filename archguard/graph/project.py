@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from archguard.config.settings import Settings
 from archguard.core.facts import ModuleFacts
+from archguard.core.orm import TemplateFacts
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -27,6 +28,8 @@ class Project:
     settings: Settings = field(default_factory=Settings)
     #: Directories below the root with a pyproject.toml of their own: services.
     nested_projects: tuple[str, ...] = ()
+    #: Template files (repo-relative path -> what their loops read), for the N+1 rules.
+    templates: dict[str, TemplateFacts] = field(default_factory=dict)
     _derived: dict[Callable[[Any], Any], Any] = field(
         default_factory=dict, compare=False, repr=False
     )

@@ -146,8 +146,26 @@ class Registry:
             for imported in facts.imports:
                 if imported.alias == parts[cut] and imported.name:
                     return ".".join([imported.module, imported.name, *parts[cut + 1 :]])
+            # ``from shop.models import *``: the first starred module that defines it.
+            rest = ".".join(parts[cut:])
+            for imported in facts.imports:
+                if imported.name == "*":
+                    candidate = f"{imported.module}.{rest}"
+                    if self._defines(candidate):
+                        return candidate
             return None
         return None
+
+    def _defines(self, name: str) -> bool:
+        """Whether ``name`` is a class or function of the project, or re-exported by
+        the module it names (one step)."""
+        if name in self.classes or name in self.functions or name in self.factories:
+            return True
+        module, _, attr = name.rpartition(".")
+        facts = self.modules.get(module)
+        return facts is not None and any(
+            i.alias == attr or (i.name == "*" and i.module != module) for i in facts.imports
+        )
 
     def model(self, name: str) -> Model | None:
         if name.startswith("apps:"):
@@ -174,11 +192,49 @@ class Registry:
                 return found
         return None
 
+    def has_method(self, cls: str, name: str) -> bool:
+        """Whether the class or a project base defines ``name`` (whatever its body)."""
+        return any(name in self.classes[owner][1].methods for owner in self.lineage(cls))
+
     def callee(self, name: str, cls: str) -> tuple[str, FunctionFlow] | None:
-        """The function a call names: ``self.method`` through ``cls``, else a function."""
+        """The function a call names: ``self.method`` through ``cls``, a method of an
+        object ``self`` holds (``self.repo.get``), ``Class.method`` through the class's
+        bases, else a function."""
         if name.startswith("self."):
-            return self.method(cls, name[len("self.") :]) if cls else None
-        return self.function(name)
+            rest = name[len("self.") :]
+            if "." not in rest:
+                return self.method(cls, rest) if cls else None
+            attribute, _, method = rest.partition(".")
+            held = self.instance_type(cls, attribute) if cls else ""
+            return self.method(held, method) if held and "." not in method else None
+        found = self.function(name)
+        if found is None and "." in name:
+            owner, _, method = name.rpartition(".")
+            if self.canonical(owner) in self.classes:
+                return self.method(owner, method)
+        return found
+
+    def instance_type(self, cls: str, attribute: str) -> str:
+        """The project class of ``self.<attribute>``: an annotated class attribute
+        (``repo: Repo``), a class attribute built from a class (``repo = Repo()``), or
+        what a method of the class assigns (``self.repo = Repo(session)``)."""
+        for owner in self.lineage(cls):
+            facts = self.classes[owner][1]
+            found = facts.attribute(attribute)
+            if found is not None:
+                if found.annotation and self.canonical(found.annotation) in self.classes:
+                    return self.canonical(found.annotation)
+                if found.value.kind is ValueKind.CALL:
+                    named = self.canonical(found.value.text)
+                    if named in self.classes:
+                        return named
+            for method in facts.methods:
+                flow = self.functions.get(f"{owner}.{method}")
+                if flow is not None:
+                    for name, held in flow[1].attribute_types:
+                        if name == attribute and self.canonical(held) in self.classes:
+                            return self.canonical(held)
+        return ""
 
     def lineage(self, cls: str) -> list[str]:
         """The class and its project bases, nearest first."""
@@ -222,8 +278,23 @@ class Registry:
 
     def view_serializer(self, view: str) -> str:
         """The serializer class a DRF view declares in ``serializer_class``, or ""."""
-        attribute = self.attribute(view, "serializer_class") if view else None
-        return self.serializer(attribute[1].text) if attribute is not None else ""
+        found = self.view_serializers(view)
+        return found[0] if found else ""
+
+    def view_serializers(self, view: str) -> list[str]:
+        """Every serializer class a DRF view may use: the ones its
+        ``get_serializer_class()`` returns, else its ``serializer_class``."""
+        if not view:
+            return []
+        method = self.method(view, "get_serializer_class")
+        if method is not None and method[1].returned_names:
+            named = [self.serializer(n) for n in method[1].returned_names]
+            found = [n for n in dict.fromkeys(named) if n]
+            if found:
+                return found
+        attribute = self.attribute(view, "serializer_class")
+        serializer = self.serializer(attribute[1].text) if attribute is not None else ""
+        return [serializer] if serializer else []
 
     def serializer_model(self, serializer: str) -> Model | None:
         """The model a ModelSerializer saves: its ``Meta.model``."""
@@ -467,6 +538,16 @@ class Registry:
         backref = value.keyword("backref")
         if backref is None:
             return None
+        target = self.models.get(relation.target)
+        columns = (
+            {
+                a.name
+                for owner in self.lineage(target.qualname)
+                for a in self.classes[owner][1].attributes
+            }
+            if target is not None
+            else set()
+        )
         if backref.kind is ValueKind.STRING:
             return Relation(
                 backref.text,
@@ -474,7 +555,7 @@ class Registry:
                 model.qualname,
                 not relation.many,
                 "sqlalchemy",
-                id_attribute=False,
+                id_attribute=f"{backref.text}_id" in columns,
             )
         if (
             backref.kind is ValueKind.CALL
@@ -482,14 +563,15 @@ class Registry:
             and backref.items[0].kind is ValueKind.STRING
         ):
             lazy = backref.keyword("lazy")
+            uselist = backref.keyword("uselist")
             return Relation(
                 backref.items[0].text,
                 relation.target,
                 model.qualname,
-                not relation.many,
+                uselist.text == "True" if uselist is not None else not relation.many,
                 "sqlalchemy",
                 _lazy(lazy),
-                id_attribute=False,
+                id_attribute=f"{backref.items[0].text}_id" in columns,
             )
         return None
 

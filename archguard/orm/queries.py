@@ -225,6 +225,14 @@ class QueryReader:
     def bound(self, expr: ast.expr) -> Bound | None:
         """The query, row or new object an expression evaluates to, if any."""
         expr = unwrap(expr)
+        if isinstance(expr, ast.IfExp):
+            # ``qs.filter(...) if q else qs``: either; the one loading more, so that a
+            # relation is reported only when neither loads it.
+            sides = [self.bound(expr.body), self.bound(expr.orelse)]
+            queries = [b for b in sides if isinstance(b, Query)]
+            if queries:
+                return max(queries, key=lambda q: (len(q.loads), q.load_all))
+            return sides[0] if sides[0] is not None else sides[1]
         root, links = chain(expr)
         start = self._root(root, links)
         if start is None:
@@ -330,6 +338,10 @@ class QueryReader:
                     and isinstance(links[index + 1], ast.Call)
                     and (link.attr in KEEP or link.attr in LOADERS or link.attr in EVALUATE)
                 ):
+                    if not path and parent.origin is Origin.PARAMETER and index == 0:
+                        # ``def apply_filters(qs): return qs.filter(...)``: the parameter
+                        # is a queryset, whose model the caller knows.
+                        return replace(parent, rows=Rows.MANY), 0
                     if not path:
                         return None
                     query = Query(
@@ -365,6 +377,15 @@ class QueryReader:
             return Query(
                 Origin.CLASS, "self", first.lineno, first.col_offset + 1, "", orm="django"
             ), 0
+        if (
+            len(links) > 1
+            and isinstance(links[1], ast.Call)
+            and first.attr not in ROW_QUERIES
+            and first.attr
+            not in ("get_queryset", "filter_queryset", "paginate_queryset", "get_serializer")
+        ):
+            # ``self.apply_filters(qs)`` / ``self._recent()``: a method of the class.
+            return self._function(f"self.{first.attr}", links[1]), 2
         if first.attr == "queryset":
             return self._class_query("queryset", first), 1
         if (
@@ -435,7 +456,15 @@ class QueryReader:
         if method == "query" and call.args:
             model = self.names.qualify(call.args[0])
             return (
-                Query(Origin.MODEL, model, call.lineno, call.col_offset + 1, "", orm="sqlalchemy")
+                Query(
+                    Origin.MODEL,
+                    model,
+                    call.lineno,
+                    call.col_offset + 1,
+                    "",
+                    orm="sqlalchemy",
+                    tuples=len(call.args) > 1,
+                )
                 if model
                 else None
             )
@@ -458,7 +487,9 @@ class QueryReader:
         if method in _SESSION_READS and call.args:
             inner = self.query(call.args[0])
             if inner is not None and method in ("scalar",):
-                return replace(inner, rows=Rows.ONE)
+                return replace(inner, rows=Rows.ONE, tuples=False)
+            if inner is not None and method in ("scalars", "stream_scalars"):
+                return replace(inner, tuples=False)  # the first column: the instances
             return inner
         return None
 
@@ -541,12 +572,33 @@ class QueryReader:
         if root.id[:1].isupper() and qualified and not qualified.startswith("builtins."):
             return NewObject(qualified), 1
         if qualified and not qualified.startswith("builtins."):
-            return Query(Origin.FUNCTION, qualified, call.lineno, call.col_offset + 1, ""), 1
+            return self._function(qualified, call), 1
         return None
+
+    def _function(self, name: str, call: ast.Call) -> Query:
+        """The value of a call of a project function or method, resolved in the project
+        pass; the queries handed to it go with it."""
+        args = tuple(self.query(a) if not isinstance(a, ast.Starred) else None for a in call.args)
+        return Query(
+            Origin.FUNCTION,
+            name,
+            call.lineno,
+            call.col_offset + 1,
+            "",
+            args=args if any(a is not None for a in args) else (),
+        )
 
     def _select(self, call: ast.Call) -> Query:
         model = self.names.qualify(call.args[0]) if call.args else ""
-        return Query(Origin.MODEL, model, call.lineno, call.col_offset + 1, "", orm="sqlalchemy")
+        return Query(
+            Origin.MODEL,
+            model,
+            call.lineno,
+            call.col_offset + 1,
+            "",
+            orm="sqlalchemy",
+            tuples=len(call.args) > 1,
+        )
 
     # -- links -------------------------------------------------------------------
 
@@ -590,6 +642,10 @@ class QueryReader:
                 return query
         if method in ("all", "fetchall") and query.orm == "sqlalchemy":
             return replace(query, evaluated=True)  # a list: iterating it runs nothing
+        if method in ("add_entity", "add_columns") and query.orm == "sqlalchemy":
+            return replace(query, tuples=True)
+        if method in ("scalars", "scalar_one", "scalar_one_or_none", "scalar"):
+            query = replace(query, tuples=False)
         if method in KEEP:
             return query
         if method in _BOUNDING:

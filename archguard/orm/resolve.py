@@ -171,16 +171,21 @@ class Resolver:
                 False,
             )
         if query.origin is Origin.FUNCTION:
-            name = query.ref
-            if name.startswith(scope.module + ".self."):
-                return None
-            found = registry.function(name)
+            found = registry.callee(query.ref, scope.cls)
             if found is None or found[1].returns is None:
                 return None
             module, flow = found
-            inner = self.resolve(
-                found[1].returns, Scope(module, class_of(module, flow.name)), depth + 1
-            )
+            # The helper's parameters bound to the queries the caller hands it:
+            # ``qs = apply_filters(qs)`` is ``qs`` with what the helper adds.
+            offset = 1 if query.ref.startswith("self.") else 0
+            params: dict[str, Resolved] = {}
+            for index, arg in enumerate(query.args):
+                if arg is not None and index + offset < len(flow.params):
+                    resolved = self.resolve(arg, scope, depth + 1)
+                    if resolved is not None:
+                        params[flow.params[index + offset]] = resolved
+            cls = scope.cls if query.ref.startswith("self.") else class_of(module, flow.name)
+            inner = self.resolve(found[1].returns, Scope(module, cls, params), depth + 1)
             return replace(inner, indirect=True) if inner is not None else None
         if query.origin is Origin.CLASS:
             return self._class_query(query.ref, scope, depth)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
 from archguard.config.globs import matches_any
@@ -57,6 +58,30 @@ def _wanted(path: str, settings: Settings) -> bool:
     if not path.endswith(".py") or any(part in DEFAULT_EXCLUDED_DIRS for part in parts[:-1]):
         return False
     return not matches_any(settings.exclude, path)
+
+
+def discover_other(root: Path, settings: Settings, wanted: Callable[[str], bool]) -> list[str]:
+    """Sorted repo-relative paths of the non-Python files under the whole project that
+    ``wanted`` accepts (templates), listed as Python files are: from git when the root
+    is a work tree, else by a walk; default excluded directories and ``exclude`` apply."""
+    root = root.resolve()
+    listed = _git_files(root)
+    if listed is None:
+        listed = []
+        base = len(str(root)) + 1
+        for current, dirs, files in os.walk(root):
+            dirs[:] = sorted(d for d in dirs if d not in DEFAULT_EXCLUDED_DIRS)
+            prefix = current[base:].replace(os.sep, "/")
+            listed.extend(f"{prefix}/{name}" if prefix else name for name in files)
+    base_dir = str(root)
+    return sorted(
+        p
+        for p in listed
+        if wanted(p)
+        and not any(part in DEFAULT_EXCLUDED_DIRS for part in PurePosixPath(p).parts[:-1])
+        and not matches_any(settings.exclude, p)
+        and os.path.isfile(f"{base_dir}/{p}")
+    )
 
 
 def discover(root: Path, targets: list[Path], settings: Settings) -> list[str]:

@@ -59,8 +59,10 @@ def origin_location(project: Project, query: Resolved) -> Location:
 
 
 def problem_related(project: Project, problem: Problem) -> tuple[Location, ...]:
-    related = [origin_location(project, problem.query)]
     site = problem.site
+    if site.template:
+        return template_related(project, problem)
+    related = [origin_location(project, problem.query)]
     origin = problem.query
     if (
         site.loop_line
@@ -68,6 +70,23 @@ def problem_related(project: Project, problem: Problem) -> tuple[Location, ...]:
         and (site.loop_module, site.loop_line) != (origin.origin_module, origin.origin.line)
     ):
         related.append(at(project, site.loop_module, site.loop_line, 1, "rows are consumed here"))
+    return tuple(related)
+
+
+def template_related(project: Project, problem: Problem) -> tuple[Location, ...]:
+    """A template's read: where it reads, where it loops, and where the query was
+    built when that is not where the finding is."""
+    site = problem.site
+    related = [
+        Location(site.template, site.template_line, 1, site.template_line, 1, "read here"),
+    ]
+    if site.loop_line != site.template_line:
+        related.append(
+            Location(site.template, site.loop_line, 1, site.loop_line, 1, "the template's loop")
+        )
+    origin = problem.query
+    if (origin.origin_module, origin.origin.line) != (site.module, site.line):
+        related.append(origin_location(project, origin))
     return tuple(related)
 
 

@@ -109,11 +109,23 @@ class NPlusOneRelation(ProjectRule):
     `write_only`, which query on every access). Rows are followed wherever they are
     consumed: `for` and `async for` loops, comprehensions, `map()`, model methods and
     helpers that a row or the whole result is handed to (two calls deep), DRF
-    serializers (`many=True`, list views, nested serializers, `source=`,
-    `SerializerMethodField`), Django admin `list_display` callables and FastAPI
-    `response_model=list[...]` schemas. Queries are followed through assignments,
-    function returns, `get_queryset()` and modules. SQLAlchemy `association_proxy`
-    attributes are read through the relation they proxy.
+    serializers (`many=True`, list views, `get_serializer_class()`, nested serializers,
+    `source=`, `SerializerMethodField`, `serializer_related_field`,
+    `build_relational_field()`), Django admin `list_display` callables (with a
+    `get_queryset()` that calls `super()`), FastAPI `response_model=list[...]` schemas
+    (fields filled from a model `@property` included), and Django and Jinja templates:
+    `{% for b in books %}{{ b.author.name }}{% endfor %}` is reported at the view's
+    query, with the template's lines as related locations (templates are read from
+    `templates/` and `jinja2/` folders, never rendered). The related rows of an object
+    handed to a function (`for line in order.lines.all()`) are judged with the caller's
+    loads, or with none when no caller is known. Queries are followed through
+    assignments, helpers that take a query and return it filtered (`qs =
+    apply_filters(qs)`), function and method returns, custom manager and queryset
+    methods, class methods, tree libraries' `get_children()`, `get_queryset()`,
+    `apps.get_model()` in data migrations, and modules. SQLAlchemy `association_proxy`
+    attributes are read through the relation they proxy; an unannotated
+    `relationship()` is a collection when the foreign key is on the other side.
+    Tests and scripts are not reported; migrations are, as notes.
 
     A `select_related`, `prefetch_related`, `Prefetch`, `prefetch_related_objects`,
     `list_select_related`, `fetch_mode(FETCH_PEERS)`, loader option or eager `lazy=`
@@ -416,6 +428,65 @@ class NPlusOneRelation(ProjectRule):
             },
             label="a helper annotated -> list[Post] hands rows to its caller; nothing serializes them",
         ),
+        Valid(
+            files={
+                "shop/models.py": _MODELS,
+                "shop/views.py": """
+                from django.shortcuts import render
+                from shop.models import Book
+
+                def book_list(request):
+                    books = Book.objects.select_related("author").prefetch_related("tags")[:50]
+                    return render(request, "shop/book_list.html", {"books": books})
+            """,
+                "shop/templates/shop/book_list.html": """
+                {% for b in books %}
+                  <li>{{ b.title }} by {{ b.author.name }}
+                  {% for t in b.tags.all %}<span>{{ t.name }}</span>{% endfor %}</li>
+                {% endfor %}
+            """,
+            },
+            label="the fixed twin: the template's relations are loaded with the view's query",
+        ),
+        Valid(
+            files={
+                "shop/models.py": _MODELS,
+                "shop/render.py": """
+                def author_names(author):
+                    return [book.title for book in author.books.all()]
+            """,
+                "shop/views.py": """
+                from django.http import JsonResponse
+                from shop.models import Author
+                from shop.render import author_names
+
+                def author(request, pk):
+                    found = Author.objects.prefetch_related("books").get(pk=pk)
+                    return JsonResponse({"titles": author_names(found)})
+            """,
+            },
+            label="a helper looping over a parameter's related rows, handed an object that prefetched them",
+        ),
+        Valid(
+            files={
+                "shop/models.py": _MODELS,
+                "shop/filters.py": """
+                def with_author(books):
+                    return books.select_related("author")
+            """,
+                "shop/views.py": """
+                from django.http import JsonResponse
+                from shop.filters import with_author
+                from shop.models import Book
+
+                def book_list(request):
+                    books = Book.objects.filter(title__icontains=request.GET.get("q", ""))
+                    books = with_author(books)
+                    return JsonResponse({"authors": [b.author.name for b in books[:50]]})
+            """,
+            },
+            label="the fixed twin: a helper adds select_related() to the query handed to it",
+        ),
     )
     INVALID = (
         Invalid(
@@ -698,6 +769,176 @@ class NPlusOneRelation(ProjectRule):
             line=4,
             message="selectinload(User.history)",
         ),
+        Invalid(
+            files={
+                "shop/models.py": _MODELS,
+                "shop/views.py": """
+                from django.shortcuts import render
+                from shop.models import Book
+
+                def book_list(request):
+                    books = Book.objects.filter(title__icontains=request.GET.get("q", ""))
+                    return render(request, "shop/book_list.html", {"books": books})
+            """,
+                "shop/templates/shop/book_list.html": """
+                {% for b in books %}
+                  <li>{{ b.title }} by {{ b.author.name|upper }}
+                  {% for t in b.tags.all %}<span>{{ t.name }}</span>{% endfor %}</li>
+                {% endfor %}
+            """,
+            },
+            path="shop/views.py",
+            line=5,
+            message="(in the template shop/templates/shop/book_list.html, line",
+        ),
+        Invalid(
+            files={
+                "forum/extensions.py": """
+                from flask_sqlalchemy import SQLAlchemy
+
+                db = SQLAlchemy()
+            """,
+                "forum/models.py": _FLASK_MODELS,
+                "forum/views.py": """
+                from flask import Blueprint, render_template
+                from forum.models import Topic
+
+                bp = Blueprint("forum", __name__)
+
+                @bp.get("/topics")
+                def topics():
+                    page = Topic.query.order_by(Topic.id.desc()).paginate(per_page=20)
+                    return render_template("forum/topics.html", page=page)
+            """,
+                "forum/templates/forum/topics.html": """
+                {% for topic in page.items %}
+                  <a href="/t/{{ topic.id }}">{{ topic.author.username }}</a>
+                {% endfor %}
+            """,
+            },
+            path="forum/views.py",
+            line=8,
+            message="Topic.author is loaded lazily",
+        ),
+        Invalid(
+            files={
+                "shop/models.py": _MODELS,
+                "shop/render.py": """
+                def author_names(author):
+                    return [(book.title, [t.name for t in book.tags.all()]) for book in author.books.all()]
+            """,
+            },
+            path="shop/render.py",
+            line=2,
+            message="Book.tags is loaded lazily for every row of `author.books.all()`",
+        ),
+        Invalid(
+            files={
+                "shop/models.py": _MODELS,
+                "shop/filters.py": """
+                def narrow(books, query):
+                    return books.filter(title__icontains=query) if query else books
+            """,
+                "shop/views.py": """
+                from django.http import JsonResponse
+                from shop.filters import narrow
+                from shop.models import Book
+
+                def book_list(request):
+                    books = Book.objects.all()
+                    books = narrow(books, request.GET.get("q"))
+                    return JsonResponse({"authors": [b.author.name for b in books[:50]]})
+            """,
+            },
+            path="shop/views.py",
+            line=8,
+            message="Book.author is loaded lazily",
+        ),
+        Invalid(
+            files={
+                "shop/models.py": _MODELS,
+                "shop/serializers.py": """
+                from rest_framework import serializers
+                from shop.models import *  # noqa: F403
+
+                class AuthorSerializer(serializers.ModelSerializer):
+                    class Meta:
+                        model = Author
+                        fields = ["name"]
+
+                class BookSerializer(serializers.ModelSerializer):
+                    class Meta:
+                        model = Book
+                        fields = ["id", "title", "author"]
+
+                    def build_relational_field(self, field_name, relation_info):
+                        return AuthorSerializer, {}
+            """,
+                "shop/views.py": """
+                from rest_framework import generics
+                from shop import serializers
+                from shop.models import Book
+
+                class BookList(generics.ListAPIView):
+                    queryset = Book.objects.order_by("title")
+                    serializer_class = serializers.BookSerializer
+            """,
+            },
+            path="shop/views.py",
+            line=7,
+            message="Book.author is loaded lazily",
+        ),
+        Invalid(
+            files={
+                "blog/models.py": """
+                from sqlalchemy import ForeignKey
+                from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+                class Base(DeclarativeBase):
+                    pass
+
+                class User(Base):
+                    __tablename__ = "users"
+                    id: Mapped[int] = mapped_column(primary_key=True)
+                    name: Mapped[str]
+
+                class Post(Base):
+                    __tablename__ = "posts"
+                    id: Mapped[int] = mapped_column(primary_key=True)
+                    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+                    author: Mapped[User] = relationship()
+
+                    @property
+                    def byline(self) -> str:
+                        return self.author.name
+            """,
+                "blog/schemas.py": """
+                from pydantic import BaseModel, ConfigDict
+
+                class PostOut(BaseModel):
+                    model_config = ConfigDict(from_attributes=True)
+                    id: int
+                    byline: str
+            """,
+                "blog/api.py": """
+                from fastapi import APIRouter, Depends
+                from sqlalchemy import select
+                from sqlalchemy.orm import Session
+                from blog.db import get_db
+                from blog.models import Post
+                from blog.schemas import PostOut
+
+                router = APIRouter()
+
+                @router.get("/posts", response_model=list[PostOut])
+                def posts(db: Session = Depends(get_db), limit: int = 20):
+                    return db.scalars(select(Post).limit(limit)).all()
+            """,
+            },
+            path="blog/api.py",
+            line=12,
+            message="Post.author is loaded lazily",
+        ),
     )
 
     def check(self, project: Project) -> Iterable[Finding]:
@@ -705,10 +946,10 @@ class NPlusOneRelation(ProjectRule):
 
     def _check(self, project: Project) -> Iterator[Finding]:
         analysis = orm_analysis(project)
-        seen: set[tuple[str, str, int, str]] = set()
+        seen: set[tuple[str, str, str, int, str]] = set()
         for problem in analysis.of_kind("relation", "dynamic"):
             site = problem.site
-            key = (site.module, site.function, site.loop_line, problem.path)
+            key = (site.module, site.function, site.template, site.loop_line, problem.path)
             if key in seen:
                 continue
             seen.add(key)
@@ -722,6 +963,8 @@ class NPlusOneRelation(ProjectRule):
         many = relation is not None and relation.many
         target = dotted(query, problem.path)
         via = f" (through {site.via})" if site.via else ""
+        if site.template:
+            via = f" (in the template {site.template}, line {site.template_line})"
         origin = query.origin.text or f"{query.model.name} rows"
         severity = self.meta.severity
         confidence = Confidence.MEDIUM if query.indirect or site.via else Confidence.HIGH

@@ -10,9 +10,16 @@ from archguard.core.orm import DbCall, FunctionFlow, Origin
 from archguard.core.rule_meta import Invalid, RuleMeta, Valid
 from archguard.graph.project import Project
 from archguard.orm.analysis import OrmAnalysis, orm_analysis
+from archguard.orm.consumption import memoised
 from archguard.orm.models import Model, Relation
 from archguard.orm.resolve import Scope, class_of
-from archguard.rules.database._common import PER_ROW, at, origin_location, placed
+from archguard.rules.database._common import (
+    PER_ROW,
+    at,
+    origin_location,
+    placed,
+    problem_related,
+)
 from archguard.rules.project_rule import ProjectRule
 
 _MODELS = """
@@ -27,17 +34,6 @@ _MODELS = """
         status = models.CharField(max_length=20)
 """
 
-#: Decorators that memoise a function per argument.
-_CACHES = frozenset(
-    {
-        "functools.lru_cache",
-        "functools.cache",
-        "cachetools.cached",
-        "cachetools.func.lru_cache",
-        "cachetools.func.ttl_cache",
-    }
-)
-
 
 class QueryInLoop(ProjectRule):
     """
@@ -45,8 +41,14 @@ class QueryInLoop(ProjectRule):
     Finds ORM queries evaluated inside a loop body: `get`, `filter(...).first()`,
     `count()`, `exists()`, `aggregate()`, iterating a fresh queryset, SQLAlchemy
     `session.get`, `session.execute`, `scalars`, `Model.query...first()` and their
-    async forms, calls of project functions that run such a query, and related-manager
-    calls such as `.filter()` or `.first()` that ignore a `prefetch_related` cache.
+    async forms, calls of project functions and methods that run such a query (module
+    functions, `self._helper()`, class methods, and repository objects held in a local
+    variable, an annotated parameter or an attribute set in `__init__`), and
+    related-manager calls such as `.filter()` or `.first()` that ignore a
+    `prefetch_related` cache. Rows fetched before the loop (`.all()` of a select,
+    `list(qs)`, a queryset already iterated) are not fetched again, and `.get()` on an
+    `in_bulk()` dict is a lookup. A `while` loop that walks from row to row (`node =
+    node.parent`) or drains a work queue varies with every pass.
     A query whose arguments depend on the loop variable (loop-variant) is a warning,
     with a bulk fetch as the fix; a loop-invariant query is a note: hoist it. Loops
     over small literals (`for kind in ("a", "b")`, `range(3)`) are not reported. A
@@ -266,6 +268,54 @@ class QueryInLoop(ProjectRule):
             line=6,
             message="while loop at line 5, which follows each row to the next",
         ),
+        Invalid(
+            files={
+                "shop/models.py": _MODELS,
+                "shop/repositories.py": """
+                from shop.models import Customer
+
+                class CustomerRepository:
+                    def by_email(self, email):
+                        return Customer.objects.filter(email=email).first()
+            """,
+                "shop/services.py": """
+                from shop.repositories import CustomerRepository
+
+                class ReceiptService:
+                    def __init__(self):
+                        self.customers = CustomerRepository()
+
+                    def owners(self, emails):
+                        return [self.customers.by_email(e) for e in emails]
+            """,
+            },
+            path="shop/services.py",
+            line=8,
+            message="in CustomerRepository.by_email()",
+        ),
+        Invalid(
+            files={
+                "shop/models.py": """
+                from django.db import models
+
+                class Customer(models.Model):
+                    email = models.EmailField(unique=True)
+
+                    @classmethod
+                    def for_email(cls, email):
+                        return cls.objects.filter(email__iexact=email).first()
+            """,
+                "shop/services.py": """
+                from shop.models import Customer
+
+                def owners(emails):
+                    return {e: Customer.for_email(e) for e in emails}
+            """,
+            },
+            path="shop/services.py",
+            line=4,
+            message="Customer.for_email()",
+        ),
     )
 
     def check(self, project: Project) -> Iterable[Finding]:
@@ -303,14 +353,24 @@ class QueryInLoop(ProjectRule):
             why = (
                 "bypasses the prefetch and queries again" if problem.prefetched else "runs a query"
             )
+            who = site.via or "a helper"
+            if site.template:
+                who = f"A method read in the template {site.template} (line {site.template_line})"
+            severity, confidence = None, Confidence.LOW if site.custom else Confidence.MEDIUM
+            once = ""
+            if site.memoised:
+                severity, confidence = Severity.NOTE, Confidence.LOW
+                once = " (it is cached per argument: once per distinct row on a cold cache)"
             yield self.report(
                 location,
-                f"{site.via or 'a helper'} {why} (`{call.text}`) for every row of "
-                f"`{problem.query.origin.text or problem.query.model.name}`. Load what it needs with "
-                "the query (prefetch_related / Prefetch(to_attr=...) / annotate) and read it from the row.",
+                f"{who} {why} (`{call.text}`) for every row of "
+                f"`{problem.query.origin.text or problem.query.model.name}`{once}. Load what it "
+                "needs with the query (prefetch_related / Prefetch(to_attr=...) / annotate) and "
+                "read it from the row.",
                 key=f"{site.function}:{site.via}:{call.text}",
-                confidence=Confidence.LOW if site.custom else Confidence.MEDIUM,
-                related=(origin_location(project, problem.query),),
+                severity=severity,
+                confidence=confidence,
+                related=problem_related(project, problem),
             )
 
     def _direct(
@@ -424,7 +484,7 @@ class QueryInLoop(ProjectRule):
                 continue
             severity = Severity.WARNING if call.variant else Severity.NOTE
             confidence = Confidence.MEDIUM
-            if call.memoised or any(d.text in _CACHES for d in callee.decorators):
+            if call.memoised or memoised(callee):
                 severity, confidence = Severity.NOTE, Confidence.LOW  # once per distinct key
             yield self.report(
                 at(project, module, call.line, call.column),

@@ -43,6 +43,15 @@ _SUGGEST = {
     "execute": "one insert()/update() with a list of parameter sets (executemany)",
 }
 
+#: The same for a SQLAlchemy model's own ``save()`` / ``delete()`` helpers, which
+#: usually commit.
+_SA_SUGGEST = {
+    "save": "session.add_all() and one commit() after the loop (a save() that commits makes "
+    "each row its own transaction)",
+    "delete": "one delete(Model).where(Model.id.in_(...)) statement, or session.delete() per row "
+    "and one commit() after the loop",
+}
+
 
 class WriteInLoop(ProjectRule):
     """
@@ -173,9 +182,12 @@ class WriteInLoop(ProjectRule):
                 model = written_model(analysis, scope, call)
                 if model is None and not (sqlalchemy and call.op in ("commit", "flush", "execute")):
                     continue
-                overrides = model is not None and "save" in model.facts.methods
+                django = model is not None and model.orm == "django"
+                overrides = django and model is not None and "save" in model.facts.methods
                 severity = Severity.NOTE if overrides else Severity.WARNING
                 suggestion = _SUGGEST.get(call.op, "one bulk operation after the loop")
+                if model is not None and model.orm == "sqlalchemy" and call.op in _SA_SUGGEST:
+                    suggestion = _SA_SUGGEST[call.op]
                 if call.bypass:
                     suggestion = f"bulk_create() on the through model of `{call.bypass}`"
                 message = (
