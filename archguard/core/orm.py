@@ -109,6 +109,9 @@ class Query:
     #: Rows are tuples whose first item is the model's instance: ``add_entity()``,
     #: ``select(Post, User)`` executed.
     tuples: bool = False
+    #: For ``RELATED``: fetched by a query of its own (``row.tags.order_by(...)``), so
+    #: nothing the parent prefetched applies to its rows.
+    refetched: bool = False
 
 
 class UseKind(str, Enum):
@@ -318,6 +321,9 @@ class ClassFacts:
     #: Rows are tuples whose first item is the model's instance: ``add_entity()``,
     #: ``select(Post, User)`` executed.
     tuples: bool = False
+    #: For ``RELATED``: fetched by a query of its own (``row.tags.order_by(...)``), so
+    #: nothing the parent prefetched applies to its rows.
+    refetched: bool = False
 
     def attribute(self, name: str) -> ClassAttribute | None:
         for attribute in self.attributes:

@@ -103,6 +103,8 @@ class Problem:
     call: DbCall | None = None
     #: A bypassing related-manager call on a prefetched relation.
     prefetched: bool = False
+    #: Paths below ``path`` that a nested serializer reads too, to load with it.
+    below: tuple[str, ...] = ()
 
 
 class Consumption:
@@ -267,7 +269,7 @@ class Consumption:
         """A row of ``parent.rel.all()`` inside a loop over the parent: reads are
         checked against the parent query's loads with the relation as prefix."""
         parent = query.parent
-        if parent is None or parent.origin is Origin.PARAMETER or not query.ref:
+        if parent is None or parent.origin is Origin.PARAMETER or not query.ref or query.refetched:
             return resolved, ""
         outer = self.resolver.resolve(parent, scope)
         if outer is None:
@@ -583,10 +585,23 @@ class Consumption:
             callee = self._field_class(value.text)
             nested = self._serializer_class(value.text, Scope(registry.classes[owner][0]))
             if nested:
+                before = len(self.problems)
                 self._read(query, prefix, source, "all" if many else "", site, depth)
                 relation = self._relation_at(model, source)
-                if relation is not None:
-                    self._serializer(nested, query, _join(prefix, source), site, depth + 1)
+                path = _join(prefix, source)
+                if relation is None:
+                    continue
+                if self._loaded(query, path, relation) or len(self.problems) == before:
+                    self._serializer(nested, query, path, site, depth + 1)
+                    continue
+                # The nested relation itself is not loaded: what its serializer reads
+                # below it is one fix with it (a Prefetch with its own loads), not a
+                # finding per path.
+                reported = len(self.problems)
+                self._serializer(nested, query, path, site, depth + 1)
+                below = tuple(sorted({p.path for p in self.problems[reported:]}))
+                del self.problems[reported:]
+                self.problems[-1] = replace(self.problems[-1], below=below)
             elif callee == "SerializerMethodField":
                 method_name = value.keyword("method_name")
                 method = method_name.text if method_name is not None else f"get_{name}"

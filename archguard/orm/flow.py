@@ -332,6 +332,7 @@ class FlowBuilder:
                     self.loops[-1].tainted.add(name)
             if isinstance(target, ast.Name):
                 self.depth[target.id] = len(self.loops)
+                self.reader.remember_prefetch(target.id, value)
             if isinstance(target, ast.Name) and bound is not None:
                 self.env[target.id] = (
                     bound

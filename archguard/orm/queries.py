@@ -13,6 +13,7 @@ import ast
 from dataclasses import dataclass, replace
 
 from archguard.core.orm import (
+    PREFETCH_BYPASS,
     Keyword,
     Origin,
     Query,
@@ -221,6 +222,21 @@ class QueryReader:
         self.sessions = sessions
         #: The qualified class the function is a method of ("" for a function).
         self.cls = cls
+        #: ``Prefetch(...)`` objects bound to local names: the paths each loads.
+        self.prefetches: dict[str, tuple[str, ...]] = {}
+
+    def remember_prefetch(self, name: str, value: ast.expr) -> None:
+        """``name = Prefetch("actions", queryset=...)``: its paths, for a later loader."""
+        found = None
+        if isinstance(value, ast.Call) and self.names.qualify(value.func).rsplit(".", 1)[-1] in (
+            "Prefetch",
+            "GenericPrefetch",
+        ):
+            found = self._prefetch(value)
+        if found is None:
+            self.prefetches.pop(name, None)
+        else:
+            self.prefetches[name] = tuple(found)
 
     def bound(self, expr: ast.expr) -> Bound | None:
         """The query, row or new object an expression evaluates to, if any."""
@@ -618,6 +634,13 @@ class QueryReader:
             if method == "values":
                 return replace(query, rows=Rows.MANY, evaluated=True)
             return None
+        if (
+            query.origin is Origin.RELATED
+            and query.ref
+            and method in PREFETCH_BYPASS | {"distinct", "reverse", "only", "defer"}
+        ):
+            # ``row.tags.order_by(...)``: a new query, whatever the parent prefetched.
+            query = replace(query, refetched=True)
         if query.rows is Rows.DICTS and method in KEEP | _BOUNDING:
             return replace(query, bounded=query.bounded or method in _BOUNDING)
         if query.rows is not Rows.MANY and method not in ("all", "scalars", "unique"):
@@ -699,6 +722,8 @@ class QueryReader:
         literal = string(arg)
         if literal is not None:
             return lookup_prefixes(literal) if literal != "*" else ["*"]
+        if isinstance(arg, ast.Name) and arg.id in self.prefetches:
+            return list(self.prefetches[arg.id])  # ``action_prefetch = Prefetch(...)``
         if isinstance(arg, ast.Name) and arg.id in self.env:
             return None
         if isinstance(arg, ast.Call):

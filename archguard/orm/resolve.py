@@ -222,7 +222,9 @@ class Resolver:
                 return None
             model = target
         prefix = path + "__"
-        loads = frozenset(p[len(prefix) :] for p in parent.loads if p.startswith(prefix))
+        loads = frozenset(
+            p[len(prefix) :] for p in parent.loads if p.startswith(prefix) and not query.refetched
+        )
         return Resolved(
             model,
             loads,

@@ -487,6 +487,21 @@ class NPlusOneRelation(ProjectRule):
             },
             label="the fixed twin: a helper adds select_related() to the query handed to it",
         ),
+        Valid(
+            files={
+                "shop/models.py": _MODELS,
+                "shop/services.py": """
+                from django.db.models import Prefetch
+                from shop.models import Author, Book
+
+                def catalogue():
+                    books = Prefetch("books", queryset=Book.objects.order_by("title").prefetch_related("tags"))
+                    authors = Author.objects.prefetch_related(books)
+                    return {a.name: [b.tags.count() for b in a.books.all()] for a in authors}
+            """,
+            },
+            label="the fixed twin: a Prefetch object bound to a name, its rows read with .all()",
+        ),
     )
     INVALID = (
         Invalid(
@@ -939,6 +954,23 @@ class NPlusOneRelation(ProjectRule):
             line=12,
             message="Post.author is loaded lazily",
         ),
+        Invalid(
+            files={
+                "shop/models.py": _MODELS,
+                "shop/services.py": """
+                from django.db.models import Prefetch
+                from shop.models import Author, Book
+
+                def catalogue():
+                    books = Prefetch("books", queryset=Book.objects.select_related("author"))
+                    authors = Author.objects.prefetch_related(books)
+                    return {a.name: [b.tags.count() for b in a.books.order_by("title")] for a in authors}
+            """,
+            },
+            path="shop/services.py",
+            line=7,
+            message="every row of `a.books.order_by('title')`",
+        ),
     )
 
     def check(self, project: Project) -> Iterable[Finding]:
@@ -980,6 +1012,16 @@ class NPlusOneRelation(ProjectRule):
             fix = load_fix(registry, query, problem.path)
             cost = "a query per row" if not many else "a query per row for the collection"
             message = f"{target} is loaded lazily for every row of `{origin}`{via}: {cost}. Add {fix} to the query."
+            if problem.below:
+                inner = [p[len(problem.path) + 2 :].replace("__", ".") for p in problem.below]
+                shown = ", ".join(inner[:5]) + (
+                    f" and {len(inner) - 5} more" if len(inner) > 5 else ""
+                )
+                message += (
+                    f" Its nested serializer also reads {shown} from each of them: load those in "
+                    f'the same prefetch (Prefetch("{problem.path}", queryset=...) with its own '
+                    "select_related / prefetch_related)."
+                )
             last = problem.path.rsplit("__", 1)[-1]
             if any(j == last for j in query.origin.joins):
                 message += (

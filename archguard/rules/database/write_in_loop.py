@@ -43,6 +43,22 @@ _SUGGEST = {
     "execute": "one insert()/update() with a list of parameter sets (executemany)",
 }
 
+#: Writes that are already the fix when looped over batches (``session.add()`` only
+#: stages; ``bulk_update(batch, ...)`` per batch of 500 is how batching is written).
+_BATCHED = frozenset(
+    {
+        "add",
+        "add_all",
+        "merge",
+        "bulk_create",
+        "bulk_update",
+        "abulk_create",
+        "abulk_update",
+        "bulk_save_objects",
+        "bulk_insert_mappings",
+        "bulk_update_mappings",
+    }
+)
 #: The same for a SQLAlchemy model's own ``save()`` / ``delete()`` helpers, which
 #: usually commit.
 _SA_SUGGEST = {
@@ -129,6 +145,38 @@ class WriteInLoop(ProjectRule):
             },
             label="add() per row stages; one commit at the end",
         ),
+        Valid(
+            files={
+                "shop/models.py": _MODELS,
+                "shop/imports.py": """
+                from shop.models import Product
+
+                def reprice(products, factor):
+                    batch = []
+                    for product in products:
+                        product.price = product.price * factor
+                        batch.append(product)
+                        if len(batch) == 500:
+                            Product.objects.bulk_update(batch, ["price"])
+                            batch = []
+                    Product.objects.bulk_update(batch, ["price"])
+            """,
+            },
+            label="bulk_update() per batch of 500 is the batching, not a write per row",
+        ),
+        Valid(
+            files={
+                "shop/models.py": _MODELS,
+                "shop/tests/test_imports.py": """
+                from shop.models import Product
+
+                def test_prices_are_kept():
+                    for sku in ("a", "b", "c", "d"):
+                        Product.objects.create(sku=sku, price=1)
+            """,
+            },
+            label="test set-up: writes in a test's loop cost a test run, not a request",
+        ),
     )
     INVALID = (
         Invalid(
@@ -177,7 +225,7 @@ class WriteInLoop(ProjectRule):
         for _, (module, flow) in sorted(registry.functions.items()):
             scope = Scope(module, class_of(module, flow.name))
             for call in flow.calls:
-                if not call.write or not call.loop_line or call.op in ("add", "add_all", "merge"):
+                if not call.write or not call.loop_line or call.op in _BATCHED:
                     continue
                 model = written_model(analysis, scope, call)
                 if model is None and not (sqlalchemy and call.op in ("commit", "flush", "execute")):
