@@ -344,6 +344,16 @@ class Consumption:
     def _loaded(self, query: Resolved, path: str, relation: Relation) -> bool:
         if relation.lazy in EAGER or path in query.loads:
             return True
+        parent_path, _, last = path.rpartition("__")
+        if parent_path:
+            # ``author.books.all()[i].author``: the row of a collection points back at
+            # the parent it was read through, which is already loaded.
+            parent = self._relation_at(query.model, parent_path)
+            if parent is not None and last in (
+                parent.back,
+                self.resolver.back_populates(parent),
+            ):
+                return True
         if query.load_all:
             if relation.orm == "sqlalchemy":
                 return "__" not in path

@@ -138,6 +138,8 @@ class _Loop:
     tainted: set[str]
     #: A ``while`` loop: each pass follows from the last (a walk or a work queue).
     walk: bool = False
+    #: For a ``while``: the names its test reads.
+    tested: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -204,6 +206,8 @@ class FlowBuilder:
         #: The ``if`` arms open around the statement: (the ``if``'s line, 0 body / 1 else).
         self.branch: list[tuple[int, int]] = []
         self.guarded = 0
+        #: Inside a retry-until-free query (see ``_retries``): not per row.
+        self.retry = 0
         self.state = _State(paginated=bool(set(self.params) & _PAGE_PARAMS))
         self._consumed: set[int] = set()
 
@@ -259,7 +263,10 @@ class FlowBuilder:
             # A walk (``node = node.parent``) or a work queue (``item = queue.pop()``)
             # changes its variables every pass: they are what the loop varies.
             carried = {n for child in stmt.body for n in _assigned(child)}
-            self._loop(stmt.lineno, carried, lambda: self._body(stmt.body), walk=True)
+            tested = frozenset(n.id for n in ast.walk(stmt.test) if isinstance(n, ast.Name))
+            self._loop(
+                stmt.lineno, carried, lambda: self._body(stmt.body), walk=True, tested=tested
+            )
             self._body(stmt.orelse)
         elif isinstance(stmt, (ast.With, ast.AsyncWith)):
             self._with(stmt)
@@ -305,7 +312,10 @@ class FlowBuilder:
         targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
         memo = any(isinstance(t, ast.Subscript) for t in targets)  # ``cache[key] = query``
         self.memo += memo
+        retry = self._retries(list(targets), value)
+        self.retry += retry
         self._expr(value)
+        self.retry -= retry
         self.memo -= memo
         bound = self.reader.bound(value) if not isinstance(stmt, ast.AugAssign) else None
         tainted = self._mentions_tainted(value)
@@ -341,6 +351,20 @@ class FlowBuilder:
                 )
             if isinstance(target, ast.Name) and _creates_session(value, self.names):
                 self.sessions.add(target.id)
+
+    def _retries(self, targets: list[ast.expr], value: ast.expr) -> bool:
+        """``while taken is not None: value = new(); taken = Token.query.filter_by(
+        value=value).first()``: the loop goes round again only while the query finds a
+        row, and each pass asks about a fresh value, not the last row: a retry until a
+        free value, which runs once in practice, not once per row."""
+        loop = self.loops[-1] if self.loops else None
+        if loop is None or not loop.walk:
+            return False
+        names = {n for t in targets for n in _target_names(t)}
+        if not names & loop.tested:
+            return False
+        mentioned = {n.id for n in ast.walk(value) if isinstance(n, ast.Name)}
+        return not names & mentioned and self.reader.query(value) is not None
 
     def _track_context(self, targets: list[ast.expr], value: ast.expr) -> None:
         """Dicts that may become a template context: ``context = {...}`` and
@@ -441,8 +465,15 @@ class FlowBuilder:
         ):
             self.env[node.id] = replace(bound, evaluated=True)
 
-    def _loop(self, line: int, tainted: set[str], visit: object, walk: bool = False) -> None:
-        self.loops.append(_Loop(line, tainted, walk))
+    def _loop(
+        self,
+        line: int,
+        tainted: set[str],
+        visit: object,
+        walk: bool = False,
+        tested: frozenset[str] = frozenset(),
+    ) -> None:
+        self.loops.append(_Loop(line, tainted, walk, tested))
         try:
             visit()  # type: ignore[operator]
         finally:
@@ -934,7 +965,7 @@ class FlowBuilder:
         target: str = "",
         bypass: str = "",
     ) -> None:
-        loop = self.loops[-1] if self.loops else None
+        loop = self.loops[-1] if self.loops and not self.retry else None
         self.state.calls.append(
             DbCall(
                 op=op,

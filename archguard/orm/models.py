@@ -73,6 +73,10 @@ class Relation:
     #: ``<name>_id`` is readable without a query.
     id_attribute: bool = True
     line: int = 0
+    #: For a collection: the relation on its rows that points back to the owner
+    #: (``book.author`` for ``author.books``). Rows read through the collection have it
+    #: set already: Django attaches the parent, SQLAlchemy finds it in the identity map.
+    back: str = ""
 
 
 @dataclass
@@ -533,7 +537,13 @@ class Registry:
             if "%(" in name:
                 name = name.replace("%(class)s", model.name.lower())
             return Relation(
-                name, relation.target, model.qualname, not one, "django", id_attribute=False
+                name,
+                relation.target,
+                model.qualname,
+                not one,
+                "django",
+                id_attribute=False,
+                back=relation.name,
             )
         backref = value.keyword("backref")
         if backref is None:
@@ -556,6 +566,7 @@ class Registry:
                 not relation.many,
                 "sqlalchemy",
                 id_attribute=f"{backref.text}_id" in columns,
+                back=relation.name if not relation.many else "",
             )
         if (
             backref.kind is ValueKind.CALL
@@ -572,6 +583,7 @@ class Registry:
                 "sqlalchemy",
                 _lazy(lazy),
                 id_attribute=f"{backref.items[0].text}_id" in columns,
+                back=relation.name if not relation.many else "",
             )
         return None
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from archguard.core.orm import Origin, Query, Rows, ValueKind, lookup_prefixes
-from archguard.orm.models import Model, Registry
+from archguard.orm.models import Model, Registry, Relation
 
 _DEPTH = 4
 #: Manager, queryset and model methods of well-known libraries that return a queryset
@@ -213,6 +213,7 @@ class Resolver:
     def related(self, parent: Resolved, path: str, query: Query) -> Resolved | None:
         """The rows of ``parent``'s relation ``path``, with the loads under it."""
         model = parent.model
+        relation = None
         for hop in path.split("__"):
             relation = model.relations.get(hop)
             if relation is None:
@@ -225,6 +226,11 @@ class Resolver:
         loads = frozenset(
             p[len(prefix) :] for p in parent.loads if p.startswith(prefix) and not query.refetched
         )
+        back = relation.back if relation is not None else ""
+        if not back and relation is not None and relation.orm == "sqlalchemy":
+            back = self.back_populates(relation)
+        if back:
+            loads |= {back}  # ``book.author`` of ``author.books``: the parent, already there
         return Resolved(
             model,
             loads,
@@ -237,6 +243,18 @@ class Resolver:
             False,
             True,
         )
+
+    def back_populates(self, relation: Relation) -> str:
+        """The many-to-one relation of a SQLAlchemy collection's rows that
+        ``back_populates`` pairs with it."""
+        owner = self.registry.models.get(relation.owner)
+        target = self.registry.models.get(relation.target)
+        if owner is None or target is None or not relation.many:
+            return ""
+        attribute = owner.facts.attribute(relation.name)
+        partner = attribute.value.keyword("back_populates") if attribute is not None else None
+        found = target.relations.get(partner.text) if partner is not None else None
+        return found.name if found is not None and not found.many else ""
 
     def _class_query(self, ref: str, scope: Scope, depth: int) -> Resolved | None:
         if not scope.cls:

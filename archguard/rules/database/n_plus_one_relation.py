@@ -502,6 +502,20 @@ class NPlusOneRelation(ProjectRule):
             },
             label="the fixed twin: a Prefetch object bound to a name, its rows read with .all()",
         ),
+        Valid(
+            files={
+                "shop/models.py": _MODELS,
+                "shop/views.py": """
+                from django.http import JsonResponse
+                from shop.models import Author
+
+                def author(request, pk):
+                    found = Author.objects.get(pk=pk)
+                    return JsonResponse({"books": [(b.title, b.author.name) for b in found.books.order_by("title")]})
+            """,
+            },
+            label="a book read through author.books points back at that author: Django attaches it",
+        ),
     )
     INVALID = (
         Invalid(

@@ -191,6 +191,28 @@ class QueryInLoop(ProjectRule):
             },
             label="dict.get on a JSON field of each row, not a related manager",
         ),
+        Valid(
+            files={
+                "shop/models.py": """
+                from django.db import models
+
+                class Coupon(models.Model):
+                    code = models.CharField(max_length=12, unique=True)
+            """,
+                "shop/services.py": """
+                import secrets
+                from shop.models import Coupon
+
+                def new_code():
+                    taken = True
+                    while taken:
+                        code = secrets.token_hex(6)
+                        taken = Coupon.objects.filter(code=code).exists()
+                    return code
+            """,
+            },
+            label="a retry until a free value: the loop goes round again only on a collision",
+        ),
     )
     INVALID = (
         Invalid(

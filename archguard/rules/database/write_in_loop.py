@@ -230,6 +230,12 @@ class WriteInLoop(ProjectRule):
                 model = written_model(analysis, scope, call)
                 if model is None and not (sqlalchemy and call.op in ("commit", "flush", "execute")):
                     continue
+                if (
+                    model is not None
+                    and call.op in ("delete", "adelete")
+                    and ("delete" in model.facts.methods)
+                ):
+                    continue  # its delete() cleans up (files, an index): per row on purpose
                 django = model is not None and model.orm == "django"
                 overrides = django and model is not None and "save" in model.facts.methods
                 severity = Severity.NOTE if overrides else Severity.WARNING
