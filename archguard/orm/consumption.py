@@ -765,8 +765,8 @@ class Consumption:
     def _template_view(self, cls: str) -> None:
         """Django's generic ``ListView`` and ``DetailView``: the template (its
         ``template_name``, else ``<app>/<model>_list.html`` / ``_detail.html``) gets
-        the view's queryset as ``object_list`` / ``<model>_list`` / ``page_obj``, or
-        its object as ``object`` / ``<model>``."""
+        the view's queryset as ``object_list`` / ``<model>_list`` / ``page_obj`` (and
+        ``context_object_name``), or its object as ``object`` / ``<model>``."""
         registry = self.registry
         bases = {b.rsplit(".", 1)[-1] for b in registry.external_bases(cls)}
         listing = bool(bases & {"ListView", "BaseListView"})
@@ -810,6 +810,9 @@ class Consumption:
         if listing:
             rows = replace(resolved, rows=Rows.MANY)
             names = ("object_list", f"{lower}_list", "page_obj")
+        given = registry.attribute(cls, "context_object_name")
+        if given is not None and given[1].kind is ValueKind.STRING:
+            names = (*names, given[1].text)
         context = dict.fromkeys(names, (query, rows))
         self._template(name, context, module, facts.name)
 

@@ -310,13 +310,12 @@ class FlowBuilder:
         if value is None:
             return
         targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
-        memo = any(isinstance(t, ast.Subscript) for t in targets)  # ``cache[key] = query``
-        self.memo += memo
+        # ``result[key] = query`` alone is no cache: each key is queried (that is the
+        # N+1). A cache checks first (``if key not in cache``, see ``_is_cache_miss``).
         retry = self._retries(list(targets), value)
         self.retry += retry
         self._expr(value)
         self.retry -= retry
-        self.memo -= memo
         bound = self.reader.bound(value) if not isinstance(stmt, ast.AugAssign) else None
         tainted = self._mentions_tainted(value)
         self._track_context(list(targets), value)

@@ -119,10 +119,12 @@ class Registry:
             self.settings.update(facts.orm.settings)
         self._by_name: dict[str, list[str]] = {}
         self.models: dict[str, Model] = {}
+        self.user_model = self._user_model()
         self._find_models()
         for model in self.models.values():
             self._relations(model)
         self._reverse_relations()
+        self._inherit_relations()
         for model in self.models.values():
             self._managers(model)
 
@@ -130,8 +132,14 @@ class Registry:
 
     def canonical(self, name: str) -> str:
         """Follows re-exports (``from .models import Book`` in a package ``__init__``)
-        to the module that defines the name."""
+        to the module that defines the name; ``User = get_user_model()`` and
+        ``settings.AUTH_USER_MODEL`` are the project's user model."""
         for _ in range(4):
+            if self.user_model and (
+                name.endswith(".AUTH_USER_MODEL")
+                or self.factories.get(name, "").endswith("get_user_model")
+            ):
+                return self.user_model
             if name in self.classes or name in self.functions or name in self.factories:
                 return name
             moved = self._reexported(name)
@@ -309,6 +317,18 @@ class Registry:
         return None
 
     # -- models ------------------------------------------------------------------
+
+    def _user_model(self) -> str:
+        """The project's custom user model: the one class that extends Django's
+        ``AbstractUser`` or ``AbstractBaseUser`` directly ("" when there is none, or
+        several)."""
+        found = [
+            name
+            for name, (_, cls) in sorted(self.classes.items())
+            if any(b.rsplit(".", 1)[-1] in ("AbstractUser", "AbstractBaseUser") for b in cls.bases)
+            and not any(m.name == "abstract" and m.value.text == "True" for m in cls.meta)
+        ]
+        return found[0] if len(found) == 1 else ""
 
     def _orm_of_base(self, base: str) -> str:
         if base in DJANGO_BASES:
@@ -522,6 +542,17 @@ class Registry:
                 reverse = self._reverse(model, relation, attribute.value)
                 if reverse is not None and reverse.name not in target.relations:
                     target.relations[reverse.name] = reverse
+
+    def _inherit_relations(self) -> None:
+        """A proxy or multi-table child has its parents' reverse accessors too
+        (``CreatorUser(User)`` reads ``user.user_onboarding``)."""
+        for model in self.models.values():
+            for owner in self.lineage(model.qualname)[1:]:
+                parent = self.models.get(owner)
+                if parent is None:
+                    continue
+                for name, relation in parent.relations.items():
+                    model.relations.setdefault(name, relation)
 
     def _reverse(self, model: Model, relation: Relation, value: Value) -> Relation | None:
         if relation.orm == "django":

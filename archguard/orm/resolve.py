@@ -10,6 +10,23 @@ from archguard.core.orm import Origin, Query, Rows, ValueKind, lookup_prefixes
 from archguard.orm.models import Model, Registry, Relation
 
 _DEPTH = 4
+#: Django's generic class-based views and mixins that list or show ``self.model``.
+_GENERIC_VIEWS = frozenset(
+    {
+        "ListView",
+        "BaseListView",
+        "MultipleObjectMixin",
+        "DetailView",
+        "BaseDetailView",
+        "SingleObjectMixin",
+        "UpdateView",
+        "DeleteView",
+        "ArchiveIndexView",
+        "YearArchiveView",
+        "MonthArchiveView",
+        "DayArchiveView",
+    }
+)
 #: Manager, queryset and model methods of well-known libraries that return a queryset
 #: of the same model: django-treebeard, django-mptt, django-polymorphic,
 #: django-model-utils, wagtail.
@@ -116,9 +133,20 @@ class Resolver:
             returned = found[1].returns
             if returned is None or returned.rows not in (Rows.MANY, Rows.ONE):
                 return None
-            if returned.origin in (Origin.MODEL, Origin.FUNCTION):
-                inner = self.resolve(returned, Scope(found[0], owner), depth + 1)
-                if inner is None or inner.model is not model:
+            if (
+                returned.origin is Origin.FUNCTION
+                and returned.ref.startswith("self.")
+                and depth <= _DEPTH
+            ):
+                # ``return self.approved().filter(...)``: another method of the same
+                # queryset, then this one's own chain.
+                inner = self._through_method(base, manager, returned.ref[len("self.") :], depth + 1)
+                if inner is None:
+                    return None
+                base = inner
+            elif returned.origin in (Origin.MODEL, Origin.FUNCTION):
+                resolved = self.resolve(returned, Scope(found[0], owner), depth + 1)
+                if resolved is None or resolved.model is not model:
                     return None
             return replace(
                 base,
@@ -302,7 +330,7 @@ class Resolver:
         admin = lineage[0]
         model = self.admin_model(admin)
         if model is None:
-            return None
+            return self._view_model_query(lineage)
         module = self.registry.classes[admin][0]
         origin = Query(
             Origin.MODEL,
@@ -316,6 +344,31 @@ class Resolver:
             model, frozenset(), False, False, origin, module, Rows.MANY, False, False, True
         )
         return self.with_list_select_related(admin, found)
+
+    def _view_model_query(self, lineage: list[str]) -> Resolved | None:
+        """A Django generic view's ``super().get_queryset()`` with ``model = Book``:
+        ``Book._default_manager.all()``. (DRF views need ``queryset``; they never read
+        ``model``.)"""
+        registry = self.registry
+        bases = {b.rsplit(".", 1)[-1] for b in registry.external_bases(lineage[0])}
+        if not bases & _GENERIC_VIEWS:
+            return None
+        declared = registry.attribute(lineage[0], "model")
+        if declared is None or declared[1].kind is not ValueKind.REF:
+            return None
+        model = registry.model(declared[1].text)
+        if model is None:
+            return None
+        origin = Query(
+            Origin.MODEL,
+            model.qualname,
+            declared[2],
+            5,
+            f"{model.name}.objects.all()",
+            orm="django",
+            manager="objects",
+        )
+        return self.resolve(origin, Scope(declared[0], lineage[0]))
 
     def admin_model(self, admin: str) -> Model | None:
         registry = self.registry

@@ -516,6 +516,27 @@ class NPlusOneRelation(ProjectRule):
             },
             label="a book read through author.books points back at that author: Django attaches it",
         ),
+        Valid(
+            files={
+                "shop/models.py": _MODELS,
+                "shop/views.py": """
+                from django.views.generic import ListView
+                from shop.models import Book
+
+                class BookList(ListView):
+                    model = Book
+                    context_object_name = "books"
+                    paginate_by = 25
+
+                    def get_queryset(self):
+                        return super().get_queryset().select_related()
+            """,
+                "shop/templates/shop/book_list.html": """
+                {% for b in books %}{{ b.title }} by {{ b.author.name }}{% endfor %}
+            """,
+            },
+            label="a ListView's super().get_queryset() with select_related(): the author is not nullable, so loaded",
+        ),
     )
     INVALID = (
         Invalid(
@@ -985,6 +1006,44 @@ class NPlusOneRelation(ProjectRule):
             line=7,
             message="every row of `a.books.order_by('title')`",
         ),
+        Invalid(
+            files={
+                "users/models.py": """
+                from django.contrib.auth.models import AbstractUser
+                from django.db import models
+
+                class User(AbstractUser):
+                    is_creator = models.BooleanField(default=False)
+
+                class Onboarding(models.Model):
+                    user = models.OneToOneField("users.User", on_delete=models.CASCADE, related_name="onboarding")
+                    approved = models.BooleanField(default=False)
+            """,
+                "users/admin.py": """
+                from django.contrib import admin
+                from django.contrib.auth import get_user_model
+
+                User = get_user_model()
+
+                class Creator(User):
+                    class Meta:
+                        proxy = True
+
+                @admin.register(Creator)
+                class CreatorAdmin(admin.ModelAdmin):
+                    list_display = ["username", "is_approved"]
+
+                    def get_queryset(self, request):
+                        return super().get_queryset(request).filter(is_creator=True)
+
+                    def is_approved(self, user):
+                        return user.onboarding.approved
+            """,
+            },
+            path="users/admin.py",
+            line=12,
+            message="Creator.onboarding is loaded lazily",
+        ),
     )
 
     def check(self, project: Project) -> Iterable[Finding]:
@@ -995,7 +1054,9 @@ class NPlusOneRelation(ProjectRule):
         seen: set[tuple[str, str, str, int, str]] = set()
         for problem in analysis.of_kind("relation", "dynamic"):
             site = problem.site
-            key = (site.module, site.function, site.template, site.loop_line, problem.path)
+            # A template's loop is one finding at the query, whichever views share both.
+            owner = f"@{site.line}" if site.template else site.function
+            key = (site.module, owner, site.template, site.loop_line, problem.path)
             if key in seen:
                 continue
             seen.add(key)
@@ -1059,7 +1120,11 @@ class NPlusOneRelation(ProjectRule):
         return self.report(
             at(project, site.module, site.line, site.column),
             message,
-            key=f"{site.function}:{site.loop_line}:{problem.path}:{site.via}",
+            key=(
+                f"{site.template}:{site.loop_line}:{problem.path}"
+                if site.template
+                else f"{site.function}:{site.loop_line}:{problem.path}:{site.via}"
+            ),
             severity=severity,
             confidence=confidence,
             related=problem_related(project, problem),
