@@ -36,6 +36,7 @@ from archguard.orm.models import (
 )
 from archguard.orm.resolve import Resolved, Resolver, Scope, class_of
 from archguard.orm.templates import MANAGER_CALLS, TEMPLATE_DIRS
+from archguard.scan.context import PathKind, path_kind
 
 _INLINE_DEPTH = 2
 #: Methods that write through a relation rather than read it.
@@ -142,7 +143,11 @@ class Consumption:
         caller's loads."""
         registry = self.registry
         handed: set[tuple[str, str]] = set()
+        passes: list[tuple[tuple[str, str], tuple[str, str]]] = []
         for _, (module, flow) in sorted(registry.functions.items()):
+            facts = registry.modules.get(module)
+            if facts is not None and path_kind(facts.path) in (PathKind.TEST, PathKind.SCRIPT):
+                continue  # a test handing in a fixture row says nothing of production's
             scope = Scope(module, class_of(module, flow.name))
             for row_use in flow.row_uses:
                 use = row_use.use
@@ -155,6 +160,27 @@ class Consumption:
                 params = found[1].params
                 if argument < len(params) and self.resolver.resolve(row_use.query, scope):
                     handed.add((f"{found[0]}.{found[1].name}", params[argument]))
+            for param_use in flow.param_uses:
+                use = param_use.use
+                found = registry.callee(use.callee, scope.cls) if use.kind is UseKind.PASS else None
+                if found is None:
+                    continue
+                argument = use.argument + (1 if use.callee.startswith("self.") else 0)
+                if argument < len(found[1].params):
+                    passes.append(
+                        (
+                            (f"{module}.{flow.name}", param_use.param),
+                            (f"{found[0]}.{found[1].name}", found[1].params[argument]),
+                        )
+                    )
+        # A parameter handed on (``build_node(doc)`` -> ``build_text(doc)``) is handed too.
+        changed = True
+        while changed:
+            changed = False
+            for source, target in passes:
+                if source in handed and target not in handed:
+                    handed.add(target)
+                    changed = True
         return handed
 
     def _flow(self, module: str, flow: FunctionFlow) -> None:

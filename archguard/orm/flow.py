@@ -128,6 +128,17 @@ _EVALUATORS = frozenset(
 )
 #: Queryset methods answered from rows already fetched.
 _FROM_CACHE = frozenset({"count", "exists", "acount", "aexists"})
+#: Progress bars that wrap an iterable and yield its items.
+_PROGRESS = frozenset(
+    {
+        "tqdm.tqdm",
+        "tqdm.auto.tqdm",
+        "tqdm.std.tqdm",
+        "rich.progress.track",
+        "click.progressbar",
+        "alive_progress.alive_it",
+    }
+)
 #: Builtins that reduce rows to one value.
 _REDUCERS = frozenset({f"builtins.{n}" for n in ("len", "sum", "min", "max", "any", "all", "bool")})
 
@@ -508,6 +519,9 @@ class FlowBuilder:
         if _is_enumerate(iterable):
             assert isinstance(iterable, ast.Call)
             iterable = iterable.args[0]
+        if self._progress(iterable):
+            assert isinstance(iterable, ast.Call)
+            iterable = iterable.args[0]
         query = self.reader.query(iterable)
         if query is not None and query.rows is Rows.MANY:
             return query
@@ -521,6 +535,18 @@ class FlowBuilder:
                 # Rows a caller hands in; the project pass knows which query they come from.
                 return replace(bound.query, rows=Rows.MANY)
         return None
+
+    def _progress(self, call: ast.expr) -> bool:
+        """``tqdm(qs)``, ``track(qs)`` or a callable the function is handed
+        (``iter_wrapper(qs)``): a progress wrapper that yields the rows it is given."""
+        if not isinstance(call, ast.Call) or (len(call.args) != 1 and not call.keywords):
+            return False
+        if not call.args:
+            return False
+        func = call.func
+        if isinstance(func, ast.Name) and func.id in self.params:
+            return True
+        return self.names.qualify(func) in _PROGRESS
 
     # -- expressions ------------------------------------------------------------
 

@@ -371,6 +371,14 @@ class Registry:
                         kinds[name] = kind
                         changed = True
                         break
+                else:
+                    if _declares_django_fields(cls) and not any(
+                        self.canonical(b) in self.classes for b in cls.bases
+                    ):
+                        # Bases from a library archguard does not know (``SoftDeleteModel``)
+                        # but a body of Django model fields: a model.
+                        kinds[name] = "django"
+                        changed = True
         for name, kind in sorted(kinds.items()):
             if kind not in ("django", "sqlalchemy"):
                 continue
@@ -691,3 +699,15 @@ def _sqlmodel_keys(value: Value) -> list[str]:
         return []
     key = value.keyword("foreign_key")
     return [key.text] if key is not None and key.kind is ValueKind.STRING else []
+
+
+def _declares_django_fields(cls: ClassFacts) -> bool:
+    """Two or more ``models.XField(...)`` / ``ForeignKey(...)`` class attributes."""
+    return (
+        sum(
+            1
+            for a in cls.attributes
+            if a.value.kind is ValueKind.CALL and a.value.text.startswith("django.db.models.")
+        )
+        >= 2
+    )
