@@ -278,7 +278,7 @@ class Consumption:
         base = Resolved(
             model, frozenset(), False, False, parent, module, Rows.ONE, True, False, True
         )
-        related = self.resolver.related(base, query.ref, query)
+        related = self.resolver.related_rows(base, query.ref, query)
         return replace(related, origin_module=module) if related is not None else None
 
     def _owner_of(self, path: str, param: str) -> Model | None:
@@ -300,7 +300,12 @@ class Consumption:
         outer = self.resolver.resolve(parent, scope)
         if outer is None:
             return resolved, ""
-        return outer, query.ref
+        # What the related query loads itself (``row.fields.select_related("document")``)
+        # is loaded under the relation too.
+        own = {f"{query.ref}__{path}" for path in query.loads}
+        if query.load_all or query.dynamic_loads:
+            return resolved, ""
+        return replace(outer, loads=outer.loads | own), query.ref
 
     # -- one use of a row ----------------------------------------------------------
 
@@ -511,7 +516,7 @@ class Consumption:
             ):
                 # One object handed in, its related rows looped over in the callee: the
                 # loop is there, over the rows of ``object.relation``.
-                related = self.resolver.related(
+                related = self.resolver.related_rows(
                     query, _join(prefix, row_use.query.ref), row_use.query
                 )
                 if related is not None:

@@ -282,7 +282,12 @@ class FlowBuilder:
         elif isinstance(stmt, (ast.With, ast.AsyncWith)):
             self._with(stmt)
         elif isinstance(stmt, ast.If):
+            # ``while True: ... if not query.first(): return slug``: a query that ends the
+            # loop when it finds nothing is a retry until a free value, not one per row.
+            retry = bool(self.loops and self.loops[-1].walk and _exits(stmt.body))
+            self.retry += retry
             self._expr(stmt.test)
+            self.retry -= retry
             self._evaluated(stmt.test)
             memo = _is_cache_miss(stmt.test)
             self.memo += memo
@@ -1137,6 +1142,11 @@ def _target_names(target: ast.expr) -> list[str]:
     if isinstance(target, ast.Starred):
         return _target_names(target.value)
     return []
+
+
+def _exits(body: list[ast.stmt]) -> bool:
+    """Whether a block leaves the loop it is in (``return`` or ``break``)."""
+    return any(isinstance(stmt, (ast.Return, ast.Break)) for stmt in body)
 
 
 def _rolls_back(handler: ast.ExceptHandler) -> bool:

@@ -238,6 +238,12 @@ class Resolver:
             return self.related(parent, query.ref, query)
         return None
 
+    def related_rows(self, parent: Resolved, path: str, query: Query) -> Resolved | None:
+        """``related()`` plus what the related query's own chain loads
+        (``order.lines.select_related("product")``)."""
+        found = self.related(parent, path, query)
+        return self._with(found, query) if found is not None else None
+
     def related(self, parent: Resolved, path: str, query: Query) -> Resolved | None:
         """The rows of ``parent``'s relation ``path``, with the loads under it."""
         model = parent.model

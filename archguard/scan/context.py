@@ -49,7 +49,10 @@ def is_test_path(path: str) -> bool:
     name = p.name
     if name.startswith("test_") or name.endswith("_test.py") or name in ("conftest.py", "tests.py"):
         return True
-    return any(part in _TEST_DIRS for part in p.parts[:-1])
+    folders = p.parts[:-1]
+    if "features" in folders and "steps" in folders:
+        return True  # behave's step definitions: ``features/steps/*.py``
+    return any(part in _TEST_DIRS for part in folders)
 
 
 def is_migration_path(path: str) -> bool:

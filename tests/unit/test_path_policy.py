@@ -24,6 +24,8 @@ Cli = Callable[..., Result]
         ("shop/settings/production.py", PathKind.CODE),
         ("shop/tests/test_orders.py", PathKind.TEST),
         ("tests/conftest.py", PathKind.TEST),
+        ("features/steps/weather_steps.py", PathKind.TEST),
+        ("shop/features/pricing.py", PathKind.CODE),
         ("shop/migrations/0008_backfill.py", PathKind.MIGRATION),
         ("alembic/versions/3f2a_add_index.py", PathKind.MIGRATION),
         ("shop/management/commands/import_catalog.py", PathKind.SCRIPT),

@@ -537,6 +537,21 @@ class NPlusOneRelation(ProjectRule):
             },
             label="a ListView's super().get_queryset() with select_related(): the author is not nullable, so loaded",
         ),
+        Valid(
+            files={
+                "shop/models.py": _MODELS,
+                "shop/views.py": """
+                from django.http import JsonResponse
+                from shop.models import Author
+
+                def shelf(request, pk):
+                    author = Author.objects.get(pk=pk)
+                    books = author.books.prefetch_related("tags")
+                    return JsonResponse({b.title: [t.name for t in b.tags.all()] for b in books})
+            """,
+            },
+            label="the related query loads what its rows read: the tags of each book",
+        ),
     )
     INVALID = (
         Invalid(

@@ -213,6 +213,30 @@ class QueryInLoop(ProjectRule):
             },
             label="a retry until a free value: the loop goes round again only on a collision",
         ),
+        Valid(
+            files={
+                "blog/models.py": """
+                from django.db import models
+
+                class Post(models.Model):
+                    slug = models.SlugField(unique=True)
+            """,
+                "blog/slugs.py": """
+                from django.utils.text import slugify
+                from blog.models import Post
+
+                def unique_slug(title):
+                    base = slugify(title)
+                    slug, counter = base, 1
+                    while True:
+                        if not Post.objects.filter(slug=slug).exists():
+                            return slug
+                        slug = f"{base}-{counter}"
+                        counter += 1
+            """,
+            },
+            label="a retry until a free slug: the loop ends as soon as the query finds nothing",
+        ),
     )
     INVALID = (
         Invalid(
