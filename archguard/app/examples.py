@@ -13,6 +13,7 @@ from archguard.core.findings import Finding
 from archguard.core.outcomes import Analysed
 from archguard.core.rule_meta import Example
 from archguard.graph.build import build_project
+from archguard.orm.templates import is_template_path, template_facts
 from archguard.rules.project_rule import ProjectRule
 from archguard.rules.registry import AnyRule
 from archguard.scan.analyze import FileJob, analyze
@@ -71,7 +72,10 @@ def run_example(rule: AnyRule, example: Example) -> list[Finding]:
         findings.extend(outcome.findings)
         facts.append(outcome.facts)
     if issubclass(rule, ProjectRule):
-        findings.extend(rule().check(build_project(facts, settings, nested)))
+        templates = {
+            path: template_facts(code) for path, code in example.files if is_template_path(path)
+        }
+        findings.extend(rule().check(build_project(facts, settings, nested, templates)))
     return sorted(findings, key=lambda f: f.sort_key)
 
 

@@ -27,6 +27,7 @@ from archguard.app.suppressing import (
     is_suppressed,
     unknown_suppressions,
 )
+from archguard.app.template_files import load_templates
 from archguard.config.layer_sources import contracts_from_other_tools, read_in
 from archguard.config.loading import (
     ConfigError,
@@ -38,6 +39,7 @@ from archguard.config.settings import Settings
 from archguard.core.facts import ModuleFacts, Suppression
 from archguard.core.findings import Finding
 from archguard.core.levels import Severity
+from archguard.core.orm import TemplateFacts
 from archguard.core.outcomes import (
     Analysed,
     Diagnostic,
@@ -292,7 +294,13 @@ def _scan_project(
     finally:
         patterns.close()
 
-    projects, project_diagnostics = _projects(location, settings, rules, per_file, loaded)
+    template_cache = (
+        FileCache(cache_dir, f"{__version__}|{signature}|templates") if cache_dir else None
+    )
+    templates = load_templates(location.root, settings, template_cache)
+    projects, project_diagnostics = _projects(
+        location, settings, rules, per_file, loaded, templates
+    )
     roots_wrong = any(d.level == "warning" for d in project_diagnostics)
     project_rules = [rule for rule in rules.project if not roots_wrong or not _needs_edges(rule)]
     project_findings = [
@@ -305,7 +313,7 @@ def _scan_project(
     if want_project and project is None:
         # The audit's picture shows the whole tree.
         nested = nested_projects(location.root, loaded.files)
-        project = build_project(per_file.facts, settings, nested)
+        project = build_project(per_file.facts, settings, nested, templates)
     findings = merge_engines(
         per_file.findings + project_findings, pattern_results.findings, rules.pattern
     )
@@ -482,6 +490,7 @@ def _projects(
     rules: ChosenRules,
     per_file: PerFile,
     loaded: LoadedFiles,
+    templates: dict[str, TemplateFacts],
 ) -> tuple[list[Project], list[Diagnostic]]:
     """The project pass's pictures of the code (one per app when apps share module
     names, see ``app_groups``), when a project rule runs, with a warning when the
@@ -490,7 +499,7 @@ def _projects(
         return [], []
     nested = nested_projects(location.root, loaded.files)
     groups = app_groups(per_file.facts, loaded.roots)
-    projects = [build_project(group, settings, nested) for group in groups]
+    projects = [build_project(group, settings, nested, templates) for group in groups]
     diagnostics = []
     if len(groups) > 1:
         apps = ", ".join(sorted({_root_of(g[0].path, loaded.roots) + "/" for g in groups}))

@@ -62,6 +62,9 @@ class Rows(str, Enum):
     DICTS = "dicts"
     #: ``count``, ``exists``, ``aggregate``: one value, no instances.
     VALUE = "value"
+    #: ``in_bulk()``: a dict of instances by key, already fetched; ``.get(key)`` is a
+    #: dict lookup, not a query.
+    MAPPING = "mapping"
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,23 @@ class Query:
     filtered: bool = False
     #: For ``RELATED``: the query whose row the related manager belongs to.
     parent: Query | None = None
+    #: Its rows are already fetched: a list (``.all()`` of a select, ``list(qs)``) or a
+    #: Django queryset that was iterated, ``len()``-ed or tested, which caches its rows,
+    #: so iterating it again or calling ``count()`` / ``exists()`` runs no query.
+    evaluated: bool = False
+    #: Methods of a manager, queryset or model class the chain went through that the
+    #: ORM does not define (``Book.objects.published()``, ``node.get_children()``): the
+    #: project pass accepts the chain only where the method is known to return rows.
+    methods: tuple[str, ...] = ()
+    #: For ``FUNCTION``: the queries passed as positional arguments (None where an
+    #: argument is not one), so that ``qs = apply_filters(qs)`` keeps ``qs``'s model.
+    args: tuple[Query | None, ...] = ()
+    #: Rows are tuples whose first item is the model's instance: ``add_entity()``,
+    #: ``select(Post, User)`` executed.
+    tuples: bool = False
+    #: For ``RELATED``: fetched by a query of its own (``row.tags.order_by(...)``), so
+    #: nothing the parent prefetched applies to its rows.
+    refetched: bool = False
 
 
 class UseKind(str, Enum):
@@ -167,6 +187,18 @@ class DbCall:
     #: Its result is cached per key in the loop (``if key not in cache: cache[key] = ...``),
     #: so it runs once per distinct key rather than once per row.
     memoised: bool = False
+    #: The loop is a ``while`` walk or work queue: each pass follows from the last.
+    walk: bool = False
+    #: The ``if`` arms around the call, outermost first: ``(if line, 0 for the body or
+    #: 1 for the else)``. Calls in different arms of one ``if`` never both run.
+    branch: tuple[tuple[int, int], ...] = ()
+    #: Inside a ``try`` whose handler rolls back: a step that stands alone on purpose.
+    guarded: bool = False
+
+    def excludes(self, other: DbCall) -> bool:
+        """Whether this call and ``other`` are in different arms of the same ``if``."""
+        arms = dict(self.branch)
+        return any(line in arms and arms[line] != arm for line, arm in other.branch)
 
 
 @dataclass(frozen=True)
@@ -177,6 +209,47 @@ class Serialization:
     query: Query
     line: int
     column: int
+
+
+@dataclass(frozen=True)
+class TemplateRender:
+    """A view rendering a template with rows in its context:
+    ``render(request, "books/list.html", {"books": qs})``. ``context`` pairs each
+    variable with the query (or, with ``rows`` ONE, the object) it holds."""
+
+    template: str
+    context: tuple[tuple[str, Query], ...]
+    line: int
+    column: int
+
+
+@dataclass(frozen=True)
+class TemplateUse:
+    """A path read from a loop's rows in a template (``author__name``), with the
+    related-manager method called at its end (``all``, ``count``), if any."""
+
+    line: int
+    path: str
+    call: str = ""
+
+
+@dataclass(frozen=True)
+class TemplateLoop:
+    """``{% for b in books %}``: ``source`` is the dotted context expression looped
+    over (``books``, ``object.lines.all``)."""
+
+    line: int
+    source: str
+    uses: tuple[TemplateUse, ...] = ()
+    #: ``{% for post, user in posts.items %}``: rows unpacked, the first name read.
+    unpacked: bool = False
+
+
+@dataclass(frozen=True)
+class TemplateFacts:
+    """One template file's loops over context rows."""
+
+    loops: tuple[TemplateLoop, ...] = ()
 
 
 class ValueKind(str, Enum):
@@ -242,6 +315,15 @@ class ClassFacts:
     keywords: tuple[Keyword, ...] = ()
     decorators: tuple[Value, ...] = ()
     methods: tuple[str, ...] = ()
+    #: For ``FUNCTION``: the queries passed as positional arguments (None where an
+    #: argument is not one), so that ``qs = apply_filters(qs)`` keeps ``qs``'s model.
+    args: tuple[Query | None, ...] = ()
+    #: Rows are tuples whose first item is the model's instance: ``add_entity()``,
+    #: ``select(Post, User)`` executed.
+    tuples: bool = False
+    #: For ``RELATED``: fetched by a query of its own (``row.tags.order_by(...)``), so
+    #: nothing the parent prefetched applies to its rows.
+    refetched: bool = False
 
     def attribute(self, name: str) -> ClassAttribute | None:
         for attribute in self.attributes:
@@ -263,6 +345,10 @@ class FunctionFlow:
     line: int
     end_line: int
     params: tuple[str, ...] = ()
+    #: Parameters annotated with a class: ``(name, qualified class)``.
+    param_types: tuple[tuple[str, str], ...] = ()
+    #: ``self.repo = Repo(...)`` (or a parameter annotated ``Repo``): ``(attribute, class)``.
+    attribute_types: tuple[tuple[str, str], ...] = ()
     is_async: bool = False
     decorators: tuple[Value, ...] = ()
     #: The query the function returns, if it returns one (repository helpers,
@@ -271,6 +357,9 @@ class FunctionFlow:
     #: Multi-row queries whose rows reach the return value (``return qs``,
     #: ``return [b.to_dict() for b in qs]``, ``Response(S(qs, many=True).data)``).
     returned_rows: tuple[Query, ...] = ()
+    #: Classes (or other names) the function returns as they are: a view's
+    #: ``get_serializer_class()`` returning ``BookSerializer``.
+    returned_names: tuple[str, ...] = ()
     #: The FastAPI ``response_model`` (or return annotation) schema and whether it is
     #: a list.
     response_schema: str = ""
@@ -282,6 +371,8 @@ class FunctionFlow:
     #: query-running functions in the project pass.
     loop_calls: tuple[DbCall, ...] = ()
     serializations: tuple[Serialization, ...] = ()
+    #: Templates rendered with rows in their context.
+    renders: tuple[TemplateRender, ...] = ()
     #: Decorated with ``transaction.atomic`` (the whole body is one transaction).
     atomic: bool = False
     #: Takes pagination (``limit``, ``page``…) or builds a paginator.

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from archguard.config.settings import Settings
 from archguard.core.facts import ImportFact, ImportKind, ModuleFacts
+from archguard.core.orm import TemplateFacts
 from archguard.graph.project import Project
 
 
@@ -40,6 +41,7 @@ def build_project(
     facts: Iterable[ModuleFacts],
     settings: Settings | None = None,
     nested_projects: tuple[str, ...] = (),
+    templates: dict[str, TemplateFacts] | None = None,
 ) -> Project:
     import networkx as nx  # only scans that run project rules pay for importing it
 
@@ -64,4 +66,6 @@ def build_project(
                 graph.edges[name, target]["imports"].append(fact)
             else:
                 graph.add_edge(name, target, imports=[fact])
-    return Project(modules, graph, settings or Settings(), nested_projects, scripts)
+    return Project(
+        modules, graph, settings or Settings(), nested_projects, scripts, templates or {}
+    )

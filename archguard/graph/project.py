@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from archguard.config.settings import Settings
 from archguard.core.facts import ModuleFacts
+from archguard.core.orm import TemplateFacts
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -30,6 +31,8 @@ class Project:
     #: Files whose path is no module name (``File-upload.py``, ``bin/run-app.py``): run
     #: as scripts, imported by nobody, but code that serves requests all the same.
     scripts: tuple[ModuleFacts, ...] = ()
+    #: Template files (repo-relative path -> what their loops read), for the N+1 rules.
+    templates: dict[str, TemplateFacts] = field(default_factory=dict)
     _derived: dict[Callable[[Any], Any], Any] = field(
         default_factory=dict, compare=False, repr=False
     )

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from archguard.core.facts import ModuleFacts
+from archguard.core.orm import TemplateFacts
 from archguard.graph.project import Project
 from archguard.orm.consumption import Consumption, Problem
 from archguard.orm.models import Registry
@@ -23,11 +24,13 @@ class OrmAnalysis:
         return [p for p in self.problems if p.kind in kinds]
 
 
-def analyse(modules: dict[str, ModuleFacts]) -> OrmAnalysis:
+def analyse(
+    modules: dict[str, ModuleFacts], templates: dict[str, TemplateFacts] | None = None
+) -> OrmAnalysis:
     registry = Registry(modules)
     if not registry.models:
         return OrmAnalysis(registry, Resolver(registry), ())
-    consumption = Consumption(registry)
+    consumption = Consumption(registry, templates or {})
     return OrmAnalysis(registry, consumption.resolver, tuple(consumption.run()))
 
 
@@ -37,4 +40,4 @@ def orm_analysis(project: Project) -> OrmAnalysis:
 
 
 def _of_project(project: Project) -> OrmAnalysis:
-    return analyse(project.modules)
+    return analyse(project.modules, project.templates)

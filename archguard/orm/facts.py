@@ -25,8 +25,15 @@ from archguard.scan.syntax import Names, string
 TRIGGERS = re.compile(
     rb"django|sqlalchemy|sqlmodel|rest_framework|pydantic|\.objects\b|\.query\b|session|Session"
     rb"|relationship|select\(|ATOMIC_REQUESTS|DEFAULT_PAGINATION_CLASS|\bmodels\b"
+    # Helpers that loop over a row's related manager: ``for line in order.lines.all()``.
+    rb"|\.all\(\)|\.filter\(|\w_set\."
+    # Views that hand rows to a template.
+    rb"|render\(|render_template|TemplateResponse|render_to_string"
+    # Code that queries through the repository pattern: ``self.users.by_email(e)``.
+    rb"|[Rr]epositor|\brepos?\b|_repo\b"
 )
 _SETTINGS = ("ATOMIC_REQUESTS", "DEFAULT_PAGINATION_CLASS")
+_SETTING_WORDS = re.compile(rb"ATOMIC_REQUESTS|DEFAULT_PAGINATION_CLASS")
 _META_CLASSES = frozenset({"Meta", "Config"})
 _CONTAINERS = frozenset(
     {
@@ -50,10 +57,12 @@ def module_facts(
     tree: ast.Module, module: str, imports: tuple[ImportFact, ...], data: bytes
 ) -> OrmFacts | None:
     """The per-file pass's entry: database facts of modules that mention an ORM."""
-    return extract(tree, module, imports) if TRIGGERS.search(data) else None
+    return extract(tree, module, imports, data) if TRIGGERS.search(data) else None
 
 
-def extract(tree: ast.Module, module: str, imports: tuple[ImportFact, ...]) -> OrmFacts | None:
+def extract(
+    tree: ast.Module, module: str, imports: tuple[ImportFact, ...], data: bytes | None = None
+) -> OrmFacts | None:
     names = Names(module, imports)
     reader = QueryReader(names, {}, set())
     classes: list[ClassFacts] = []
@@ -79,7 +88,8 @@ def extract(tree: ast.Module, module: str, imports: tuple[ImportFact, ...]) -> O
             if registration is not None:
                 registrations.append(registration)
     functions = [f for f in functions if _carries_facts(f)]
-    settings = _settings(tree)
+    # Only a module that names a setting can set it: most modules skip the walk.
+    settings = _settings(tree) if data is None or _SETTING_WORDS.search(data) else ()
     if not (classes or functions or settings or factories):
         return None
     return OrmFacts(
@@ -93,18 +103,20 @@ def extract(tree: ast.Module, module: str, imports: tuple[ImportFact, ...]) -> O
 
 def _carries_facts(flow: FunctionFlow) -> bool:
     """Whether the project pass can learn anything from the function. Most functions
-    touch no rows or queries; leaving them out keeps the cache small. A serializer's
-    ``to_representation`` counts by its mere presence."""
+    touch no rows or queries; leaving them out keeps the cache small (whether a class
+    defines a method at all is in its class facts)."""
     return bool(
         flow.returns
         or flow.returned_rows
+        or flow.returned_names
         or flow.row_uses
         or flow.param_uses
         or flow.calls
         or flow.loop_calls
         or flow.serializations
+        or flow.renders
         or flow.response_schema
-        or flow.name.endswith(".to_representation")
+        or flow.attribute_types
     )
 
 
@@ -194,13 +206,33 @@ def _admin_registration(call: ast.Call, names: Names) -> tuple[str, str] | None:
 
 
 def _settings(tree: ast.Module) -> tuple[str, ...]:
+    """The settings this module switches on, however it spells them: a dict literal's key
+    (``REST_FRAMEWORK = {...}``), an item assignment (``REST_FRAMEWORK["..."] = ...``)
+    or a keyword (``dict(...)``, ``REST_FRAMEWORK.update(...)``), in any module of a
+    settings package."""
     found: set[str] = set()
     for node in ast.walk(tree):
+        pairs: list[tuple[str | None, ast.expr]] = []
         if isinstance(node, ast.Dict):
-            for key, value in zip(node.keys, node.values, strict=True):
-                name = string(key)
-                if name in _SETTINGS and not (
-                    isinstance(value, ast.Constant) and value.value in (None, False)
-                ):
-                    found.add(name)
+            pairs = [
+                (string(k) if k is not None else None, v)
+                for k, v in zip(node.keys, node.values, strict=True)
+            ]
+        elif isinstance(node, ast.Assign):
+            pairs = [
+                (string(t.slice), node.value) for t in node.targets if isinstance(t, ast.Subscript)
+            ]
+        elif isinstance(node, ast.Call):
+            pairs = [(k.arg, k.value) for k in node.keywords]
+            if (
+                isinstance(node.func, ast.Attribute)
+                and node.func.attr == "setdefault"
+                and len(node.args) == 2
+            ):
+                pairs.append((string(node.args[0]), node.args[1]))
+        for name, value in pairs:
+            if name in _SETTINGS and not (
+                isinstance(value, ast.Constant) and value.value in (None, False)
+            ):
+                found.add(name)
     return tuple(sorted(found))

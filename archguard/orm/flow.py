@@ -17,6 +17,7 @@ from archguard.core.orm import (
     Rows,
     RowUse,
     Serialization,
+    TemplateRender,
     Use,
     UseKind,
     ValueKind,
@@ -25,6 +26,7 @@ from archguard.orm.queries import (
     EVALUATE,
     WRITES,
     Bound,
+    ModelClass,
     NewObject,
     QueryReader,
     Row,
@@ -33,7 +35,8 @@ from archguard.orm.queries import (
     unwrap,
     value_of,
 )
-from archguard.scan.syntax import Names
+from archguard.orm.templates import TEMPLATE_SUFFIXES
+from archguard.scan.syntax import Names, string
 
 _SA_EVALUATE = frozenset(
     {
@@ -90,8 +93,51 @@ _RESPONSE_WRAPPERS = frozenset(
         "json.dumps",
     }
 )
+#: Functions that render a template with a context.
+_RENDERERS = frozenset(
+    {
+        "django.shortcuts.render",
+        "django.shortcuts.render_to_response",
+        "django.template.loader.render_to_string",
+        "django.template.response.TemplateResponse",
+        "django.template.response.SimpleTemplateResponse",
+        "flask.render_template",
+        "flask.stream_template",
+        "quart.render_template",
+    }
+)
+#: Names of project wrappers around them (flaskbb's themed ``render_template``), taken
+#: as renderers when they are given a template file's name.
+_RENDER_NAMES = frozenset(
+    {
+        "render",
+        "render_template",
+        "render_to_response",
+        "render_to_string",
+        "TemplateResponse",
+        "stream_template",
+        "render_theme_template",
+    }
+)
 _PREFETCH_OBJECTS = frozenset(
     {"django.db.models.prefetch_related_objects", "django.db.models.query.prefetch_related_objects"}
+)
+#: Builtins that fetch a queryset's rows (Django then caches them on the queryset).
+_EVALUATORS = frozenset(
+    f"builtins.{n}" for n in ("len", "list", "bool", "tuple", "sorted", "set", "any", "all")
+)
+#: Queryset methods answered from rows already fetched.
+_FROM_CACHE = frozenset({"count", "exists", "acount", "aexists"})
+#: Progress bars that wrap an iterable and yield its items.
+_PROGRESS = frozenset(
+    {
+        "tqdm.tqdm",
+        "tqdm.auto.tqdm",
+        "tqdm.std.tqdm",
+        "rich.progress.track",
+        "click.progressbar",
+        "alive_progress.alive_it",
+    }
 )
 #: Builtins that reduce rows to one value.
 _REDUCERS = frozenset({f"builtins.{n}" for n in ("len", "sum", "min", "max", "any", "all", "bool")})
@@ -101,6 +147,10 @@ _REDUCERS = frozenset({f"builtins.{n}" for n in ("len", "sum", "min", "max", "an
 class _Loop:
     line: int
     tainted: set[str]
+    #: A ``while`` loop: each pass follows from the last (a walk or a work queue).
+    walk: bool = False
+    #: For a ``while``: the names its test reads.
+    tested: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -110,8 +160,10 @@ class _State:
     calls: list[DbCall] = field(default_factory=list)
     loop_calls: list[DbCall] = field(default_factory=list)
     serializations: list[Serialization] = field(default_factory=list)
+    renders: list[TemplateRender] = field(default_factory=list)
     returned: list[Query] = field(default_factory=list)
     returns: Query | None = None
+    returned_names: list[str] = field(default_factory=list)
     paginated: bool = False
 
 
@@ -123,20 +175,50 @@ class FlowBuilder:
         self.node = node
         self.qualified = qualified
         self.env: dict[str, Bound] = {}
+        #: How many loops were open where each name was last bound.
+        self.depth: dict[str, int] = {}
+        #: Dict variables that may become a template context: key -> the rows it holds.
+        self.dicts: dict[str, dict[str, Query]] = {}
         self.sessions: set[str] = set()
         args = node.args
         params = [*args.posonlyargs, *args.args, *args.kwonlyargs]
         self.params = tuple(a.arg for a in params)
-        for arg in params:
+        local = qualified[len(names.module) + 1 :] if names.module else qualified
+        cls = qualified.rsplit(".", 1)[0] if "." in local else ""
+        classmethod = any(
+            isinstance(d, ast.Name) and d.id == "classmethod" for d in node.decorator_list
+        )
+        self.param_types: list[tuple[str, str]] = []
+        #: Local names of a known class: annotated parameters.
+        self.types: dict[str, str] = {}
+        #: ``self.repo = Repo(...)``: the classes this method gives ``self``'s attributes.
+        self.attribute_types: dict[str, str] = {}
+        for index, arg in enumerate(params):
             annotation = ast.unparse(arg.annotation) if arg.annotation is not None else ""
             if any(t in annotation for t in _SESSION_TYPES):
                 self.sessions.add(arg.arg)
                 continue
-            self.env[arg.arg] = Row(Query(Origin.PARAMETER, arg.arg, node.lineno, 0, arg.arg))
-        self.reader = QueryReader(names, self.env, self.sessions)
+            if classmethod and index == 0 and cls:
+                self.env[arg.arg] = ModelClass(cls)  # ``cls.objects``, ``cls.query``
+                continue
+            # One object, as far as this function can tell; a loop over the parameter
+            # turns it into rows (see ``_rows_of``).
+            self.env[arg.arg] = Row(
+                Query(Origin.PARAMETER, arg.arg, node.lineno, 0, arg.arg, rows=Rows.ONE)
+            )
+            named = _named_type(arg.annotation, names)
+            if named:
+                self.param_types.append((arg.arg, named))
+                self.types[arg.arg] = named
+        self.reader = QueryReader(names, self.env, self.sessions, cls)
         self.loops: list[_Loop] = []
         self.atomic = 0
         self.memo = 0
+        #: The ``if`` arms open around the statement: (the ``if``'s line, 0 body / 1 else).
+        self.branch: list[tuple[int, int]] = []
+        self.guarded = 0
+        #: Inside a retry-until-free query (see ``_retries``): not per row.
+        self.retry = 0
         self.state = _State(paginated=bool(set(self.params) & _PAGE_PARAMS))
         self._consumed: set[int] = set()
 
@@ -154,10 +236,13 @@ class FlowBuilder:
             line=node.lineno,
             end_line=node.end_lineno or node.lineno,
             params=self.params,
+            param_types=tuple(self.param_types),
+            attribute_types=tuple(sorted(self.attribute_types.items())),
             is_async=isinstance(node, ast.AsyncFunctionDef),
             decorators=decorators,
             returns=state.returns,
             returned_rows=tuple(dict.fromkeys(state.returned)),
+            returned_names=tuple(dict.fromkeys(state.returned_names)),
             response_schema=schema,
             response_many=many,
             row_uses=tuple(state.row_uses),
@@ -165,6 +250,7 @@ class FlowBuilder:
             calls=tuple(state.calls),
             loop_calls=tuple(state.loop_calls),
             serializations=tuple(state.serializations),
+            renders=tuple(state.renders),
             atomic=atomic,
             paginated=state.paginated,
         )
@@ -184,17 +270,44 @@ class FlowBuilder:
             self._for(stmt)
         elif isinstance(stmt, ast.While):
             self._expr(stmt.test)
-            self._loop(stmt.lineno, set(), lambda: self._body(stmt.body))
+            self._evaluated(stmt.test)
+            # A walk (``node = node.parent``) or a work queue (``item = queue.pop()``)
+            # changes its variables every pass: they are what the loop varies.
+            carried = {n for child in stmt.body for n in _assigned(child)}
+            tested = frozenset(n.id for n in ast.walk(stmt.test) if isinstance(n, ast.Name))
+            self._loop(
+                stmt.lineno, carried, lambda: self._body(stmt.body), walk=True, tested=tested
+            )
             self._body(stmt.orelse)
         elif isinstance(stmt, (ast.With, ast.AsyncWith)):
             self._with(stmt)
         elif isinstance(stmt, ast.If):
+            # ``while True: ... if not query.first(): return slug``: a query that ends the
+            # loop when it finds nothing is a retry until a free value, not one per row.
+            retry = bool(self.loops and self.loops[-1].walk and _exits(stmt.body))
+            self.retry += retry
             self._expr(stmt.test)
+            self.retry -= retry
+            self._evaluated(stmt.test)
             memo = _is_cache_miss(stmt.test)
             self.memo += memo
+            self.branch.append((stmt.lineno, 0))
             self._body(stmt.body)
+            self.branch[-1] = (stmt.lineno, 1)
             self.memo -= memo
             self._body(stmt.orelse)
+            self.branch.pop()
+        elif isinstance(stmt, ast.Try):
+            # ``try: ... commit() except IntegrityError: rollback()``: a step that stands
+            # on its own on purpose.
+            guarded = any(_rolls_back(h) for h in stmt.handlers)
+            self.guarded += guarded
+            self._body(stmt.body)
+            self.guarded -= guarded
+            for handler in stmt.handlers:
+                self._body(handler.body)
+            self._body(stmt.orelse)
+            self._body(stmt.finalbody)
         elif isinstance(stmt, ast.Return):
             if stmt.value is not None:
                 self._expr(stmt.value)
@@ -213,17 +326,38 @@ class FlowBuilder:
         if value is None:
             return
         targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
-        memo = any(isinstance(t, ast.Subscript) for t in targets)  # ``cache[key] = query``
-        self.memo += memo
+        # ``result[key] = query`` alone is no cache: each key is queried (that is the
+        # N+1). A cache checks first (``if key not in cache``, see ``_is_cache_miss``).
+        retry = self._retries(list(targets), value)
+        self.retry += retry
         self._expr(value)
-        self.memo -= memo
+        self.retry -= retry
         bound = self.reader.bound(value) if not isinstance(stmt, ast.AugAssign) else None
         tainted = self._mentions_tainted(value)
+        self._track_context(list(targets), value)
         for target in targets:
+            if (
+                isinstance(target, ast.Attribute)
+                and isinstance(target.value, ast.Name)
+                and target.value.id == "self"
+            ):
+                owner = (
+                    bound.model
+                    if isinstance(bound, NewObject)
+                    else self.types.get(value.id, "")
+                    if isinstance(value, ast.Name)
+                    else ""
+                )
+                if owner:
+                    self.attribute_types[target.attr] = owner
             for name in _target_names(target):
                 self.env.pop(name, None)
+                self.types.pop(name, None)
                 if tainted and self.loops:
                     self.loops[-1].tainted.add(name)
+            if isinstance(target, ast.Name):
+                self.depth[target.id] = len(self.loops)
+                self.reader.remember_prefetch(target.id, value)
             if isinstance(target, ast.Name) and bound is not None:
                 self.env[target.id] = (
                     bound
@@ -233,6 +367,40 @@ class FlowBuilder:
             if isinstance(target, ast.Name) and _creates_session(value, self.names):
                 self.sessions.add(target.id)
 
+    def _retries(self, targets: list[ast.expr], value: ast.expr) -> bool:
+        """``while taken is not None: value = new(); taken = Token.query.filter_by(
+        value=value).first()``: the loop goes round again only while the query finds a
+        row, and each pass asks about a fresh value, not the last row: a retry until a
+        free value, which runs once in practice, not once per row."""
+        loop = self.loops[-1] if self.loops else None
+        if loop is None or not loop.walk:
+            return False
+        names = {n for t in targets for n in _target_names(t)}
+        if not names & loop.tested:
+            return False
+        mentioned = {n.id for n in ast.walk(value) if isinstance(n, ast.Name)}
+        return not names & mentioned and self.reader.query(value) is not None
+
+    def _track_context(self, targets: list[ast.expr], value: ast.expr) -> None:
+        """Dicts that may become a template context: ``context = {...}`` and
+        ``context["books"] = qs``."""
+        for target in targets:
+            if isinstance(target, ast.Name):
+                context = self._context(value)
+                if context or isinstance(value, ast.Dict):
+                    self.dicts[target.id] = context
+                else:
+                    self.dicts.pop(target.id, None)
+            elif (
+                isinstance(target, ast.Subscript)
+                and isinstance(target.value, ast.Name)
+                and target.value.id in self.dicts
+            ):
+                key = string(target.slice)
+                query = self._context_value(value) if key else None
+                if key and query is not None:
+                    self.dicts[target.value.id][key] = query
+
     def _for(self, stmt: ast.For | ast.AsyncFor) -> None:
         self._expr(stmt.iter)
         source = self._rows_of(stmt.iter)
@@ -240,8 +408,10 @@ class FlowBuilder:
             source is not None
             and self.loops
             and source.origin not in (Origin.PARAMETER, Origin.RELATED)
+            and self._runs_again(stmt.iter, source)
         ):
             self._record(stmt.iter, "iterate", source, write=False)
+        self._evaluated(stmt.iter)
         if _is_small_literal(stmt.iter):
             self._body(stmt.body)
         else:
@@ -271,8 +441,54 @@ class FlowBuilder:
         self._body(stmt.body)
         self.atomic -= atomic
 
-    def _loop(self, line: int, tainted: set[str], visit: object) -> None:
-        self.loops.append(_Loop(line, tainted))
+    def _runs_again(self, iterable: ast.expr, source: Query) -> bool:
+        """Whether iterating ``iterable`` inside a loop runs its query on every pass.
+        A list of rows (``.all()`` of a select, ``list(qs)``) runs nothing, and a Django
+        queryset bound before the loop caches its rows on the first pass; a SQLAlchemy
+        ``Query`` object runs again each time it is iterated."""
+        if source.evaluated:
+            return False
+        node = unwrap(iterable)
+        if _is_enumerate(node):
+            assert isinstance(node, ast.Call)
+            node = unwrap(node.args[0])
+        return not (
+            isinstance(node, ast.Name)
+            and source.orm != "sqlalchemy"
+            and self.depth.get(node.id, 0) < len(self.loops)
+        )
+
+    def _evaluated(self, expr: ast.expr) -> None:
+        """Marks a Django queryset variable whose rows ``expr`` fetches (iterating it,
+        ``len()``, ``list()``, ``bool()``, an ``if``): it caches them, so iterating it,
+        ``count()`` and ``exists()`` afterwards run no query."""
+        node = unwrap(expr)
+        if isinstance(node, ast.Call) and (
+            self.names.qualify(node.func) in _EVALUATORS or _is_enumerate(node)
+        ):
+            node = unwrap(node.args[0]) if node.args else node
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+            node = unwrap(node.operand)
+        if not isinstance(node, ast.Name):
+            return
+        bound = self.env.get(node.id)
+        if (
+            isinstance(bound, Query)
+            and bound.rows is Rows.MANY
+            and bound.orm != "sqlalchemy"
+            and not bound.evaluated
+        ):
+            self.env[node.id] = replace(bound, evaluated=True)
+
+    def _loop(
+        self,
+        line: int,
+        tainted: set[str],
+        visit: object,
+        walk: bool = False,
+        tested: frozenset[str] = frozenset(),
+    ) -> None:
+        self.loops.append(_Loop(line, tainted, walk, tested))
         try:
             visit()  # type: ignore[operator]
         finally:
@@ -285,11 +501,15 @@ class FlowBuilder:
         names = _target_names(target)
         for name in names:
             self.env.pop(name, None)
-        element = target
+        element: ast.expr | None = target
         if isinstance(target, ast.Tuple) and _is_enumerate(iterable) and len(target.elts) == 2:
             element = target.elts[1]
+        elif isinstance(target, ast.Tuple) and source is not None and source.tuples:
+            element = target.elts[0]  # ``for post, user in ...add_entity(User)``
+        elif source is not None and source.tuples:
+            element = None  # each row is a tuple, not an instance
         if source is not None and isinstance(element, ast.Name):
-            self.env[element.id] = Row(source, line)
+            self.env[element.id] = Row(replace(source, tuples=False), line)
         try:
             visit()  # type: ignore[operator]
         finally:
@@ -302,6 +522,9 @@ class FlowBuilder:
         """The query whose rows a loop yields (``enumerate`` and ``list`` see through)."""
         iterable = unwrap(iterable)
         if _is_enumerate(iterable):
+            assert isinstance(iterable, ast.Call)
+            iterable = iterable.args[0]
+        if self._progress(iterable):
             assert isinstance(iterable, ast.Call)
             iterable = iterable.args[0]
         query = self.reader.query(iterable)
@@ -317,6 +540,18 @@ class FlowBuilder:
                 # Rows a caller hands in; the project pass knows which query they come from.
                 return replace(bound.query, rows=Rows.MANY)
         return None
+
+    def _progress(self, call: ast.expr) -> bool:
+        """``tqdm(qs)``, ``track(qs)`` or a callable the function is handed
+        (``iter_wrapper(qs)``): a progress wrapper that yields the rows it is given."""
+        if not isinstance(call, ast.Call) or (len(call.args) != 1 and not call.keywords):
+            return False
+        if not call.args:
+            return False
+        func = call.func
+        if isinstance(func, ast.Name) and func.id in self.params:
+            return True
+        return self.names.qualify(func) in _PROGRESS
 
     # -- expressions ------------------------------------------------------------
 
@@ -360,8 +595,11 @@ class FlowBuilder:
                 and self.loops
                 and index == 0
                 and source.origin not in (Origin.PARAMETER, Origin.RELATED)
+                and self._runs_again(generator.iter, source)
             ):
                 self._record(generator.iter, "iterate", source, write=False)
+            if index == 0:
+                self._evaluated(generator.iter)
 
             def inner() -> None:
                 for condition in generator.ifs:
@@ -471,6 +709,9 @@ class FlowBuilder:
             self.state.paginated = True
         if callee in _PREFETCH_OBJECTS and call.args and isinstance(call.args[0], ast.Name):
             self._prefetch_objects(call.args[0].id, call)
+        if callee in _EVALUATORS:
+            self._evaluated(call)
+        self._render(call, callee)
         many = any(
             k.arg == "many" and isinstance(k.value, ast.Constant) and k.value.value is True
             for k in call.keywords
@@ -512,7 +753,11 @@ class FlowBuilder:
                     argument=index,
                 )
                 self.state.row_uses.append(RowUse(bound, use, call.lineno))
-        if isinstance(func, ast.Attribute) and self._db_call(call, func):
+        # ``self.repo.get(pk)`` may be a related manager of a model's ``self`` or a
+        # method of an object the class holds: both are recorded, and the project pass
+        # keeps the one it can resolve.
+        held = callee.startswith("self.") and callee.count(".") == 2
+        if isinstance(func, ast.Attribute) and self._db_call(call, func) and not held:
             return
         if self.loops and self._is_function(func) and not callee.startswith("builtins."):
             self.state.loop_calls.append(
@@ -525,8 +770,94 @@ class FlowBuilder:
                     variant=self._mentions_tainted(call),
                     atomic=self.atomic > 0,
                     memoised=self.memo > 0,
+                    walk=self.loops[-1].walk,
                 )
             )
+
+    def _render(self, call: ast.Call, callee: str) -> None:
+        """``render(request, "books/list.html", {"books": qs})``,
+        ``render_template("list.html", books=qs)``,
+        ``templates.TemplateResponse("list.html", {"request": r, "books": qs})`` and
+        ``env.get_template("list.html").render(books=qs)``: the template and the rows its
+        context holds."""
+        func = call.func
+        positional = list(call.args)
+        if (
+            isinstance(func, ast.Attribute)
+            and func.attr == "render"
+            and isinstance(func.value, ast.Call)
+            and isinstance(func.value.func, ast.Attribute)
+            and func.value.func.attr == "get_template"
+        ):
+            positional = [*func.value.args, *call.args]
+        elif callee not in _RENDERERS and callee.rsplit(".", 1)[-1] not in _RENDER_NAMES:
+            return
+        name = ""
+        context: dict[str, Query] = {}
+        for index, arg in enumerate(positional):
+            literal = string(arg)
+            if isinstance(arg, (ast.List, ast.Tuple)) and arg.elts:
+                literal = string(arg.elts[0])
+            if (
+                literal is not None
+                and callee not in _RENDERERS
+                and not literal.endswith(TEMPLATE_SUFFIXES)
+            ):
+                return  # a project's own ``render(...)``: a template only by its name
+            if literal is not None and not name:
+                name = literal
+                after = positional[index + 1] if index + 1 < len(positional) else None
+                if after is not None:
+                    context.update(self._context(after))
+                break
+        for kw in call.keywords:
+            if kw.arg == "context" or kw.arg is None:
+                context.update(self._context(kw.value))
+            elif kw.arg not in ("content_type", "status", "using", "request", "headers"):
+                found = self._context_value(kw.value)
+                if found is not None:
+                    context[kw.arg] = found
+        if name and context:
+            self.state.renders.append(
+                TemplateRender(
+                    name, tuple(sorted(context.items())), call.lineno, call.col_offset + 1
+                )
+            )
+
+    def _context(self, expr: ast.expr) -> dict[str, Query]:
+        """The rows a template context holds: a dict literal, ``dict(...)``, or a dict
+        built in a variable before (``context["books"] = qs`` included)."""
+        expr = unwrap(expr)
+        if isinstance(expr, ast.Name):
+            return dict(self.dicts.get(expr.id, {}))
+        found: dict[str, Query] = {}
+        if isinstance(expr, ast.Dict):
+            for key, value in zip(expr.keys, expr.values, strict=True):
+                if key is None:
+                    found.update(self._context(value))
+                    continue
+                name = string(key)
+                query = self._context_value(value) if name else None
+                if name and query is not None:
+                    found[name] = query
+        elif isinstance(expr, ast.Call) and self.names.qualify(expr.func) == "builtins.dict":
+            for kw in expr.keywords:
+                query = self._context_value(kw.value) if kw.arg else None
+                if kw.arg and query is not None:
+                    found[kw.arg] = query
+        return found
+
+    def _context_value(self, expr: ast.expr) -> Query | None:
+        bound = self.reader.bound(expr)
+        if isinstance(bound, Query) and bound.rows in (Rows.MANY, Rows.ONE):
+            return bound
+        if (
+            isinstance(bound, Row)
+            and not bound.loop_line
+            and bound.query.origin is not (Origin.PARAMETER)
+        ):
+            return replace(bound.query, rows=Rows.ONE)
+        return None
 
     def _prefetch_objects(self, name: str, call: ast.Call) -> None:
         """``prefetch_related_objects(books, "tags")`` loads into rows already fetched."""
@@ -536,22 +867,42 @@ class FlowBuilder:
             self.env[name] = self.reader.loaded(rows, "prefetch_related", lookups)
 
     def _is_function(self, func: ast.expr) -> bool:
-        """A call of a module-level function or a method of ``self``: something the
-        project pass can look up (``out.append`` or ``b.tags.all`` are not)."""
+        """A call the project pass can look up: a module-level function, a method of
+        ``self`` or of an object ``self`` holds (``self.repo.get``), of a local object
+        of a known class (``repo = Repo(); repo.get``) or of a parameter annotated with
+        one (``repo: Repo``); ``out.append`` or ``b.tags.all`` are not."""
         if isinstance(func, ast.Name):
             return func.id not in self.env and func.id not in self.sessions
         root, links = chain(func)
         if not isinstance(root, ast.Name) or not all(isinstance(x, ast.Attribute) for x in links):
             return False
-        return (root.id == "self" and len(links) == 1) or self.names.is_imported(root.id)
+        if root.id == "self":
+            return len(links) <= 2
+        return self.names.is_imported(root.id) or (
+            len(links) == 1 and bool(self._instance_class(root.id))
+        )
+
+    def _instance_class(self, name: str) -> str:
+        """The class of a local object: built here (``Repo(...)``) or annotated."""
+        bound = self.env.get(name)
+        if isinstance(bound, NewObject):
+            return bound.model
+        return self.types.get(name, "")
 
     def _callee(self, func: ast.expr) -> str:
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+            if func.value.id == "self":
+                return f"self.{func.attr}"
+            owner = self._instance_class(func.value.id)
+            if owner and func.value.id not in self.sessions:
+                return f"{owner}.{func.attr}"
         if (
             isinstance(func, ast.Attribute)
-            and isinstance(func.value, ast.Name)
-            and func.value.id == "self"
+            and isinstance(func.value, ast.Attribute)
+            and isinstance(func.value.value, ast.Name)
+            and func.value.value.id == "self"
         ):
-            return f"self.{func.attr}"
+            return f"self.{func.value.attr}.{func.attr}"
         if isinstance(func, (ast.Name, ast.Attribute)):
             return self.names.qualify(func)
         return ""
@@ -611,6 +962,9 @@ class FlowBuilder:
             return False
         if bound.origin is Origin.RELATED:
             return False
+        if bound.rows is Rows.MAPPING or (bound.evaluated and method in _FROM_CACHE):
+            self._consume(call)
+            return True  # a dict lookup, or a count of rows already fetched
         evaluates = method in EVALUATE or (bound.orm == "sqlalchemy" and method in _SA_EVALUATE)
         if not evaluates:
             return False
@@ -641,7 +995,7 @@ class FlowBuilder:
         target: str = "",
         bypass: str = "",
     ) -> None:
-        loop = self.loops[-1] if self.loops else None
+        loop = self.loops[-1] if self.loops and not self.retry else None
         self.state.calls.append(
             DbCall(
                 op=op,
@@ -661,6 +1015,9 @@ class FlowBuilder:
                 bypass=bypass,
                 query=query,
                 memoised=self.memo > 0,
+                walk=loop.walk if loop is not None else False,
+                branch=tuple(self.branch),
+                guarded=self.guarded > 0,
             )
         )
 
@@ -672,6 +1029,14 @@ class FlowBuilder:
     # -- results ----------------------------------------------------------------
 
     def _returned(self, value: ast.expr) -> None:
+        if (
+            isinstance(value, (ast.Name, ast.Attribute))
+            and chain(value)[0] is not None
+            and not (isinstance(value, ast.Name) and value.id in self.env)
+        ):
+            named = self.names.qualify(value)
+            if named and named[:1] != "." and named.rsplit(".", 1)[-1][:1].isupper():
+                self.state.returned_names.append(named)  # ``return BookSerializer``
         query = self.reader.query(value)
         if query is not None and self.state.returns is None:
             self.state.returns = query
@@ -736,6 +1101,32 @@ def _schema(expr: ast.expr, names: Names) -> tuple[str, bool]:
     return "", False
 
 
+def _named_type(annotation: ast.expr | None, names: Names) -> str:
+    """The class a parameter annotation names: ``Order``, ``"Order"``, ``Order | None``,
+    ``Optional[Order]``."""
+    if annotation is None:
+        return ""
+    if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
+        try:
+            annotation = ast.parse(annotation.value, mode="eval").body
+        except SyntaxError:
+            return ""
+    if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
+        sides = [
+            s
+            for s in (annotation.left, annotation.right)
+            if not (isinstance(s, ast.Constant) and s.value is None)
+        ]
+        return _named_type(sides[0], names) if len(sides) == 1 else ""
+    if isinstance(annotation, ast.Subscript):
+        if names.qualify(annotation.value).rsplit(".", 1)[-1] == "Optional":
+            return _named_type(annotation.slice, names)
+        return ""
+    if isinstance(annotation, (ast.Name, ast.Attribute)):
+        return names.qualify(annotation)
+    return ""
+
+
 def _related_head(receiver: ast.expr) -> bool:
     """``row.tags`` (the manager itself), not ``row.tags.filter(...)`` (a queryset)."""
     _, links = chain(receiver)
@@ -751,6 +1142,37 @@ def _target_names(target: ast.expr) -> list[str]:
     if isinstance(target, ast.Starred):
         return _target_names(target.value)
     return []
+
+
+def _exits(body: list[ast.stmt]) -> bool:
+    """Whether a block leaves the loop it is in (``return`` or ``break``)."""
+    return any(isinstance(stmt, (ast.Return, ast.Break)) for stmt in body)
+
+
+def _rolls_back(handler: ast.ExceptHandler) -> bool:
+    return any(
+        isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "rollback"
+        for n in ast.walk(handler)
+    )
+
+
+def _assigned(stmt: ast.stmt) -> set[str]:
+    """Names a statement (and the statements inside it) binds."""
+    found: set[str] = set()
+    for node in ast.walk(stmt):
+        if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                found.update(_target_names(target))
+        elif isinstance(node, (ast.For, ast.AsyncFor)):
+            found.update(_target_names(node.target))
+        elif isinstance(node, ast.NamedExpr):
+            found.add(node.target.id)
+        elif isinstance(node, (ast.With, ast.AsyncWith)):
+            for item in node.items:
+                if item.optional_vars is not None:
+                    found.update(_target_names(item.optional_vars))
+    return found
 
 
 def _last(expr: ast.expr) -> str:

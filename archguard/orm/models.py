@@ -49,7 +49,7 @@ _DJANGO_RELATIONS = {
     "GenericRelation": True,
     "TreeManyToManyField": True,
 }
-_MANAGER_BASES = ("Manager", "QuerySet", "BaseManager")
+_MANAGER_BASES = ("Manager", "QuerySet")
 #: DRF views and mixins that serialize their queryset as a list.
 DRF_LIST_VIEWS = frozenset(
     {"ListAPIView", "ListCreateAPIView", "ModelViewSet", "ReadOnlyModelViewSet", "ListModelMixin"}
@@ -73,6 +73,10 @@ class Relation:
     #: ``<name>_id`` is readable without a query.
     id_attribute: bool = True
     line: int = 0
+    #: For a collection: the relation on its rows that points back to the owner
+    #: (``book.author`` for ``author.books``). Rows read through the collection have it
+    #: set already: Django attaches the parent, SQLAlchemy finds it in the identity map.
+    back: str = ""
 
 
 @dataclass
@@ -88,6 +92,8 @@ class Model:
     parents: tuple[str, ...] = ()
     #: ``association_proxy`` attribute -> the relation path it reads through.
     proxies: dict[str, str] = field(default_factory=dict)
+    #: Manager attribute -> the project class behind it (a Manager or a QuerySet).
+    manager_classes: dict[str, str] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -113,10 +119,12 @@ class Registry:
             self.settings.update(facts.orm.settings)
         self._by_name: dict[str, list[str]] = {}
         self.models: dict[str, Model] = {}
+        self.user_model = self._user_model()
         self._find_models()
         for model in self.models.values():
             self._relations(model)
         self._reverse_relations()
+        self._inherit_relations()
         for model in self.models.values():
             self._managers(model)
 
@@ -124,8 +132,14 @@ class Registry:
 
     def canonical(self, name: str) -> str:
         """Follows re-exports (``from .models import Book`` in a package ``__init__``)
-        to the module that defines the name."""
+        to the module that defines the name; ``User = get_user_model()`` and
+        ``settings.AUTH_USER_MODEL`` are the project's user model."""
         for _ in range(4):
+            if self.user_model and (
+                name.endswith(".AUTH_USER_MODEL")
+                or self.factories.get(name, "").endswith("get_user_model")
+            ):
+                return self.user_model
             if name in self.classes or name in self.functions or name in self.factories:
                 return name
             moved = self._reexported(name)
@@ -144,11 +158,40 @@ class Registry:
             for imported in facts.imports:
                 if imported.alias == parts[cut] and imported.name:
                     return ".".join([imported.module, imported.name, *parts[cut + 1 :]])
+            # ``from shop.models import *``: the first starred module that defines it.
+            rest = ".".join(parts[cut:])
+            for imported in facts.imports:
+                if imported.name == "*":
+                    candidate = f"{imported.module}.{rest}"
+                    if self._defines(candidate):
+                        return candidate
             return None
         return None
 
+    def _defines(self, name: str) -> bool:
+        """Whether ``name`` is a class or function of the project, or re-exported by
+        the module it names (one step)."""
+        if name in self.classes or name in self.functions or name in self.factories:
+            return True
+        module, _, attr = name.rpartition(".")
+        facts = self.modules.get(module)
+        return facts is not None and any(
+            i.alias == attr or (i.name == "*" and i.module != module) for i in facts.imports
+        )
+
     def model(self, name: str) -> Model | None:
+        if name.startswith("apps:"):
+            return self.model_by_label(name[len("apps:") :])
         return self.models.get(self.canonical(name)) if name else None
+
+    def model_by_label(self, label: str) -> Model | None:
+        """``shop.Book``, Django's ``app_label.ModelName`` (``apps.get_model``, string
+        relations): the model of that name in the app whose package is ``shop``."""
+        app, _, name = label.rpartition(".")
+        candidates = self._by_name.get(name, [])
+        if app and len(candidates) > 1:
+            candidates = [c for c in candidates if f".{app}." in f".{c}"]
+        return self.models[candidates[0]] if len(candidates) == 1 else None
 
     def function(self, name: str) -> tuple[str, FunctionFlow] | None:
         return self.functions.get(self.canonical(name))
@@ -161,11 +204,49 @@ class Registry:
                 return found
         return None
 
+    def has_method(self, cls: str, name: str) -> bool:
+        """Whether the class or a project base defines ``name`` (whatever its body)."""
+        return any(name in self.classes[owner][1].methods for owner in self.lineage(cls))
+
     def callee(self, name: str, cls: str) -> tuple[str, FunctionFlow] | None:
-        """The function a call names: ``self.method`` through ``cls``, else a function."""
+        """The function a call names: ``self.method`` through ``cls``, a method of an
+        object ``self`` holds (``self.repo.get``), ``Class.method`` through the class's
+        bases, else a function."""
         if name.startswith("self."):
-            return self.method(cls, name[len("self.") :]) if cls else None
-        return self.function(name)
+            rest = name[len("self.") :]
+            if "." not in rest:
+                return self.method(cls, rest) if cls else None
+            attribute, _, method = rest.partition(".")
+            held = self.instance_type(cls, attribute) if cls else ""
+            return self.method(held, method) if held and "." not in method else None
+        found = self.function(name)
+        if found is None and "." in name:
+            owner, _, method = name.rpartition(".")
+            if self.canonical(owner) in self.classes:
+                return self.method(owner, method)
+        return found
+
+    def instance_type(self, cls: str, attribute: str) -> str:
+        """The project class of ``self.<attribute>``: an annotated class attribute
+        (``repo: Repo``), a class attribute built from a class (``repo = Repo()``), or
+        what a method of the class assigns (``self.repo = Repo(session)``)."""
+        for owner in self.lineage(cls):
+            facts = self.classes[owner][1]
+            found = facts.attribute(attribute)
+            if found is not None:
+                if found.annotation and self.canonical(found.annotation) in self.classes:
+                    return self.canonical(found.annotation)
+                if found.value.kind is ValueKind.CALL:
+                    named = self.canonical(found.value.text)
+                    if named in self.classes:
+                        return named
+            for method in facts.methods:
+                flow = self.functions.get(f"{owner}.{method}")
+                if flow is not None:
+                    for name, held in flow[1].attribute_types:
+                        if name == attribute and self.canonical(held) in self.classes:
+                            return self.canonical(held)
+        return ""
 
     def lineage(self, cls: str) -> list[str]:
         """The class and its project bases, nearest first."""
@@ -200,17 +281,32 @@ class Registry:
     def serializer(self, name: str) -> str:
         """``name`` canonical when it is a project DRF serializer class, else ""."""
         name = self.canonical(name)
+        # A serializer, not any DRF class: a ``PrimaryKeyRelatedField`` subclass is a field.
         if name in self.classes and any(
-            "rest_framework" in b or b.rsplit(".", 1)[-1].endswith("Serializer")
-            for b in self.external_bases(name)
+            b.rsplit(".", 1)[-1].endswith("Serializer") for b in self.external_bases(name)
         ):
             return name
         return ""
 
     def view_serializer(self, view: str) -> str:
         """The serializer class a DRF view declares in ``serializer_class``, or ""."""
-        attribute = self.attribute(view, "serializer_class") if view else None
-        return self.serializer(attribute[1].text) if attribute is not None else ""
+        found = self.view_serializers(view)
+        return found[0] if found else ""
+
+    def view_serializers(self, view: str) -> list[str]:
+        """Every serializer class a DRF view may use: the ones its
+        ``get_serializer_class()`` returns, else its ``serializer_class``."""
+        if not view:
+            return []
+        method = self.method(view, "get_serializer_class")
+        if method is not None and method[1].returned_names:
+            named = [self.serializer(n) for n in method[1].returned_names]
+            found = [n for n in dict.fromkeys(named) if n]
+            if found:
+                return found
+        attribute = self.attribute(view, "serializer_class")
+        serializer = self.serializer(attribute[1].text) if attribute is not None else ""
+        return [serializer] if serializer else []
 
     def serializer_model(self, serializer: str) -> Model | None:
         """The model a ModelSerializer saves: its ``Meta.model``."""
@@ -221,6 +317,18 @@ class Registry:
         return None
 
     # -- models ------------------------------------------------------------------
+
+    def _user_model(self) -> str:
+        """The project's custom user model: the one class that extends Django's
+        ``AbstractUser`` or ``AbstractBaseUser`` directly ("" when there is none, or
+        several)."""
+        found = [
+            name
+            for name, (_, cls) in sorted(self.classes.items())
+            if any(b.rsplit(".", 1)[-1] in ("AbstractUser", "AbstractBaseUser") for b in cls.bases)
+            and not any(m.name == "abstract" and m.value.text == "True" for m in cls.meta)
+        ]
+        return found[0] if len(found) == 1 else ""
 
     def _orm_of_base(self, base: str) -> str:
         if base in DJANGO_BASES:
@@ -263,6 +371,14 @@ class Registry:
                         kinds[name] = kind
                         changed = True
                         break
+                else:
+                    if _declares_django_fields(cls) and not any(
+                        self.canonical(b) in self.classes for b in cls.bases
+                    ):
+                        # Bases from a library archguard does not know (``SoftDeleteModel``)
+                        # but a body of Django model fields: a model.
+                        kinds[name] = "django"
+                        changed = True
         for name, kind in sorted(kinds.items()):
             if kind not in ("django", "sqlalchemy"):
                 continue
@@ -354,7 +470,7 @@ class Registry:
             if uselist is not None:
                 many = uselist.text == "True"
             elif not annotation:
-                many = name.endswith("s")
+                many = self._sa_direction(model, name, value, target)
             return Relation(
                 name,
                 model.qualname,
@@ -366,6 +482,60 @@ class Registry:
                 line=line,
             )
         return None
+
+    def _sa_direction(self, model: Model, name: str, value: Value, target: str) -> bool:
+        """Whether an unannotated ``relationship()`` is a collection, from where the
+        foreign key lives (a name is a poor guide: ``children`` and ``history`` are
+        collections, ``status`` is not). A ``secondary`` table makes it many-to-many; a
+        foreign key on this side to the target's table makes it many-to-one; one on the
+        target's side pointing here, one-to-many. ``remote_side`` marks the many-to-one
+        half of a self-reference."""
+        if value.keyword("secondary") is not None:
+            return True
+        if value.keyword("remote_side") is not None:
+            return False
+        other = self.models.get(target)
+        if other is not None:
+            here = self._table(model)
+            there = self._table(other)
+            forward = there in self._foreign_tables(model)
+            backward = here in self._foreign_tables(other)
+            if target == model.qualname:
+                return True  # a self-reference without remote_side: the children
+            if forward != backward:
+                return backward
+            partner = value.keyword("back_populates")
+            if partner is not None:
+                found = other.facts.attribute(partner.text)
+                if found is not None and found.annotation:
+                    return not found.many
+        return name.endswith("s")
+
+    def _table(self, model: Model) -> str:
+        """A mapped class's table: ``__tablename__``, else Flask-SQLAlchemy's default
+        (the class name in snake case; SQLModel's lower case is the same for one word)."""
+        for owner in self.lineage(model.qualname):
+            found = self.classes[owner][1].attribute("__tablename__")
+            if found is not None and found.value.kind is ValueKind.STRING:
+                return found.value.text
+        return _snake(model.name)
+
+    def _foreign_tables(self, model: Model) -> set[str]:
+        """Tables this model's columns point at with ``ForeignKey("table.column")``, or
+        with ``ForeignKey(Other.id)``."""
+        found: set[str] = set()
+        for owner in self.lineage(model.qualname):
+            for attribute in self.classes[owner][1].attributes:
+                for key in _foreign_keys(attribute.value):
+                    if key.kind is ValueKind.STRING:
+                        found.add(key.text.rpartition(".")[0] or key.text)
+                    elif key.kind is ValueKind.REF:
+                        other = self.models.get(self.canonical(key.text.rpartition(".")[0]))
+                        if other is not None:
+                            found.add(self._table(other))
+                for column in _sqlmodel_keys(attribute.value):
+                    found.add(column.rpartition(".")[0])
+        return found
 
     def _reverse_relations(self) -> None:
         for model in list(self.models.values()):
@@ -381,6 +551,17 @@ class Registry:
                 if reverse is not None and reverse.name not in target.relations:
                     target.relations[reverse.name] = reverse
 
+    def _inherit_relations(self) -> None:
+        """A proxy or multi-table child has its parents' reverse accessors too
+        (``CreatorUser(User)`` reads ``user.user_onboarding``)."""
+        for model in self.models.values():
+            for owner in self.lineage(model.qualname)[1:]:
+                parent = self.models.get(owner)
+                if parent is None:
+                    continue
+                for name, relation in parent.relations.items():
+                    model.relations.setdefault(name, relation)
+
     def _reverse(self, model: Model, relation: Relation, value: Value) -> Relation | None:
         if relation.orm == "django":
             if relation.generic:
@@ -395,11 +576,27 @@ class Registry:
             if "%(" in name:
                 name = name.replace("%(class)s", model.name.lower())
             return Relation(
-                name, relation.target, model.qualname, not one, "django", id_attribute=False
+                name,
+                relation.target,
+                model.qualname,
+                not one,
+                "django",
+                id_attribute=False,
+                back=relation.name,
             )
         backref = value.keyword("backref")
         if backref is None:
             return None
+        target = self.models.get(relation.target)
+        columns = (
+            {
+                a.name
+                for owner in self.lineage(target.qualname)
+                for a in self.classes[owner][1].attributes
+            }
+            if target is not None
+            else set()
+        )
         if backref.kind is ValueKind.STRING:
             return Relation(
                 backref.text,
@@ -407,7 +604,8 @@ class Registry:
                 model.qualname,
                 not relation.many,
                 "sqlalchemy",
-                id_attribute=False,
+                id_attribute=f"{backref.text}_id" in columns,
+                back=relation.name if not relation.many else "",
             )
         if (
             backref.kind is ValueKind.CALL
@@ -415,14 +613,16 @@ class Registry:
             and backref.items[0].kind is ValueKind.STRING
         ):
             lazy = backref.keyword("lazy")
+            uselist = backref.keyword("uselist")
             return Relation(
                 backref.items[0].text,
                 relation.target,
                 model.qualname,
-                not relation.many,
+                uselist.text == "True" if uselist is not None else not relation.many,
                 "sqlalchemy",
                 _lazy(lazy),
-                id_attribute=False,
+                id_attribute=f"{backref.items[0].text}_id" in columns,
+                back=relation.name if not relation.many else "",
             )
         return None
 
@@ -438,9 +638,10 @@ class Registry:
                 cls = value.text.removesuffix(".as_manager")
                 cls = self.canonical(cls)
                 if cls not in self.classes or not any(
-                    b.rsplit(".", 1)[-1] in _MANAGER_BASES for b in self.external_bases(cls)
+                    b.rsplit(".", 1)[-1].endswith(_MANAGER_BASES) for b in self.external_bases(cls)
                 ):
                     continue
+                model.manager_classes.setdefault(attribute.name, cls)
                 found = self.method(cls, "get_queryset")
                 if found is not None and found[1].returns is not None:
                     returned = found[1].returns
@@ -465,3 +666,48 @@ def _proxy(value: Value) -> str:
         return ""
     names = [item.text for item in value.items[:2] if item.kind is ValueKind.STRING]
     return "__".join(names) if len(names) == 2 else ""
+
+
+def _snake(name: str) -> str:
+    """``UserRole`` → ``user_role``, Flask-SQLAlchemy's default table name."""
+    out = []
+    for index, char in enumerate(name):
+        if char.isupper() and index and not name[index - 1].isupper():
+            out.append("_")
+        out.append(char.lower())
+    return "".join(out)
+
+
+def _foreign_keys(value: Value) -> list[Value]:
+    """The targets of ``ForeignKey(...)`` calls inside a column definition."""
+    found: list[Value] = []
+    pending = [value]
+    while pending:
+        current = pending.pop()
+        if current.kind is ValueKind.CALL:
+            if current.text.rsplit(".", 1)[-1] == "ForeignKey" and current.items:
+                found.append(current.items[0])
+            else:
+                pending.extend(current.items)
+                pending.extend(k.value for k in current.keywords)
+    return found
+
+
+def _sqlmodel_keys(value: Value) -> list[str]:
+    """``Field(foreign_key="team.id")``."""
+    if value.kind is not ValueKind.CALL:
+        return []
+    key = value.keyword("foreign_key")
+    return [key.text] if key is not None and key.kind is ValueKind.STRING else []
+
+
+def _declares_django_fields(cls: ClassFacts) -> bool:
+    """Two or more ``models.XField(...)`` / ``ForeignKey(...)`` class attributes."""
+    return (
+        sum(
+            1
+            for a in cls.attributes
+            if a.value.kind is ValueKind.CALL and a.value.text.startswith("django.db.models.")
+        )
+        >= 2
+    )

@@ -13,6 +13,7 @@ import ast
 from dataclasses import dataclass, replace
 
 from archguard.core.orm import (
+    PREFETCH_BYPASS,
     Keyword,
     Origin,
     Query,
@@ -131,6 +132,22 @@ _SA_LOADERS = {
     "noload": True,
     "raiseload": True,
 }
+#: Options that pick columns, not relations: a chain may end with them.
+_SA_COLUMN_OPTIONS = frozenset(
+    {"load_only", "defer", "undefer", "undefer_group", "with_expression", "selectin_polymorphic"}
+)
+#: Methods that tree and inheritance libraries give a model instance, each returning a
+#: queryset of the same model (django-treebeard, django-mptt, wagtail).
+ROW_QUERIES = frozenset(
+    {
+        "get_children",
+        "get_descendants",
+        "get_ancestors",
+        "get_siblings",
+        "get_family",
+        "get_leafnodes",
+    }
+)
 _DJANGO_SHORTCUTS = {
     "django.shortcuts.get_object_or_404": Rows.ONE,
     "django.shortcuts.get_list_or_404": Rows.MANY,
@@ -154,7 +171,16 @@ class NewObject:
     model: str
 
 
-Bound = Query | Row | NewObject
+@dataclass(frozen=True)
+class ModelClass:
+    """A model class known by a name bound at run time: ``apps.get_model("shop",
+    "Book")`` in a data migration (``ref`` is ``apps:shop.Book``), or ``cls`` in a
+    classmethod (``ref`` is the class's qualified name)."""
+
+    ref: str
+
+
+Bound = Query | Row | NewObject | ModelClass
 
 
 def unwrap(expr: ast.expr) -> ast.expr:
@@ -188,22 +214,56 @@ def snippet(expr: ast.AST) -> str:
 class QueryReader:
     """Reads expressions of one function against its local bindings."""
 
-    def __init__(self, names: Names, env: dict[str, Bound], sessions: set[str]) -> None:
+    def __init__(
+        self, names: Names, env: dict[str, Bound], sessions: set[str], cls: str = ""
+    ) -> None:
         self.names = names
         self.env = env
         self.sessions = sessions
+        #: The qualified class the function is a method of ("" for a function).
+        self.cls = cls
+        #: ``Prefetch(...)`` objects bound to local names: the paths each loads.
+        self.prefetches: dict[str, tuple[str, ...]] = {}
+
+    def remember_prefetch(self, name: str, value: ast.expr) -> None:
+        """``name = Prefetch("actions", queryset=...)``: its paths, for a later loader."""
+        found = None
+        if isinstance(value, ast.Call) and self.names.qualify(value.func).rsplit(".", 1)[-1] in (
+            "Prefetch",
+            "GenericPrefetch",
+        ):
+            found = self._prefetch(value)
+        if found is None:
+            self.prefetches.pop(name, None)
+        else:
+            self.prefetches[name] = tuple(found)
 
     def bound(self, expr: ast.expr) -> Bound | None:
         """The query, row or new object an expression evaluates to, if any."""
         expr = unwrap(expr)
+        if isinstance(expr, ast.IfExp):
+            # ``qs.filter(...) if q else qs``: either; the one loading more, so that a
+            # relation is reported only when neither loads it.
+            sides = [self.bound(expr.body), self.bound(expr.orelse)]
+            queries = [b for b in sides if isinstance(b, Query)]
+            if queries:
+                return max(queries, key=lambda q: (len(q.loads), q.load_all))
+            return sides[0] if sides[0] is not None else sides[1]
         root, links = chain(expr)
         start = self._root(root, links)
         if start is None:
             return None
         value, index = start
-        if index == len(links) and isinstance(root, ast.Name) and root.id in self.env:
+        if not links and isinstance(root, ast.Name) and root.id in self.env:
             return value  # a variable: keep where and how the query was built
         while index < len(links):
+            if isinstance(value, ModelClass):
+                found = self._class_access(value.ref, root, links[index:])
+                if found is None:
+                    return None
+                value, used = found
+                index += used
+                continue
             if not isinstance(value, Query):
                 return None
             step: Query | None
@@ -234,6 +294,18 @@ class QueryReader:
     # -- roots -------------------------------------------------------------------
 
     def _root(self, root: ast.expr, links: list[ast.expr]) -> tuple[Bound, int] | None:
+        named = _get_model(links)
+        if named is not None:
+            return ModelClass(named), 2
+        if (
+            isinstance(root, ast.Name)
+            and root.id == "self"
+            and self.cls
+            and links
+            and isinstance(links[0], ast.Attribute)
+            and links[0].attr == "__class__"
+        ):
+            return ModelClass(self.cls), 1
         if isinstance(root, ast.Name) and root.id in ("self", "super") and links:
             found = self._class_root(root, links)
             if found is not None:
@@ -243,11 +315,37 @@ class QueryReader:
             if isinstance(value, Row) and links:
                 return self._related(value.query, links)
             return value, 0
+        if (
+            isinstance(root, ast.Name)
+            and root.id == "type"
+            and self.cls
+            and links
+            and isinstance(links[0], ast.Call)
+        ):
+            return ModelClass(self.cls), 1  # ``type(self).objects``
         return self._static_root(root, links)
 
     def _related(self, parent: Query, links: list[ast.expr]) -> tuple[Bound, int] | None:
         """``row.tags.all()``: a related manager's queryset (``row.author`` alone is a
-        use, not a query)."""
+        use, not a query). ``row.get_children()``, a method a tree library gives the
+        model, is a query of the row's own model (``ref`` empty)."""
+        if (
+            len(links) >= 2
+            and isinstance(links[0], ast.Attribute)
+            and isinstance(links[1], ast.Call)
+            and links[0].attr in ROW_QUERIES
+        ):
+            method = links[0]
+            return Query(
+                Origin.RELATED,
+                "",
+                method.lineno,
+                method.col_offset + 1,
+                "",
+                orm=parent.orm,
+                parent=parent,
+                methods=(method.attr,),
+            ), 2
         path: list[str] = []
         for index, link in enumerate(links):
             if isinstance(link, ast.Attribute):
@@ -256,6 +354,10 @@ class QueryReader:
                     and isinstance(links[index + 1], ast.Call)
                     and (link.attr in KEEP or link.attr in LOADERS or link.attr in EVALUATE)
                 ):
+                    if not path and parent.origin is Origin.PARAMETER and index == 0:
+                        # ``def apply_filters(qs): return qs.filter(...)``: the parameter
+                        # is a queryset, whose model the caller knows.
+                        return replace(parent, rows=Rows.MANY), 0
                     if not path:
                         return None
                     query = Query(
@@ -285,6 +387,21 @@ class QueryReader:
             return self._class_query(f"super.{links[1].attr}", links[1]), 3
         if root.id != "self" or not isinstance(first, ast.Attribute):
             return None
+        if first.attr in KEEP | LOADERS and len(links) > 1 and isinstance(links[1], ast.Call):
+            # ``self.filter(...)`` in a custom QuerySet or Manager method: its own rows,
+            # which the project pass reads when a chain calls the method.
+            return Query(
+                Origin.CLASS, "self", first.lineno, first.col_offset + 1, "", orm="django"
+            ), 0
+        if (
+            len(links) > 1
+            and isinstance(links[1], ast.Call)
+            and first.attr not in ROW_QUERIES
+            and first.attr
+            not in ("get_queryset", "filter_queryset", "paginate_queryset", "get_serializer")
+        ):
+            # ``self.apply_filters(qs)`` / ``self._recent()``: a method of the class.
+            return self._function(f"self.{first.attr}", links[1]), 2
         if first.attr == "queryset":
             return self._class_query("queryset", first), 1
         if (
@@ -355,7 +472,15 @@ class QueryReader:
         if method == "query" and call.args:
             model = self.names.qualify(call.args[0])
             return (
-                Query(Origin.MODEL, model, call.lineno, call.col_offset + 1, "", orm="sqlalchemy")
+                Query(
+                    Origin.MODEL,
+                    model,
+                    call.lineno,
+                    call.col_offset + 1,
+                    "",
+                    orm="sqlalchemy",
+                    tuples=len(call.args) > 1,
+                )
                 if model
                 else None
             )
@@ -378,15 +503,40 @@ class QueryReader:
         if method in _SESSION_READS and call.args:
             inner = self.query(call.args[0])
             if inner is not None and method in ("scalar",):
-                return replace(inner, rows=Rows.ONE)
+                return replace(inner, rows=Rows.ONE, tuples=False)
+            if inner is not None and method in ("scalars", "stream_scalars"):
+                return replace(inner, tuples=False)  # the first column: the instances
             return inner
         return None
 
     def _manager_root(self, root: ast.Name, links: list[ast.expr]) -> tuple[Bound, int] | None:
-        first = links[0]
-        if not isinstance(first, ast.Attribute) or not root.id[:1].isupper():
+        if not root.id[:1].isupper():
+            return None
+        return self._class_access(self.names.qualify(root), root, links)
+
+    def _class_access(
+        self, model: str, node: ast.expr, links: list[ast.expr]
+    ) -> tuple[Bound, int] | None:
+        """What a model class's attribute chain starts: ``Book.objects`` (a manager),
+        ``Book.query``, ``Book.published.filter()`` (a custom manager), ``Book(...)`` (a
+        new object) or ``Category.get_root_nodes()`` (a class method that may return
+        rows)."""
+        first = links[0] if links else None
+        if isinstance(first, ast.Call):
+            return NewObject(model), 1
+        if not isinstance(first, ast.Attribute):
             return None
         manager = first.attr
+        if (
+            len(links) >= 2
+            and isinstance(links[1], ast.Call)
+            and manager not in ("query", "objects", "_default_manager", "_base_manager")
+            and manager not in ("as_manager", "from_queryset")
+            and not manager.startswith("_")
+        ):
+            return Query(
+                Origin.MODEL, model, node.lineno, node.col_offset + 1, "", methods=(manager,)
+            ), 2
         if manager == "query":
             orm = "sqlalchemy"
         elif manager in ("objects", "_default_manager", "_base_manager"):
@@ -400,9 +550,8 @@ class QueryReader:
             orm = "django"  # a custom manager: ``Book.published.filter(...)``
         else:
             return None
-        model = self.names.qualify(root)
         return Query(
-            Origin.MODEL, model, root.lineno, root.col_offset + 1, "", orm=orm, manager=manager
+            Origin.MODEL, model, node.lineno, node.col_offset + 1, "", orm=orm, manager=manager
         ), 1
 
     def _called_root(self, root: ast.Name, links: list[ast.expr]) -> tuple[Bound, int] | None:
@@ -432,17 +581,40 @@ class QueryReader:
         ):
             inner = self.query(call.args[0])
             return (
-                (inner, 1) if inner is not None and inner.rows in (Rows.MANY, Rows.DICTS) else None
+                (replace(inner, evaluated=True), 1)
+                if inner is not None and inner.rows in (Rows.MANY, Rows.DICTS)
+                else None
             )
         if root.id[:1].isupper() and qualified and not qualified.startswith("builtins."):
             return NewObject(qualified), 1
         if qualified and not qualified.startswith("builtins."):
-            return Query(Origin.FUNCTION, qualified, call.lineno, call.col_offset + 1, ""), 1
+            return self._function(qualified, call), 1
         return None
+
+    def _function(self, name: str, call: ast.Call) -> Query:
+        """The value of a call of a project function or method, resolved in the project
+        pass; the queries handed to it go with it."""
+        args = tuple(self.query(a) if not isinstance(a, ast.Starred) else None for a in call.args)
+        return Query(
+            Origin.FUNCTION,
+            name,
+            call.lineno,
+            call.col_offset + 1,
+            "",
+            args=args if any(a is not None for a in args) else (),
+        )
 
     def _select(self, call: ast.Call) -> Query:
         model = self.names.qualify(call.args[0]) if call.args else ""
-        return Query(Origin.MODEL, model, call.lineno, call.col_offset + 1, "", orm="sqlalchemy")
+        return Query(
+            Origin.MODEL,
+            model,
+            call.lineno,
+            call.col_offset + 1,
+            "",
+            orm="sqlalchemy",
+            tuples=len(call.args) > 1,
+        )
 
     # -- links -------------------------------------------------------------------
 
@@ -450,9 +622,25 @@ class QueryReader:
     def _subscript(query: Query, link: ast.Subscript) -> Query:
         if isinstance(link.slice, ast.Slice):
             return replace(query, bounded=True)
+        if query.rows is Rows.MAPPING:
+            return replace(query, rows=Rows.ONE, bounded=True, evaluated=True)
         return replace(query, rows=Rows.ONE, bounded=True)
 
     def _method(self, query: Query, method: str, link: ast.Call) -> Query | None:
+        if query.rows is Rows.MAPPING:
+            # ``in_bulk()``'s dict: ``get`` and ``values`` read rows already fetched.
+            if method == "get":
+                return replace(query, rows=Rows.ONE, bounded=True, evaluated=True)
+            if method == "values":
+                return replace(query, rows=Rows.MANY, evaluated=True)
+            return None
+        if (
+            query.origin is Origin.RELATED
+            and query.ref
+            and method in PREFETCH_BYPASS | {"distinct", "reverse", "only", "defer"}
+        ):
+            # ``row.tags.order_by(...)``: a new query, whatever the parent prefetched.
+            query = replace(query, refetched=True)
         if query.rows is Rows.DICTS and method in KEEP | _BOUNDING:
             return replace(query, bounded=query.bounded or method in _BOUNDING)
         if query.rows is not Rows.MANY and method not in ("all", "scalars", "unique"):
@@ -467,8 +655,20 @@ class QueryReader:
             keys |= {n.attr for a in link.args for n in ast.walk(a) if isinstance(n, ast.Attribute)}
             bounded = bool(keys & _PRIMARY_KEYS) and method != "exclude"
             query = replace(query, filtered=True, bounded=query.bounded or bounded)
+            if method == "filter":
+                empty = _null_relations(link)
+                if empty:
+                    # ``filter(parent__isnull=True)``: no row has one, and Django reads a
+                    # null foreign key as None without a query.
+                    query = replace(query, loads=tuple(sorted({*query.loads, *empty})))
             if method in ("filter", "filter_by", "where", "exclude"):
                 return query
+        if method in ("all", "fetchall") and query.orm == "sqlalchemy":
+            return replace(query, evaluated=True)  # a list: iterating it runs nothing
+        if method in ("add_entity", "add_columns") and query.orm == "sqlalchemy":
+            return replace(query, tuples=True)
+        if method in ("scalars", "scalar_one", "scalar_one_or_none", "scalar"):
+            query = replace(query, tuples=False)
         if method in KEEP:
             return query
         if method in _BOUNDING:
@@ -480,7 +680,11 @@ class QueryReader:
         if method in VALUES or method in WRITES:
             return replace(query, rows=Rows.VALUE)
         if method == "in_bulk":
-            return query
+            return replace(query, rows=Rows.MAPPING, evaluated=True)
+        if query.orm == "django" and query.origin in (Origin.MODEL, Origin.CLASS):
+            # A custom manager or queryset method (``Book.objects.published()``): known
+            # only if the project pass finds it returns rows.
+            return replace(query, methods=(*query.methods, method))
         return None
 
     def loaded(self, query: Query, method: str, call: ast.Call) -> Query:
@@ -518,6 +722,8 @@ class QueryReader:
         literal = string(arg)
         if literal is not None:
             return lookup_prefixes(literal) if literal != "*" else ["*"]
+        if isinstance(arg, ast.Name) and arg.id in self.prefetches:
+            return list(self.prefetches[arg.id])  # ``action_prefetch = Prefetch(...)``
         if isinstance(arg, ast.Name) and arg.id in self.env:
             return None
         if isinstance(arg, ast.Call):
@@ -542,34 +748,100 @@ class QueryReader:
             paths.extend(f"{head}__{p}" for p in inner.loads)
         return paths
 
-    def _sa_option(self, call: ast.Call) -> list[str] | None:
-        """``joinedload(Post.author).selectinload(Author.books)`` → author, author__books."""
+    def _sa_option(self, call: ast.Call, prefix: str = "") -> list[str] | None:
+        """The relation paths a loader option loads, or None when it cannot be read:
+        ``joinedload(Post.author).selectinload(Author.books)`` → author, author__books.
+        Column options on the chain (``load_only``, ``defer``...) load no relation, and
+        ``.options(...)`` nests options under the path so far."""
         root, links = chain(call)
-        steps: list[ast.Call] = []
-        names: list[str] = []
-        name = self.names.qualify(root).rsplit(".", 1)[-1] if isinstance(root, ast.Name) else ""
-        pending = name
+        steps: list[tuple[str, ast.Call]] = []
+        pending = self.names.qualify(root).rsplit(".", 1)[-1] if isinstance(root, ast.Name) else ""
         for link in links:
             if isinstance(link, ast.Attribute):
                 pending = link.attr
             elif isinstance(link, ast.Call):
-                steps.append(link)
-                names.append(pending)
-        if not steps or any(n not in _SA_LOADERS for n in names):
+                steps.append((pending, link))
+            else:
+                return None
+        if not steps:
             return None
         paths: list[str] = []
-        prefix = ""
-        for loader, step in zip(names, steps, strict=False):
-            for arg in step.args[:1]:
-                hop = string(arg) or _attribute_path(arg)
-                if hop is None:
+        for index, (name, step) in enumerate(steps):
+            if name == "Load" and index == 0:
+                continue  # ``Load(Post)``: the entity the chain starts from
+            if name in _SA_COLUMN_OPTIONS:
+                continue
+            if name == "options":
+                for arg in step.args:
+                    inner = self._sa_option(arg, prefix) if isinstance(arg, ast.Call) else None
+                    if inner is None:
+                        return None
+                    paths.extend(inner)
+                continue
+            if name not in _SA_LOADERS:
+                return None
+            for arg in step.args:
+                hops = _sa_hops(arg)
+                if hops is None:
                     return None
-                if hop == "*":
-                    return ["*"] if _SA_LOADERS[loader] else []
-                prefix = f"{prefix}__{hop}" if prefix else hop
-                if _SA_LOADERS[loader]:
-                    paths.append(prefix)
-        return paths
+                if hops == ["*"]:
+                    if _SA_LOADERS[name]:
+                        paths.append(f"{prefix}__*" if prefix else "*")
+                    continue
+                for hop in hops:
+                    prefix = f"{prefix}__{hop}" if prefix else hop
+                    if _SA_LOADERS[name]:
+                        paths.append(prefix)
+        if any(p == "*" for p in paths):
+            return ["*"]
+        return [p for p in paths if not p.endswith("__*")]
+
+
+def _get_model(links: list[ast.expr]) -> str | None:
+    """``apps.get_model("shop", "Book")`` / ``apps.get_model("shop.Book")`` → ``apps:shop.Book``."""
+    if (
+        len(links) < 2
+        or not isinstance(links[0], ast.Attribute)
+        or links[0].attr != "get_model"
+        or not isinstance(links[1], ast.Call)
+    ):
+        return None
+    names = [string(a) for a in links[1].args[:2]]
+    if not names or any(n is None for n in names):
+        return None
+    label = ".".join(n for n in names if n)
+    return f"apps:{label}" if "." in label else None
+
+
+def _null_relations(call: ast.Call) -> list[str]:
+    """``filter(parent__isnull=True)`` / ``filter(parent=None)`` → ``parent``."""
+    found = []
+    for kw in call.keywords:
+        if kw.arg is None or not isinstance(kw.value, ast.Constant):
+            continue
+        name, _, lookup = kw.arg.partition("__")
+        if (lookup == "isnull" and kw.value.value is True) or (
+            not lookup and kw.value.value is None
+        ):
+            found.append(name)
+    return found
+
+
+def _sa_hops(arg: ast.expr) -> list[str] | None:
+    """The relationship names one loader argument names: ``Post.author``,
+    ``Post.author.and_(...)``, ``Post.author.of_type(...)``, ``"author"`` or the legacy
+    dotted ``"author.books"``."""
+    literal = string(arg)
+    if literal is not None:
+        return ["*"] if literal == "*" else literal.split(".")
+    if (
+        isinstance(arg, ast.Call)
+        and isinstance(arg.func, ast.Attribute)
+        and arg.func.attr in ("and_", "of_type")
+    ):
+        arg = arg.func.value
+    hop = _attribute_path(arg)
+    return [hop] if hop is not None else None
 
 
 def _attribute_path(expr: ast.expr) -> str | None:

@@ -13,11 +13,18 @@ import json
 import os
 import tempfile
 from pathlib import Path
+from typing import TypeVar, cast
 
 from archguard.core.findings import Finding
 from archguard.core.outcomes import FileOutcome
 from archguard.scan.analyze import FileJob
-from archguard.scan.codec import decode_findings, decode_outcome, encode, encode_outcome
+from archguard.scan.codec import (
+    decode_findings,
+    decode_outcome,
+    decode_value,
+    encode,
+    encode_outcome,
+)
 
 _LAYOUT = "v1"
 _TIMED_OUT = {"timed_out": True}
@@ -25,6 +32,9 @@ _TIMED_OUT = {"timed_out": True}
 
 class TimedOut:
     """A cache entry saying that the engine ran out of time on this content."""
+
+
+T = TypeVar("T")
 
 
 def code_signature() -> str:
@@ -62,6 +72,25 @@ class FileCache:
 
     def put(self, key: str, outcome: FileOutcome) -> None:
         self._write(key, encode_outcome(outcome))
+
+    def key_of(self, path: str, data: bytes) -> str:
+        """The key of a file that is not a Python module (a template)."""
+        digest = hashlib.sha256()
+        for part in (self.salt, path):
+            digest.update(part.encode("utf-8", "surrogateescape"))
+            digest.update(b"\0")
+        digest.update(data)
+        return digest.hexdigest()
+
+    def get_value(self, key: str, hint: type[T]) -> T | None:
+        """Another input's facts (a template's), as ``put_value`` stored them."""
+        try:
+            return cast(T, decode_value(json.loads(self._entry(key).read_bytes()), hint))
+        except (OSError, ValueError, TypeError, KeyError, RecursionError):
+            return None
+
+    def put_value(self, key: str, value: object) -> None:
+        self._write(key, encode(value))
 
     def get_findings(self, key: str) -> tuple[Finding, ...] | TimedOut | None:
         """The pattern engine's entries: the findings Semgrep reported for a file, or

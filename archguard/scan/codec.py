@@ -51,6 +51,12 @@ def decode_outcome(data: Any) -> FileOutcome:
     return typing.cast(FileOutcome, result)
 
 
+def decode_value(data: Any, hint: Any) -> Any:
+    """Rebuild a value of type ``hint`` (a dataclass of facts); raises ValueError,
+    TypeError or KeyError on anything that does not fit."""
+    return _decode(data, hint)
+
+
 def decode_findings(data: Any) -> tuple[Finding, ...]:
     """Rebuild a list of findings (the pattern engine's cache entries)."""
     return typing.cast("tuple[Finding, ...]", _decode(data, tuple[Finding, ...]))

@@ -18,10 +18,11 @@ import os
 import re
 import stat
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from archguard.config.globs import matches
+from archguard.config.globs import matches, matches_any
 from archguard.config.settings import DEFAULT_EXCLUDED_DIRS, Settings
 from archguard.core.outcomes import Diagnostic, DiagnosticKind, Skipped
 
@@ -105,6 +106,31 @@ def _default_excluded(path: str) -> str | None:
         if part in DEFAULT_EXCLUDED_DIRS:
             return part
     return None
+
+
+def discover_other(root: Path, settings: Settings, wanted: Callable[[str], bool]) -> list[str]:
+    """Sorted repo-relative paths of the non-Python files under the whole project that
+    ``wanted`` accepts (templates), listed as Python files are: from git when the root
+    is a work tree, else by a walk; default excluded directories and ``exclude`` apply."""
+    root = root.resolve()
+    git = _git_files(root)
+    listed = git[0] if git is not None else None
+    if listed is None:
+        listed = []
+        base = len(str(root)) + 1
+        for current, dirs, files in os.walk(root):
+            dirs[:] = sorted(d for d in dirs if d not in DEFAULT_EXCLUDED_DIRS)
+            prefix = current[base:].replace(os.sep, "/")
+            listed.extend(f"{prefix}/{name}" if prefix else name for name in files)
+    base_dir = str(root)
+    return sorted(
+        p
+        for p in listed
+        if wanted(p)
+        and not any(part in DEFAULT_EXCLUDED_DIRS for part in PurePosixPath(p).parts[:-1])
+        and not matches_any(settings.exclude, p)
+        and os.path.isfile(f"{base_dir}/{p}")
+    )
 
 
 def _exclusion(path: str, settings: Settings) -> tuple[str, str] | None:

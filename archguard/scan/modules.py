@@ -98,7 +98,16 @@ def module_name(path: str, roots: tuple[str, ...]) -> tuple[str, bool]:
         is_package = bool(parts) and parts[-1] == "__init__"
         if is_package:
             parts = parts[:-1]
-        if all(part.isidentifier() for part in parts):
+        if all(part.isidentifier() for part in parts) or (
+            parts and _numbered(parts[-1]) and all(part.isidentifier() for part in parts[:-1])
+        ):
             return ".".join(parts), is_package
         return "", is_package
     return "", False
+
+
+def _numbered(stem: str) -> bool:
+    """``0008_backfill``: a Django migration's name. No ``import`` statement can name it,
+    but ``importlib.import_module("shop.migrations.0008_backfill")`` can, and Django's
+    migration loader does."""
+    return stem[:1].isdigit() and ("_" + stem).isidentifier()

@@ -87,8 +87,11 @@ def set_label(args: argparse.Namespace) -> int:
     repo = repo_name(args.repo)
     f = find(repo, args.fingerprint)
     labels = report.load_labels()
-    # A label that matched this finding only as "moved" is replaced by the new one.
-    moved = eco.match_labels({repo: [f]}, labels).get((repo, f["fingerprint"]))
+    # A label that matched this finding only as "moved" is replaced by the new one. The
+    # repository's other findings count as current too: a label of another finding on
+    # the same line is that finding's, not a moved one of this.
+    findings = report.load_results()[repo]["findings"]
+    moved = eco.match_labels({repo: findings}, labels).get((repo, f["fingerprint"]))
     if moved is not None and moved.how == "moved":
         labels = [lab for lab in labels if lab is not moved.label]
     new = eco.Label(

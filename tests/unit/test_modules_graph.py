@@ -25,6 +25,12 @@ def test_module_names() -> None:
     assert module_name("tests/test_api.py", roots) == ("tests.test_api", False)
     assert module_name("main.py", (".",)) == ("main", False)
     assert module_name("my-scripts/run.py", (".",)) == ("", False)
+    # Django imports its migrations by name with importlib, digits first and all.
+    assert module_name("shop/migrations/0008_backfill.py", (".",)) == (
+        "shop.migrations.0008_backfill",
+        False,
+    )
+    assert module_name("alembic/versions/2023-02-14_add.py", (".",)) == ("", False)
 
 
 def _facts(module: str, *imports: tuple[str, str, ImportKind]) -> ModuleFacts:

@@ -3,13 +3,45 @@ relation path."""
 
 from __future__ import annotations
 
-from archguard.core.findings import Location
+from collections.abc import Iterable, Iterator
+from dataclasses import replace
+
+from archguard.core.findings import Finding, Location
+from archguard.core.levels import Severity
 from archguard.core.orm import DbCall
 from archguard.graph.project import Project
 from archguard.orm.analysis import OrmAnalysis
 from archguard.orm.consumption import Problem
 from archguard.orm.models import Model, Registry, Relation
 from archguard.orm.resolve import Resolved, Scope
+from archguard.scan.context import PathKind, path_kind
+
+#: Where the per-row rules (N+1, query and write in a loop, fk object for its id) report:
+#: code that serves requests or runs jobs, and migrations, whose data migrations walk
+#: whole tables on every install. Tests and scripts are left out: a test's N+1 costs
+#: a test run, and on real repositories such findings were nearly all noise (437 of
+#: 438 of one rule in one large Django repository were in tests).
+PER_ROW = frozenset({PathKind.CODE, PathKind.MIGRATION})
+#: Where the request-scoped rules (transactions, pagination, connections) report.
+REQUESTS = frozenset({PathKind.CODE})
+
+
+def placed(
+    project: Project, findings: Iterable[Finding], kinds: frozenset[PathKind]
+) -> Iterator[Finding]:
+    """The findings whose file is of ``kinds``. A finding in a migration is a note: the
+    migration may already have run everywhere. With ``report-non-production`` the
+    others are kept as notes, as the security rules' are."""
+    seen: dict[str, PathKind] = {}
+    for finding in findings:
+        path = finding.location.path
+        kind = seen.get(path)
+        if kind is None:
+            kind = seen[path] = path_kind(path)
+        if kind in kinds and kind is not PathKind.MIGRATION:
+            yield finding
+        elif kind in kinds or project.settings.report_non_production:
+            yield replace(finding, severity=Severity.NOTE)
 
 
 def at(project: Project, module: str, line: int, column: int = 1, message: str = "") -> Location:
@@ -27,10 +59,34 @@ def origin_location(project: Project, query: Resolved) -> Location:
 
 
 def problem_related(project: Project, problem: Problem) -> tuple[Location, ...]:
-    related = [origin_location(project, problem.query)]
     site = problem.site
-    if site.loop_line and site.loop_line != site.line:
+    if site.template:
+        return template_related(project, problem)
+    related = [origin_location(project, problem.query)]
+    origin = problem.query
+    if (
+        site.loop_line
+        and site.loop_line != site.line
+        and (site.loop_module, site.loop_line) != (origin.origin_module, origin.origin.line)
+    ):
         related.append(at(project, site.loop_module, site.loop_line, 1, "rows are consumed here"))
+    return tuple(related)
+
+
+def template_related(project: Project, problem: Problem) -> tuple[Location, ...]:
+    """A template's read: where it reads, where it loops, and where the query was
+    built when that is not where the finding is."""
+    site = problem.site
+    related = [
+        Location(site.template, site.template_line, 1, site.template_line, 1, "read here"),
+    ]
+    if site.loop_line != site.template_line:
+        related.append(
+            Location(site.template, site.loop_line, 1, site.loop_line, 1, "the template's loop")
+        )
+    origin = problem.query
+    if (origin.origin_module, origin.origin.line) != (site.module, site.line):
+        related.append(origin_location(project, origin))
     return tuple(related)
 
 

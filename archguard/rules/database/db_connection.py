@@ -7,7 +7,7 @@ import ast
 from archguard.core.levels import Category, Confidence, Severity
 from archguard.core.rule_meta import Invalid, RuleMeta, Valid
 from archguard.rules.ops._roles import Role, RoleRule
-from archguard.scan.context import FileContext
+from archguard.scan.context import FileContext, PathKind, path_kind
 from archguard.scan.scoped_rule import Function
 
 _CONNECTIONS = {
@@ -142,6 +142,17 @@ class DbConnection(RoleRule):
             """,
             label="the fixed twin: one engine per process, a session closed per request",
         ),
+        Valid(
+            """
+            from sqlalchemy import event, orm
+
+            @event.listens_for(orm.Session, "after_flush")
+            def touch_lists(session, context):
+                local = orm.Session(bind=session.connection())
+                local.execute(UPDATE_LISTS)
+            """,
+            label="a session borrowing the flushing session's connection holds no pool connection",
+        ),
     )
     INVALID = (
         Invalid(
@@ -183,6 +194,9 @@ class DbConnection(RoleRule):
         #: Per open function: session variable -> the call that opened it.
         self._opened: list[dict[str, ast.Call]] = []
         self._released: list[set[str]] = []
+        #: Only code that serves requests: a migration's session rides on the
+        #: migration's own connection, and a test or script is not served.
+        self._served = path_kind(ctx.path) is PathKind.CODE
 
     def visit_Assign(self, node: ast.Assign) -> None:
         if not isinstance(node.value, ast.Call):
@@ -191,7 +205,7 @@ class DbConnection(RoleRule):
         names = [t.id for t in node.targets if isinstance(t, ast.Name)]
         if not self.scopes and callee in _MAKERS:
             self._makers.update(names)
-        if self._opened and names and self._is_session(node.value):
+        if self._opened and names and self._is_session(node.value) and not _rides(node.value):
             self._opened[-1][names[0]] = node.value
 
     def _is_session(self, call: ast.Call) -> bool:
@@ -212,7 +226,7 @@ class DbConnection(RoleRule):
         opened = self._opened.pop()
         released = self._released.pop()
         for name, call in opened.items():
-            if name in released:
+            if name in released or not self._served:
                 continue
             self.report(
                 call,
@@ -239,7 +253,7 @@ class DbConnection(RoleRule):
         func = node.func
         if isinstance(func, ast.Attribute) and func.attr in ("close", "aclose", "remove"):
             self._release(func.value)
-        if self.role is not Role.HANDLER:
+        if self.role is not Role.HANDLER or not self._served:
             return
         name = self.ctx.names.resolve(func) or ""
         what = _CONNECTIONS.get(name)
@@ -257,3 +271,22 @@ class DbConnection(RoleRule):
             severity=Severity.NOTE if sqlite else None,
             confidence=Confidence.MEDIUM if sqlite else None,
         )
+
+
+#: Calls and names that hand a session a connection someone else opened and closes.
+_BORROWED = frozenset({"connection", "get_bind", "conn", "bind", "connectable"})
+
+
+def _rides(call: ast.Call) -> bool:
+    """``Session(bind=session.connection())`` or ``Session(bind=op.get_bind())``: the
+    session borrows a connection that its owner releases, so not closing it holds no
+    pool connection."""
+    for kw in call.keywords:
+        if kw.arg != "bind":
+            continue
+        value = kw.value
+        if isinstance(value, ast.Call):
+            value = value.func
+        name = value.attr if isinstance(value, ast.Attribute) else getattr(value, "id", "")
+        return name in _BORROWED
+    return False

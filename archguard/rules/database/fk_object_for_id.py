@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from archguard.core.findings import Finding
 from archguard.core.levels import Category, Confidence, Severity
 from archguard.core.rule_meta import Invalid, RuleMeta, Valid
 from archguard.graph.project import Project
 from archguard.orm.analysis import orm_analysis
-from archguard.rules.database._common import at, dotted, problem_related
+from archguard.rules.database._common import PER_ROW, at, dotted, placed, problem_related
 from archguard.rules.project_rule import ProjectRule
 
 _MODELS = """
@@ -135,6 +135,9 @@ class FkObjectForId(ProjectRule):
     )
 
     def check(self, project: Project) -> Iterable[Finding]:
+        return placed(project, self._check(project), PER_ROW)
+
+    def _check(self, project: Project) -> Iterator[Finding]:
         seen: set[tuple[str, str, str]] = set()
         for problem in orm_analysis(project).of_kind("fk_id", "compare"):
             site = problem.site

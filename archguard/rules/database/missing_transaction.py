@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from archguard.core.findings import Finding
 from archguard.core.levels import Category, Confidence, Severity
@@ -11,7 +11,7 @@ from archguard.core.rule_meta import Invalid, RuleMeta, Valid
 from archguard.graph.project import Project
 from archguard.orm.analysis import OrmAnalysis, orm_analysis
 from archguard.orm.resolve import Scope, class_of
-from archguard.rules.database._common import at, written_model
+from archguard.rules.database._common import REQUESTS, at, placed, written_model
 from archguard.rules.project_rule import ProjectRule
 from archguard.web.routes import route_inventory
 
@@ -112,6 +112,84 @@ class MissingTransaction(ProjectRule):
             },
             label="the fixed twin",
         ),
+        Valid(
+            files={
+                "app/extensions.py": """
+                from flask_sqlalchemy import SQLAlchemy
+
+                db = SQLAlchemy()
+            """,
+                "app/models.py": """
+                from app.extensions import db
+
+                class Submission(db.Model):
+                    id = db.Column(db.Integer, primary_key=True)
+                    kind = db.Column(db.String(20))
+
+                class Solve(db.Model):
+                    id = db.Column(db.Integer, primary_key=True)
+            """,
+                "app/api.py": """
+                from flask import Blueprint, request
+                from app.extensions import db
+                from app.models import Solve, Submission
+
+                bp = Blueprint("api", __name__)
+
+                @bp.patch("/submissions/<int:pk>")
+                def mark(pk):
+                    submission = db.get_or_404(Submission, pk)
+                    if request.json["type"] == "correct":
+                        db.session.add(Solve(id=submission.id))
+                        submission.kind = "discard"
+                        db.session.commit()
+                    else:
+                        submission.kind = "incorrect"
+                        db.session.commit()
+                    return {"ok": True}
+            """,
+            },
+            label="one commit per branch: a request makes only one of them",
+        ),
+        Valid(
+            files={
+                "app/extensions.py": """
+                from flask_sqlalchemy import SQLAlchemy
+
+                db = SQLAlchemy()
+            """,
+                "app/models.py": """
+                from app.extensions import db
+
+                class Page(db.Model):
+                    id = db.Column(db.Integer, primary_key=True)
+            """,
+                "app/setup.py": """
+                from flask import Blueprint
+                from sqlalchemy.exc import IntegrityError
+                from app.extensions import db
+                from app.models import Page
+
+                bp = Blueprint("setup", __name__)
+
+                @bp.post("/setup")
+                def setup():
+                    for page in (Page(id=1), Page(id=2)):
+                        try:
+                            db.session.add(page)
+                            db.session.commit()
+                        except IntegrityError:
+                            db.session.rollback()
+                    try:
+                        db.session.add(Page(id=3))
+                        db.session.commit()
+                    except IntegrityError:
+                        db.session.rollback()
+                    return {"ok": True}
+            """,
+            },
+            label="each commit is a step guarded by its own rollback, on purpose",
+        ),
     )
     INVALID = (
         Invalid(
@@ -142,6 +220,9 @@ class MissingTransaction(ProjectRule):
     )
 
     def check(self, project: Project) -> Iterable[Finding]:
+        return placed(project, self._check(project), REQUESTS)
+
+    def _check(self, project: Project) -> Iterator[Finding]:
         analysis = orm_analysis(project)
         registry = analysis.registry
         if not registry.models:
@@ -160,7 +241,10 @@ class MissingTransaction(ProjectRule):
             if flow.atomic or not (name in handlers or hook):
                 continue
             writes = [c for c in flow.calls if c.write and not c.atomic]
-            commits = [c for c in writes if c.op == "commit" and not c.loop_line]
+            candidates = [c for c in writes if c.op == "commit" and not c.loop_line]
+            # Commits that can run in one request: not in different arms of one ``if``,
+            # and not a step guarded with its own rollback.
+            commits = _one_path([c for c in candidates if not c.guarded])
             if len(commits) >= 2:
                 yield self.report(
                     at(project, module, flow.line, 1),
@@ -211,3 +295,17 @@ class MissingTransaction(ProjectRule):
             if model is not None and model.orm == "django":
                 found.setdefault(model.name, call)
         return found
+
+
+def _one_path(calls: list[DbCall]) -> list[DbCall]:
+    """The most of ``calls`` that one run can make: none two in different arms of one
+    ``if``."""
+    best: list[DbCall] = []
+    for start in range(len(calls)):
+        chosen: list[DbCall] = []
+        for call in calls[start:] + calls[:start]:
+            if not any(call.excludes(other) for other in chosen):
+                chosen.append(call)
+        if len(chosen) > len(best):
+            best = sorted(chosen, key=lambda c: c.line)
+    return best

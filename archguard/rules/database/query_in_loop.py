@@ -10,8 +10,16 @@ from archguard.core.orm import DbCall, FunctionFlow, Origin
 from archguard.core.rule_meta import Invalid, RuleMeta, Valid
 from archguard.graph.project import Project
 from archguard.orm.analysis import OrmAnalysis, orm_analysis
+from archguard.orm.consumption import memoised
+from archguard.orm.models import Model, Relation
 from archguard.orm.resolve import Scope, class_of
-from archguard.rules.database._common import at, origin_location
+from archguard.rules.database._common import (
+    PER_ROW,
+    at,
+    origin_location,
+    placed,
+    problem_related,
+)
 from archguard.rules.project_rule import ProjectRule
 
 _MODELS = """
@@ -26,17 +34,6 @@ _MODELS = """
         status = models.CharField(max_length=20)
 """
 
-#: Decorators that memoise a function per argument.
-_CACHES = frozenset(
-    {
-        "functools.lru_cache",
-        "functools.cache",
-        "cachetools.cached",
-        "cachetools.func.lru_cache",
-        "cachetools.func.ttl_cache",
-    }
-)
-
 
 class QueryInLoop(ProjectRule):
     """
@@ -44,8 +41,14 @@ class QueryInLoop(ProjectRule):
     Finds ORM queries evaluated inside a loop body: `get`, `filter(...).first()`,
     `count()`, `exists()`, `aggregate()`, iterating a fresh queryset, SQLAlchemy
     `session.get`, `session.execute`, `scalars`, `Model.query...first()` and their
-    async forms, calls of project functions that run such a query, and related-manager
-    calls such as `.filter()` or `.first()` that ignore a `prefetch_related` cache.
+    async forms, calls of project functions and methods that run such a query (module
+    functions, `self._helper()`, class methods, and repository objects held in a local
+    variable, an annotated parameter or an attribute set in `__init__`), and
+    related-manager calls such as `.filter()` or `.first()` that ignore a
+    `prefetch_related` cache. Rows fetched before the loop (`.all()` of a select,
+    `list(qs)`, a queryset already iterated) are not fetched again, and `.get()` on an
+    `in_bulk()` dict is a lookup. A `while` loop that walks from row to row (`node =
+    node.parent`) or drains a work queue varies with every pass.
     A query whose arguments depend on the loop variable (loop-variant) is a warning,
     with a bulk fetch as the fix; a loop-invariant query is a note: hoist it. Loops
     over small literals (`for kind in ("a", "b")`, `range(3)`) are not reported. A
@@ -118,6 +121,122 @@ class QueryInLoop(ProjectRule):
             },
             label="a loop over a literal of two values",
         ),
+        Valid(
+            files={
+                "shop/models.py": _MODELS,
+                "shop/services.py": """
+                from shop.models import Customer, Order
+
+                def owners(orders):
+                    customers = Customer.objects.in_bulk({o.customer_id for o in orders})
+                    return [customers.get(o.customer_id) for o in orders]
+            """,
+            },
+            label="dict.get on an in_bulk() result: one query before the loop",
+        ),
+        Valid(
+            files={
+                "shop/models.py": _MODELS,
+                "shop/services.py": """
+                from shop.models import Order
+
+                def flag_open(customers):
+                    open_orders = Order.objects.filter(status="open")
+                    if not open_orders:
+                        return []
+                    return [(c, len(open_orders), open_orders.count()) for c in customers
+                            if any(o.customer_id == c.pk for o in open_orders)]
+            """,
+            },
+            label="a queryset evaluated before the loop caches its rows: iterating and count() reuse them",
+        ),
+        Valid(
+            files={
+                "app/models.py": """
+                from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+                class Base(DeclarativeBase):
+                    pass
+
+                class Label(Base):
+                    __tablename__ = "labels"
+                    id: Mapped[int] = mapped_column(primary_key=True)
+                    name: Mapped[str]
+            """,
+                "app/services.py": """
+                from sqlalchemy.orm import Session
+                from app.models import Label
+
+                def names_by_list(session: Session, lists):
+                    labels = session.query(Label).all()
+                    return {item.id: [label.name for label in labels] for item in lists}
+            """,
+            },
+            label="rows already fetched with .all(): iterating the list runs no query",
+        ),
+        Valid(
+            files={
+                "shop/models.py": """
+                from django.db import models
+
+                class Field(models.Model):
+                    extra_data = models.JSONField(default=dict)
+            """,
+                "shop/services.py": """
+                from shop.models import Field
+
+                def options(kind):
+                    return [f.extra_data.get("select_options", []) for f in Field.objects.filter(kind=kind)]
+            """,
+            },
+            label="dict.get on a JSON field of each row, not a related manager",
+        ),
+        Valid(
+            files={
+                "shop/models.py": """
+                from django.db import models
+
+                class Coupon(models.Model):
+                    code = models.CharField(max_length=12, unique=True)
+            """,
+                "shop/services.py": """
+                import secrets
+                from shop.models import Coupon
+
+                def new_code():
+                    taken = True
+                    while taken:
+                        code = secrets.token_hex(6)
+                        taken = Coupon.objects.filter(code=code).exists()
+                    return code
+            """,
+            },
+            label="a retry until a free value: the loop goes round again only on a collision",
+        ),
+        Valid(
+            files={
+                "blog/models.py": """
+                from django.db import models
+
+                class Post(models.Model):
+                    slug = models.SlugField(unique=True)
+            """,
+                "blog/slugs.py": """
+                from django.utils.text import slugify
+                from blog.models import Post
+
+                def unique_slug(title):
+                    base = slugify(title)
+                    slug, counter = base, 1
+                    while True:
+                        if not Post.objects.filter(slug=slug).exists():
+                            return slug
+                        slug = f"{base}-{counter}"
+                        counter += 1
+            """,
+            },
+            label="a retry until a free slug: the loop ends as soon as the query finds nothing",
+        ),
     )
     INVALID = (
         Invalid(
@@ -171,31 +290,133 @@ class QueryInLoop(ProjectRule):
             line=7,
             message="once per distinct key",
         ),
+        Invalid(
+            files={
+                "shop/models.py": """
+                from django.db import models
+
+                class Category(models.Model):
+                    parent = models.ForeignKey("self", null=True, on_delete=models.CASCADE)
+            """,
+                "shop/services.py": """
+                from shop.models import Category
+
+                def breadcrumbs(category_id):
+                    trail = []
+                    while category_id is not None:
+                        node = Category.objects.get(pk=category_id)
+                        trail.append(node)
+                        category_id = node.parent_id
+                    return trail
+            """,
+            },
+            path="shop/services.py",
+            line=6,
+            message="while loop at line 5, which follows each row to the next",
+        ),
+        Invalid(
+            files={
+                "shop/models.py": _MODELS,
+                "shop/repositories.py": """
+                from shop.models import Customer
+
+                class CustomerRepository:
+                    def by_email(self, email):
+                        return Customer.objects.filter(email=email).first()
+            """,
+                "shop/services.py": """
+                from shop.repositories import CustomerRepository
+
+                class ReceiptService:
+                    def __init__(self):
+                        self.customers = CustomerRepository()
+
+                    def owners(self, emails):
+                        return [self.customers.by_email(e) for e in emails]
+            """,
+            },
+            path="shop/services.py",
+            line=8,
+            message="in CustomerRepository.by_email()",
+        ),
+        Invalid(
+            files={
+                "shop/models.py": """
+                from django.db import models
+
+                class Customer(models.Model):
+                    email = models.EmailField(unique=True)
+
+                    @classmethod
+                    def for_email(cls, email):
+                        return cls.objects.filter(email__iexact=email).first()
+            """,
+                "shop/services.py": """
+                from shop.models import Customer
+
+                def owners(emails):
+                    return {e: Customer.for_email(e) for e in emails}
+            """,
+            },
+            path="shop/services.py",
+            line=4,
+            message="Customer.for_email()",
+        ),
     )
 
     def check(self, project: Project) -> Iterable[Finding]:
+        return placed(project, self._check(project), PER_ROW)
+
+    def _check(self, project: Project) -> Iterator[Finding]:
         analysis = orm_analysis(project)
         if not analysis.registry.models:
             return
+        reported: set[tuple[str, int]] = set()
+        helpers: set[tuple[str, int, str]] = set()
         for _, (module, flow) in sorted(analysis.registry.functions.items()):
-            yield from self._direct(project, analysis, module, flow)
-            yield from self._through_calls(project, analysis, module, flow)
+            for finding in (
+                *self._direct(project, analysis, module, flow),
+                *self._through_calls(project, analysis, module, flow),
+            ):
+                reported.add((finding.location.path, finding.location.line))
+                yield finding
+        # Queries a row's helper, method or serializer method runs: one finding per place
+        # the row is handed over, naming the first query (a helper called in a loop is
+        # already reported above, with the query it runs).
         for problem in analysis.of_kind("query"):
             call = problem.call
             if call is None or not problem.site.loop_line:
                 continue
             site = problem.site
+            location = at(project, site.module, site.line, site.column)
+            if (location.path, location.line) in reported or (
+                location.path,
+                location.line,
+                site.via,
+            ) in helpers:
+                continue
+            helpers.add((location.path, location.line, site.via))
             why = (
                 "bypasses the prefetch and queries again" if problem.prefetched else "runs a query"
             )
+            who = site.via or "a helper"
+            if site.template:
+                who = f"A method read in the template {site.template} (line {site.template_line})"
+            severity, confidence = None, Confidence.LOW if site.custom else Confidence.MEDIUM
+            once = ""
+            if site.memoised:
+                severity, confidence = Severity.NOTE, Confidence.LOW
+                once = " (it is cached per argument: once per distinct row on a cold cache)"
             yield self.report(
-                at(project, site.module, site.line, site.column),
-                f"{site.via or 'a helper'} {why} (`{call.text}`) for every row of "
-                f"`{problem.query.origin.text or problem.query.model.name}`. Load what it needs with "
-                "the query (prefetch_related / Prefetch(to_attr=...) / annotate) and read it from the row.",
+                location,
+                f"{who} {why} (`{call.text}`) for every row of "
+                f"`{problem.query.origin.text or problem.query.model.name}`{once}. Load what it "
+                "needs with the query (prefetch_related / Prefetch(to_attr=...) / annotate) and "
+                "read it from the row.",
                 key=f"{site.function}:{site.via}:{call.text}",
-                confidence=Confidence.LOW if site.custom else Confidence.MEDIUM,
-                related=(origin_location(project, problem.query),),
+                severity=severity,
+                confidence=confidence,
+                related=problem_related(project, problem),
             )
 
     def _direct(
@@ -210,7 +431,9 @@ class QueryInLoop(ProjectRule):
                 parent = analysis.resolver.resolve(query.parent, scope)
                 if parent is None:
                     continue
-                relation = parent.model.relations.get(call.bypass.split("__")[0])
+                relation = _relation(analysis, parent.model, call.bypass)
+                if relation is None or not relation.many:
+                    continue  # ``row.data.get(key)`` on a JSON field, ``self.context.get()``
                 prefetched = call.bypass in parent.loads
                 why = (
                     f"bypasses the prefetch of `{call.bypass}` and queries again"
@@ -251,6 +474,15 @@ class QueryInLoop(ProjectRule):
             )
             severity = Severity.NOTE
             confidence = Confidence.LOW
+        elif call.walk and call.variant:
+            message = (
+                f"`{call.text}` runs once per pass of the while loop at line {call.loop_line}, "
+                "which follows each row to the next (a walk up a tree, or a work queue): one "
+                f"query per {model} reached. Fetch a whole level at once (filter(parent__in=...)), "
+                "or the whole chain in one query (a recursive CTE, or the tree library's "
+                "ancestors / descendants)."
+            )
+            severity = Severity.WARNING
         elif call.variant:
             message = (
                 f"`{call.text}` runs once per iteration of the loop at line {call.loop_line}, "
@@ -298,7 +530,7 @@ class QueryInLoop(ProjectRule):
                 continue
             severity = Severity.WARNING if call.variant else Severity.NOTE
             confidence = Confidence.MEDIUM
-            if call.memoised or any(d.text in _CACHES for d in callee.decorators):
+            if call.memoised or memoised(callee):
                 severity, confidence = Severity.NOTE, Confidence.LOW  # once per distinct key
             yield self.report(
                 at(project, module, call.line, call.column),
@@ -310,3 +542,15 @@ class QueryInLoop(ProjectRule):
                 confidence=confidence,
                 related=(at(project, callee_module, inner.line, inner.column, "the query"),),
             )
+
+
+def _relation(analysis: OrmAnalysis, model: Model, path: str) -> Relation | None:
+    """The last relation of ``path`` from ``model``, if every hop is one."""
+    relation = None
+    for hop in path.split("__"):
+        relation = model.relations.get(hop)
+        target = analysis.registry.models.get(relation.target) if relation is not None else None
+        if relation is None or target is None:
+            return None
+        model = target
+    return relation

@@ -12,7 +12,7 @@ from archguard.graph.project import Project
 from archguard.orm.analysis import OrmAnalysis, orm_analysis
 from archguard.orm.models import DRF_LIST_VIEWS
 from archguard.orm.resolve import Resolved, Scope, class_of
-from archguard.rules.database._common import at, origin_location
+from archguard.rules.database._common import REQUESTS, at, origin_location, placed
 from archguard.rules.project_rule import ProjectRule
 from archguard.web.routes import route_inventory
 
@@ -122,6 +122,35 @@ class UnboundedQuery(ProjectRule):
             },
             label="the fixed twin",
         ),
+        Valid(
+            files={
+                "shop/models.py": """
+                from django.db import models
+
+                class Product(models.Model):
+                    name = models.CharField(max_length=100)
+            """,
+                "shop/api.py": """
+                from rest_framework import generics, serializers
+                from shop.models import Product
+
+                class ProductSerializer(serializers.ModelSerializer):
+                    class Meta:
+                        model = Product
+                        fields = ["id", "name"]
+
+                class ProductList(generics.ListAPIView):
+                    queryset = Product.objects.all()
+                    serializer_class = ProductSerializer
+            """,
+                "config/settings/__init__.py": "from .base import *  # noqa: F403\n",
+                "config/settings/base.py": """
+                REST_FRAMEWORK = {"PAGE_SIZE": 50}
+                REST_FRAMEWORK["DEFAULT_PAGINATION_CLASS"] = "rest_framework.pagination.PageNumberPagination"
+            """,
+            },
+            label="pagination set in settings/base.py, by item assignment",
+        ),
     )
     INVALID = (
         Invalid(
@@ -174,6 +203,9 @@ class UnboundedQuery(ProjectRule):
     )
 
     def check(self, project: Project) -> Iterable[Finding]:
+        return placed(project, self._check(project), REQUESTS)
+
+    def _check(self, project: Project) -> Iterator[Finding]:
         analysis = orm_analysis(project)
         if not analysis.registry.models:
             return

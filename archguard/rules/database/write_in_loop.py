@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from archguard.core.findings import Finding
 from archguard.core.levels import Category, Confidence, Severity
@@ -10,7 +10,7 @@ from archguard.core.rule_meta import Invalid, RuleMeta, Valid
 from archguard.graph.project import Project
 from archguard.orm.analysis import orm_analysis
 from archguard.orm.resolve import Scope, class_of
-from archguard.rules.database._common import at, written_model
+from archguard.rules.database._common import PER_ROW, at, placed, written_model
 from archguard.rules.project_rule import ProjectRule
 
 _MODELS = """
@@ -41,6 +41,31 @@ _SUGGEST = {
     "commit": "session.add_all() and a single commit() after the loop",
     "flush": "session.add_all() and a single flush() after the loop",
     "execute": "one insert()/update() with a list of parameter sets (executemany)",
+}
+
+#: Writes that are already the fix when looped over batches (``session.add()`` only
+#: stages; ``bulk_update(batch, ...)`` per batch of 500 is how batching is written).
+_BATCHED = frozenset(
+    {
+        "add",
+        "add_all",
+        "merge",
+        "bulk_create",
+        "bulk_update",
+        "abulk_create",
+        "abulk_update",
+        "bulk_save_objects",
+        "bulk_insert_mappings",
+        "bulk_update_mappings",
+    }
+)
+#: The same for a SQLAlchemy model's own ``save()`` / ``delete()`` helpers, which
+#: usually commit.
+_SA_SUGGEST = {
+    "save": "session.add_all() and one commit() after the loop (a save() that commits makes "
+    "each row its own transaction)",
+    "delete": "one delete(Model).where(Model.id.in_(...)) statement, or session.delete() per row "
+    "and one commit() after the loop",
 }
 
 
@@ -120,6 +145,38 @@ class WriteInLoop(ProjectRule):
             },
             label="add() per row stages; one commit at the end",
         ),
+        Valid(
+            files={
+                "shop/models.py": _MODELS,
+                "shop/imports.py": """
+                from shop.models import Product
+
+                def reprice(products, factor):
+                    batch = []
+                    for product in products:
+                        product.price = product.price * factor
+                        batch.append(product)
+                        if len(batch) == 500:
+                            Product.objects.bulk_update(batch, ["price"])
+                            batch = []
+                    Product.objects.bulk_update(batch, ["price"])
+            """,
+            },
+            label="bulk_update() per batch of 500 is the batching, not a write per row",
+        ),
+        Valid(
+            files={
+                "shop/models.py": _MODELS,
+                "shop/tests/test_imports.py": """
+                from shop.models import Product
+
+                def test_prices_are_kept():
+                    for sku in ("a", "b", "c", "d"):
+                        Product.objects.create(sku=sku, price=1)
+            """,
+            },
+            label="test set-up: writes in a test's loop cost a test run, not a request",
+        ),
     )
     INVALID = (
         Invalid(
@@ -157,6 +214,9 @@ class WriteInLoop(ProjectRule):
     )
 
     def check(self, project: Project) -> Iterable[Finding]:
+        return placed(project, self._check(project), PER_ROW)
+
+    def _check(self, project: Project) -> Iterator[Finding]:
         analysis = orm_analysis(project)
         registry = analysis.registry
         if not registry.models:
@@ -165,14 +225,23 @@ class WriteInLoop(ProjectRule):
         for _, (module, flow) in sorted(registry.functions.items()):
             scope = Scope(module, class_of(module, flow.name))
             for call in flow.calls:
-                if not call.write or not call.loop_line or call.op in ("add", "add_all", "merge"):
+                if not call.write or not call.loop_line or call.op in _BATCHED:
                     continue
                 model = written_model(analysis, scope, call)
                 if model is None and not (sqlalchemy and call.op in ("commit", "flush", "execute")):
                     continue
-                overrides = model is not None and "save" in model.facts.methods
+                if (
+                    model is not None
+                    and call.op in ("delete", "adelete")
+                    and ("delete" in model.facts.methods)
+                ):
+                    continue  # its delete() cleans up (files, an index): per row on purpose
+                django = model is not None and model.orm == "django"
+                overrides = django and model is not None and "save" in model.facts.methods
                 severity = Severity.NOTE if overrides else Severity.WARNING
                 suggestion = _SUGGEST.get(call.op, "one bulk operation after the loop")
+                if model is not None and model.orm == "sqlalchemy" and call.op in _SA_SUGGEST:
+                    suggestion = _SA_SUGGEST[call.op]
                 if call.bypass:
                     suggestion = f"bulk_create() on the through model of `{call.bypass}`"
                 message = (
