@@ -16,7 +16,7 @@ from click.testing import Result
 
 from archguard.app.scanning import ScanOptions, run_scan
 from archguard.core.levels import Category
-from tests.conftest import FIXTURES
+from tests.conftest import DATA, FIXTURES
 
 Cli = Callable[..., Result]
 SECRET = 'SECRET_KEY = "q7Zp2Wm9Xr4Lk8Nv3Bt6Yh1Jd5Fs0Gc"\n'
@@ -103,7 +103,12 @@ def test_a_file_semgrep_timed_out_on_is_not_retried_until_it_changes(
     fake.chmod(0o755)
     monkeypatch.setenv("ARCHGUARD_SEMGREP", str(fake))
     source = "import random\n\ndef token():\n    return random.random()\n"
-    root = make_repo({"app/slow_rates.py": source, "app/views.py": source})
+    # Semgrep runs users' own rule packs only, so the project names one.
+    root = make_repo(
+        {"app/slow_rates.py": source, "app/views.py": source},
+        config='semgrep-rules = ["rules-of-the-house"]\n',
+    )
+    shutil.copytree(DATA / "semgrep_pack", root / "rules-of-the-house")
     options = ScanOptions(paths=(root,), jobs=1)
 
     def timed_out() -> list[str]:

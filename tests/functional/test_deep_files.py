@@ -147,7 +147,9 @@ def _crash_on_marker(tree: object, module: str, imports: object, data: bytes) ->
 
 
 def test_a_worker_that_dies_costs_its_file_only_and_is_never_rerun_in_process() -> None:
-    spec = FilePass((), 1 << 20, Extractors(web=_crash_on_marker, orm=lambda *_: None))
+    spec = FilePass(
+        (), 1 << 20, Extractors(web=_crash_on_marker, orm=lambda *_: None, taint=lambda *_: None)
+    )
     jobs = [
         FileJob(
             f"app/m{i}.py",
@@ -219,7 +221,9 @@ def test_a_file_whose_facts_are_built_in_part_is_counted_and_reported(
             raise RecursionError("maximum recursion depth exceeded")
         return real.web(tree, module, imports, data)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(file_pass_module, "EXTRACTORS", Extractors(web=web, orm=real.orm))  # type: ignore[arg-type]
+    monkeypatch.setattr(
+        file_pass_module, "EXTRACTORS", Extractors(web=web, orm=real.orm, taint=real.taint)
+    )  # type: ignore[arg-type]
     files = shop()
     files["app/api/orders.py"] += "\nTOO_DEEP = 1\n"
     root = make_repo(files)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -18,7 +19,7 @@ import pytest
 from click.testing import Result
 
 from archguard.scan import discover as discover_module
-from tests.conftest import REPO, assert_valid_sarif
+from tests.conftest import DATA, REPO, assert_valid_sarif
 
 Cli = Callable[..., Result]
 SECRET = 'SECRET_KEY = "q7Zp2Wm9Xr4Lk8Nv3Bt6Yh1Jd5Fs0Gc"\n'
@@ -309,8 +310,10 @@ def test_no_worker_or_temporary_file_outlives_the_scan(
 ) -> None:
     rows = "".join(f"    'r{i}': ({i} + 1) * 2 - {i} // 3,\n" for i in range(6000))
     root = make_repo(
-        {f"app/table_{n}.py": "import random\nRATES = {\n" + rows + "}\n" for n in range(40)}
+        {f"app/table_{n}.py": "import random\nRATES = {\n" + rows + "}\n" for n in range(40)},
+        config='semgrep-rules = ["rules-of-the-house"]\n',  # Semgrep runs for packs only
     )
+    shutil.copytree(DATA / "semgrep_pack", root / "rules-of-the-house")
     fake = tmp_path / "semgrep"
     fake.write_text(FAKE_SEMGREP.format(python=sys.executable))
     fake.chmod(0o755)

@@ -46,6 +46,9 @@ PUBLIC_BY_DESIGN = words(
     "confirm-?email",
     "activate",
     "activation",
+    # A first-run installer answers anyone until the application is set up.
+    "setup",
+    "install",
     "unsubscribe",
     "csrf(?:-?token)?",
     "metrics",
