@@ -87,13 +87,14 @@ def layer_of_name(module: str, strict: bool = False) -> str | None:
     return None
 
 
-def layer_of_content(facts: ModuleFacts) -> str | None:
+def layer_of_content(facts: ModuleFacts, models_only: bool = False) -> str | None:
     """The layer the module's own code shows: routes or URL patterns (presentation),
-    ORM model classes (data)."""
+    ORM model classes (data). With ``models_only``, whether it declares models at all
+    (a module may hold both)."""
     web = facts.web
     if web is None:
         return None
-    if web.routes or web.urlpatterns:
+    if (web.routes or web.urlpatterns) and not models_only:
         return "presentation"
     if any(base in _ORM_BASES or base.endswith(".Model") for c in web.classes for base in c.bases):
         return "data"

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from archguard.core.findings import Finding
 from archguard.core.levels import Category, Confidence, Severity
 from archguard.core.rule_meta import Invalid, RuleMeta, Valid
+from archguard.graph.layers import layer_of_content
 from archguard.graph.project import Project
 from archguard.graph.structure import architecture_modules
 from archguard.rules.architecture._common import module_location
@@ -16,6 +17,9 @@ from archguard.rules.project_rule import GRAPH, ProjectRule
 
 #: Below this a single module is a fine structure.
 _MIN_LINES = 200
+#: One module declaring the app's routes and its models and running its queries is
+#: flat from this size, thin handlers or not.
+_SINGLE_MODULE_LINES = 120
 _BIG_MODULE = 1000
 
 _FLAT_MAIN = """
@@ -45,6 +49,47 @@ _MODELS = "class Order:\n    pass\n\n\nclass Product:\n    pass\n"
 _DATABASE = "def get_db():\n    yield None\n"
 
 
+_SINGLE = """
+from flask import Flask, jsonify, request
+from flask_sqlalchemy import SQLAlchemy
+
+app = Flask(__name__)
+db = SQLAlchemy(app)
+
+
+class Note(db.Model):
+    id = db.Column(db.Integer, primary_key=True)
+    user_id = db.Column(db.Integer)
+    body = db.Column(db.Text)
+
+
+class User(db.Model):
+    id = db.Column(db.Integer, primary_key=True)
+    name = db.Column(db.String(80))
+
+{routes}
+"""
+_SINGLE_ROUTE = """
+@app.get("/notes/{n}")
+def note_{n}():
+    note = Note.query.filter_by(id={n}).first()
+    return jsonify(id=note.id, body=note.body)
+
+
+@app.post("/notes/{n}/edit")
+def edit_note_{n}():
+    note = Note.query.get({n})
+    note.body = request.json["body"]
+    db.session.commit()
+    return jsonify(ok=True)
+"""
+
+
+def _single_module_app(routes: int) -> dict[str, str]:
+    body = "".join(_SINGLE_ROUTE.replace("{n}", str(i)) for i in range(routes))
+    return {"app.py": _SINGLE.replace("{routes}", body)}
+
+
 def _flat_app(routes: int) -> dict[str, str]:
     body = "".join(_ROUTE.replace("{n}", str(i)) for i in range(routes))
     return {
@@ -63,7 +108,9 @@ class FlatArchitecture(ProjectRule):
     below them exists (no services, repositories or crud modules, and no declared
     layers), and the code is either concentrated (the three largest modules hold
     half the lines or more, or one module reaches 1,000 lines) or has no package
-    structure at all. Applications under 200 lines are left alone. The message lists
+    structure at all. Applications under 200 lines are left alone. A single module
+    that declares the app's routes and its ORM models and runs its queries (from 120
+    lines) is flat whatever its handlers do. The message lists
     the evidence and proposes a layering with the package's own names.
 
     ## Why is this bad?
@@ -113,6 +160,7 @@ class FlatArchitecture(ProjectRule):
             label="a services layer exists",
         ),
         Valid(files=_flat_app(1), label="too small to need layers"),
+        Valid(files=_single_module_app(2), label="a single module too small to need layers"),
         Valid(
             files={
                 "main.py": _FLAT_MAIN.replace(
@@ -129,7 +177,16 @@ class FlatArchitecture(ProjectRule):
             label="thin handlers",
         ),
     )
-    INVALID = (Invalid(files=_flat_app(20), path="main.py", line=1, message="fat handlers"),)
+    INVALID = (
+        Invalid(files=_flat_app(20), path="main.py", line=1, message="fat handlers"),
+        Invalid(
+            files=_single_module_app(10),
+            path="app.py",
+            line=1,
+            message="every route, model and query in app",
+            label="a single-module app: thin handlers, but everything in one file",
+        ),
+    )
 
     def check(self, project: Project) -> Iterable[Finding]:
         modules = architecture_modules(project)
@@ -140,12 +197,22 @@ class FlatArchitecture(ProjectRule):
         for module, shape in handler_shapes(project, modules):
             handler_modules[module] = handler_modules.get(module, False) or is_fat(shape)
         declared = bool(project.settings.layer_contracts)
+        queries = {m for m, shape in handler_shapes(project, modules) if shape.persistence}
         for unit, names in sorted(units.items()):
             lines = {n: project.modules[n].line_count for n in names}
             total = sum(lines.values())
             handlers = [n for n in names if n in handler_modules]
             fat = [n for n in handlers if handler_modules[n]]
-            if total < _MIN_LINES or not handlers or len(fat) * 2 < len(handlers):
+            # Every route, model and query in one module: flat whatever the handlers do.
+            single = (
+                len(handlers) == 1
+                and handlers[0] in queries
+                and layer_of_content(project.modules[handlers[0]], models_only=True) == "data"
+                and lines[handlers[0]] >= _SINGLE_MODULE_LINES
+            )
+            if total < _MIN_LINES and not single:
+                continue
+            if not handlers or (len(fat) * 2 < len(handlers) and not single):
                 continue
             # Root-level modules may use layers that are packages of their own.
             scope = modules if not unit else names
@@ -156,11 +223,13 @@ class FlatArchitecture(ProjectRule):
             concentrated = (len(names) > 3 and top3 * 2 >= total) or lines[ranked[0]] >= _BIG_MODULE
             packages = {n.rsplit(".", 1)[0] for n in names if n.count(".") >= (2 if unit else 1)}
             unstructured = not packages
-            if not (concentrated or unstructured):
+            if not (concentrated or unstructured or single):
                 continue
             evidence = [
                 (
-                    f"fat handlers in {len(fat)} of {len(handlers)} handler modules "
+                    f"every route, model and query in {handlers[0]}"
+                    if single
+                    else f"fat handlers in {len(fat)} of {len(handlers)} handler modules "
                     f"({', '.join(sorted(fat)[:3])})"
                 ),
                 "no services, repositories or crud layer and no declared layers",

@@ -129,6 +129,29 @@ class ImportCycle(ProjectRule):
             files={
                 "blog/__init__.py": """
                     from flask import Flask
+                    from flask_sqlalchemy import SQLAlchemy
+                    from blog.models import Post
+
+                    app = Flask(__name__)
+                    db = SQLAlchemy(app)
+                """,
+                "blog/models.py": """
+                    from blog import db
+
+                    class Post(db.Model):
+                        id = db.Column(db.Integer, primary_key=True)
+                """,
+            },
+            path="blog/models.py",
+            line=1,
+            message="blog, blog.models",
+            label="a cycle through a package's __init__: the package imports its models at "
+            "the top, the models import the package back",
+        ),
+        Invalid(
+            files={
+                "blog/__init__.py": """
+                    from flask import Flask
 
                     app = Flask(__name__)
                     app.config.from_object("blog.config")
