@@ -1,9 +1,8 @@
-"""Ships the Semgrep rules and the taint models of the top-level ``rules/`` directory
-inside the wheel.
+"""Ships the taint engine's models of libraries (``rules/taint/*.yaml``) inside the wheel.
 
 They live outside the package so that users find and read them where the design card
-puts them; a wheel has nowhere else to carry them, so ``build_py`` copies them into
-``archguard/patterns``, which is where the registry looks first.
+puts rule data; a wheel has nowhere else to carry them, so ``build_py`` copies them into
+``archguard/patterns/taint``, which is where the taint engine looks first.
 """
 
 from __future__ import annotations
@@ -20,8 +19,6 @@ class BuildPyWithPatterns(build_py):
         super().run()
         target = Path(self.build_lib) / "archguard" / "patterns"
         target.mkdir(parents=True, exist_ok=True)
-        for source in sorted(Path(__file__).parent.joinpath("rules").glob("*.yaml")):
-            shutil.copyfile(source, target / source.name)
         # The taint engine's models of libraries (sources, sinks, sanitizers).
         models = target / "taint"
         models.mkdir(exist_ok=True)

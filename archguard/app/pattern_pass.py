@@ -144,16 +144,10 @@ def _undecodable(path: str) -> bool:
 
 
 def _describe(rules: tuple[type[PatternRule], ...]) -> str:
-    """``pattern rules AG501, AG507`` and ``Semgrep rule packs (semgrep/a, ...)``."""
-    parts = []
-    own = [r.meta.id for r in rules if not r.from_pack]
-    packs = [r.meta.id for r in rules if r.from_pack]
-    if own:
-        parts.append("pattern rules " + ", ".join(own))
-    if packs:
-        shown = ", ".join(packs[:5]) + (f" and {len(packs) - 5} more" if len(packs) > 5 else "")
-        parts.append(f"Semgrep rule packs ({shown})")
-    return " and ".join(parts)
+    """``Semgrep rule packs (semgrep/a, semgrep/b and 3 more)``."""
+    packs = [r.meta.id for r in rules]
+    shown = ", ".join(packs[:5]) + (f" and {len(packs) - 5} more" if len(packs) > 5 else "")
+    return f"Semgrep rule packs ({shown})"
 
 
 def _trigger_words(rules: tuple[type[PatternRule], ...]) -> tuple[bytes, ...]:

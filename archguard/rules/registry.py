@@ -6,21 +6,12 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from functools import lru_cache
-from pathlib import Path
 
 from archguard.rules.project_rule import ProjectRule
 from archguard.scan.file_rule import FileRule
-from archguard.scan.pattern_rule import PatternRule, load_pattern_rule
+from archguard.scan.pattern_rule import PatternRule
 
 AnyRule = type[FileRule] | type[ProjectRule] | type[PatternRule]
-
-
-def pattern_directory() -> Path:
-    """Where the Semgrep YAML rules are: copied into the package when it is built as a
-    wheel, read from the checkout's ``rules/`` in a source or editable install."""
-    package = Path(__file__).resolve().parent.parent
-    packaged = package / "patterns"
-    return packaged if packaged.is_dir() else package.parent / "rules"
 
 
 @lru_cache(maxsize=1)
@@ -42,7 +33,6 @@ def all_rules() -> tuple[AnyRule, ...]:
                 and "meta" in value.__dict__
             ):
                 found.append(value)
-    found.extend(load_pattern_rule(path) for path in sorted(pattern_directory().glob("*.yaml")))
     found.sort(key=lambda rule: rule.meta.id)
     for kind in ("id", "name"):
         seen: dict[str, str] = {}

@@ -149,10 +149,8 @@ def _pack_rule(path: Path, rule_id: str, entry: dict[str, Any]) -> type[PatternR
     attrs: dict[str, Any] = {
         "meta": meta,
         "config": path,
-        "test_file": path.with_suffix(".py"),
         "sub_rules": {rule_id: SubRule(rule_id, severity, None, "")},
         "triggers": (),
-        "from_pack": True,
         "__module__": __name__,
         "__doc__": meta.doc,
     }

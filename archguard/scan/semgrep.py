@@ -1,6 +1,5 @@
 """Semgrep, run once per scan on the files whose cached results are stale, offline and
-with local rules only: users' own rule packs, and archguard's rules still written as
-Semgrep YAML.
+with local rules only: users' own rule packs.
 
 ``start`` launches the process and returns at once, so Semgrep's slow start-up overlaps
 the per-file pass; ``finish`` waits for it and turns its JSON into findings. Semgrep writes
@@ -281,20 +280,14 @@ def _diagnostic(error: dict[str, Any], path: str) -> Diagnostic | None:
 
 
 class _Lookup:
-    """Which rule a Semgrep result belongs to. archguard's own rules carry their id in
-    ``metadata.archguard``; a pack rule is known by its id, which Semgrep reports
-    prefixed with the dotted folder of its file (``packs.org.no-eval``)."""
+    """Which pack rule a Semgrep result belongs to: Semgrep reports a rule's id prefixed
+    with the dotted folder of its file (``packs.org.no-eval``)."""
 
     def __init__(self, rules: tuple[type[PatternRule], ...]) -> None:
-        self.builtin = {r.meta.id: r for r in rules if not r.from_pack}
-        self.packs = {sub: r for r in rules if r.from_pack for sub in r.sub_rules}
+        self.packs = {sub: r for r in rules for sub in r.sub_rules}
 
     def __call__(self, result: dict[str, Any]) -> tuple[type[PatternRule], SubRule | None] | None:
         check_id = str(result.get("check_id", ""))
-        block = (result.get("extra", {}).get("metadata") or {}).get("archguard") or {}
-        rule = self.builtin.get(str(block.get("id", ""))) if isinstance(block, dict) else None
-        if rule is not None:
-            return rule, rule.sub_rules.get(check_id.rsplit(".", 1)[-1])
         parts = check_id.split(".")
         for start in range(len(parts)):
             pack_rule = self.packs.get(".".join(parts[start:]))

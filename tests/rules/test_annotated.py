@@ -15,14 +15,15 @@ import pytest
 
 from archguard.app.examples import run_example
 from archguard.core.rule_meta import Valid
-from archguard.rules.registry import AnyRule, all_rules, pattern_directory
+from archguard.rules.registry import AnyRule, all_rules
 from archguard.scan.file_rule import FileRule
+from tests.conftest import REPO
 
 _ANNOTATION = re.compile(r"#\s*(ruleid|ok):\s*(.+)$")
 
 
 def _annotated_rules() -> list[tuple[AnyRule, Path]]:
-    directory = pattern_directory()
+    directory = REPO / "rules"
     found: list[tuple[AnyRule, Path]] = []
     for rule in all_rules():
         path = directory / f"{rule.meta.name}.py"
