@@ -107,7 +107,7 @@ class PatternPass:
             Diagnostic(
                 path,
                 DiagnosticKind.PATTERN_ENGINE,
-                "pattern rules not applied: Semgrep ran out of time on this file; it is "
+                "rule packs not applied: Semgrep ran out of time on this file; it is "
                 "recorded for this content and not retried until the file changes",
                 level="warning",
             )
@@ -116,7 +116,7 @@ class PatternPass:
             Diagnostic(
                 path,
                 DiagnosticKind.PATTERN_ENGINE,
-                "pattern rules not applied: Semgrep cannot read a file whose name is not "
+                "rule packs not applied: Semgrep cannot read a file whose name is not "
                 "UTF-8 or holds control characters; rename it to have them applied",
                 level="warning",
             )

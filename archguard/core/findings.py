@@ -44,7 +44,7 @@ class Finding:
     fix: str = ""
     #: GitHub's primaryLocationLineHash; filled in once the whole scan is known.
     line_hash: str = ""
-    #: For pattern rules, the Semgrep rule (one shape of the archguard rule) that matched.
+    #: Which shape of the problem matched (a pack's Semgrep rule, a Python rule's shape).
     pattern: str = ""
 
     @property

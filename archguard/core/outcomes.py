@@ -23,7 +23,7 @@ class DiagnosticKind(str, Enum):
     UNKNOWN_RULE_IN_SUPPRESSION = "unknown-rule-in-suppression"
     #: Too deeply nested or too long to analyse within the per-file budget.
     TOO_COMPLEX = "too-complex"
-    #: Semgrep could not apply the pattern rules to one file (a timeout, a parse gap).
+    #: Semgrep could not apply the rule packs to one file (a timeout, a parse gap).
     PATTERN_ENGINE = "pattern-engine"
     #: Semgrep did not run at all: every pattern rule is missing from the results.
     ENGINE_FAILED = "engine-failed"

@@ -1,5 +1,5 @@
-"""Finds every rule: Python rules by walking this package, pattern rules by listing the
-YAML files of the top-level ``rules/`` directory. A new rule file is picked up as it is."""
+"""Finds every rule by walking this package: a new rule file is picked up as it is.
+Users' Semgrep pack rules are loaded per scan (``scan.rule_packs``)."""
 
 from __future__ import annotations
 

@@ -274,7 +274,7 @@ def _diagnostic(error: dict[str, Any], path: str) -> Diagnostic | None:
     return Diagnostic(
         path,
         DiagnosticKind.PATTERN_ENGINE,
-        f"pattern rules incomplete on this file: {message}",
+        f"rule packs incomplete on this file: {message}",
         level="warning",
     )
 
